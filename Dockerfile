@@ -1,0 +1,21 @@
+# Production-like image: one image for the ASGI web process and the Celery worker.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+
+RUN apt-get update && apt-get install -y --no-install-recommends make curl && rm -rf /var/lib/apt/lists/*
+
+COPY pyproject.toml constraints.txt ./
+RUN python -m venv /app/.venv && /app/.venv/bin/pip install --upgrade pip \
+ && /app/.venv/bin/pip install -c constraints.txt \
+    $(/app/.venv/bin/python -c "import tomllib;print(' '.join(repr(d) for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" | tr -d "'")
+
+COPY . .
+RUN /app/.venv/bin/pip install --no-deps -e . \
+ && /app/.venv/bin/python -m nlp ensure \
+ && DEBUG=1 /app/.venv/bin/python backend/manage.py collectstatic --noinput
+
+ENV PATH="/app/.venv/bin:$PATH"
+EXPOSE 8000
+CMD ["uvicorn", "backend.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--workers", "2"]

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every domain app uses: the domain error type, request ids, log redaction."""

@@ -1,0 +1,86 @@
+"""Write operations on people and teams. Views and the admin call these; nothing else writes."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from backend.core.errors import DomainError
+from backend.people.models import ChannelPresence, Interest, Profile, User
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    language: str | None = None,
+    other_languages: list[str] | None = None,
+    location: str | None = None,
+    time_zone: str | None = None,
+    interests: Iterable[str] | None = None,
+    channels: list[dict[str, Any]] | None = None,
+    leaderboard_opt_in: bool | None = None,
+) -> Profile:
+    """Update one's own profile. `interests` are slugs; `channels` replace the whole set.
+
+    Only the arguments given change, so a PATCH of one field leaves the others alone.
+    """
+    profile = Profile.objects.select_for_update().get(user=user)
+    changed: list[str] = []
+    for name, value in (
+        ("display_name", display_name),
+        ("language", language),
+        ("other_languages", other_languages),
+        ("location", location),
+        ("time_zone", time_zone),
+        ("leaderboard_opt_in", leaderboard_opt_in),
+    ):
+        if value is not None:
+            setattr(profile, name, value)
+            changed.append(name)
+    if changed:
+        profile.save(update_fields=changed)
+
+    if interests is not None:
+        slugs = sorted(set(interests))
+        found = list(Interest.objects.filter(slug__in=slugs))
+        unknown = sorted(set(slugs) - {i.slug for i in found})
+        if unknown:
+            raise DomainError(
+                "Unknown interests.", code="unknown_interest", fields={"interests": [f"Unknown: {', '.join(unknown)}"]}
+            )
+        profile.interests.set(found)
+
+    if channels is not None:
+        ChannelPresence.objects.filter(profile=profile).delete()
+        ChannelPresence.objects.bulk_create(
+            ChannelPresence(profile=profile, channel=c["channel"], network_size=c.get("network_size", 0))
+            for c in channels
+        )
+    return profile
+
+
+@transaction.atomic
+def person_deactivate(*, user: User) -> User:
+    """Take away all access at once: the next request with any of the person's tokens is refused.
+
+    Access tokens are checked against `is_active` on every request; refresh tokens are
+    blacklisted here so they cannot mint new access tokens if the person is reactivated.
+    """
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True
+    )
+    return user
+
+
+@transaction.atomic
+def person_activate(*, user: User) -> User:
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    return user

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from mobile_api import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("mobile_api.urls", namespace="v1")),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="api-redoc"),
+]
+
+handler400 = "mobile_api.errors.json_400"
+handler403 = "mobile_api.errors.json_403"
+handler404 = "mobile_api.errors.json_404"
+handler500 = "mobile_api.errors.json_500"

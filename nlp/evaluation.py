@@ -1,0 +1,155 @@
+"""Metrics: kind P/R/F1 and confusion, per-language accuracy, language ID, urgency, contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .contacts import extract_contacts, normalize_phone
+from .corpus import KINDS, Example, load_jsonl
+from .language import detect_language
+from .urgency import is_urgent
+
+__all__ = ["evaluate_examples", "evaluate_files", "format_report"]
+
+
+def _prf(gold: list[str], pred: list[str]) -> dict[str, Any]:
+    per_kind = {}
+    for k in KINDS:
+        tp = sum(1 for g, p in zip(gold, pred) if g == k and p == k)
+        fp = sum(1 for g, p in zip(gold, pred) if g != k and p == k)
+        fn = sum(1 for g, p in zip(gold, pred) if g == k and p != k)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per_kind[k] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": tp + fn}
+    present = [k for k in KINDS if per_kind[k]["support"]]
+    macro = sum(per_kind[k]["f1"] for k in present) / len(present) if present else 0.0
+    acc = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
+    return {"per_kind": per_kind, "macro_f1": round(macro, 4), "accuracy": round(acc, 4), "n": len(gold)}
+
+
+def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]] | None = None,
+                      router=None) -> dict[str, Any]:
+    """Score ``examples``; kind scores come from ``scores`` or from ``router``."""
+    texts = [e.text for e in examples]
+    if scores is None:
+        from .router import get_router
+
+        scores = (router or get_router()).kind_scores(texts)
+    labelled = [(e, s) for e, s in zip(examples, scores) if e.kind]
+    gold = [e.kind for e, _ in labelled]
+    pred = [max(KINDS, key=lambda k: s[k]) for _, s in labelled]
+    report: dict[str, Any] = _prf(gold, pred)
+    report["confusion"] = {g: {p: sum(1 for a, b in zip(gold, pred) if a == g and b == p) for p in KINDS} for g in KINDS}
+
+    per_language: dict[str, Any] = {}
+    for lang in sorted({e.language for e, _ in labelled if e.language}):
+        idx = [i for i, (e, _) in enumerate(labelled) if e.language == lang]
+        sub = _prf([gold[i] for i in idx], [pred[i] for i in idx])
+        per_language[lang] = {"accuracy": sub["accuracy"], "macro_f1": sub["macro_f1"], "n": sub["n"]}
+    report["per_language"] = per_language
+
+    hard: dict[str, Any] = {}
+    for fam in sorted({e.hard_case for e, _ in labelled if e.hard_case}):
+        idx = [i for i, (e, _) in enumerate(labelled) if e.hard_case == fam]
+        hard[fam] = {"accuracy": round(sum(gold[i] == pred[i] for i in idx) / len(idx), 4), "n": len(idx)}
+    report["hard_cases"] = hard
+
+    # language ID (all rows with a gold language, labelled with a kind or not)
+    lang_rows = [e for e in examples if e.language]
+    detected = [detect_language(e.text) for e in lang_rows]
+    short = [(e, d) for e, d in zip(lang_rows, detected) if len(e.text.split()) <= 3]
+    report["language_id"] = {
+        "accuracy": round(sum(e.language == d for e, d in zip(lang_rows, detected)) / len(lang_rows), 4) if lang_rows else None,
+        "n": len(lang_rows),
+        "short_accuracy": round(sum(e.language == d for e, d in short) / len(short), 4) if short else None,
+        "short_n": len(short),
+        "errors": [(e.text, e.language, d) for e, d in zip(lang_rows, detected) if e.language != d][:10],
+    }
+
+    # urgency: over labelled rows with a gold urgent flag
+    tp = fp = fn = 0
+    for (e, s), p in zip(labelled, pred):
+        if e.urgent is None:
+            continue
+        u = is_urgent(e.text, p, s)
+        tp += bool(u and e.urgent)
+        fp += bool(u and not e.urgent)
+        fn += bool(not u and e.urgent)
+    report["urgent"] = {
+        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "support": tp + fn,
+    }
+
+    # contacts: recall of the gold substrings, normalised the way extract_contacts normalises
+    found = {"phones": [0, 0], "emails": [0, 0], "ibans": [0, 0]}
+    false_phones = 0
+    missed: list[str] = []
+    for e in examples:
+        c = extract_contacts(e.text)
+        gold_phones = {normalize_phone(p) or p for p in e.phones}
+        for p in gold_phones:
+            found["phones"][1] += 1
+            if p in c.phones:
+                found["phones"][0] += 1
+            else:
+                missed.append(p)
+        false_phones += sum(1 for p in c.phones if p not in gold_phones)
+        for m in e.emails:
+            found["emails"][1] += 1
+            found["emails"][0] += m.strip().lower() in c.emails
+        for i in e.ibans:
+            found["ibans"][1] += 1
+            found["ibans"][0] += i.replace(" ", "").replace("-", "").upper() in c.ibans
+    report["contacts"] = {
+        k: {"recall": round(a / b, 4) if b else None, "n": b} for k, (a, b) in found.items()
+    }
+    report["contacts"]["phones"]["false_positives"] = false_phones
+    report["contacts"]["missed_phones"] = missed[:10]
+    return report
+
+
+def evaluate_files(files: list[Path], router=None) -> dict[str, Any]:
+    reports = {}
+    everything: list[Example] = []
+    for path in files:
+        rows = load_jsonl(path, require_kind=False)
+        everything.extend(rows)
+        reports[path.name] = evaluate_examples(rows, router=router)
+    if len(files) > 1:
+        reports["ALL"] = evaluate_examples(everything, router=router)
+    return reports
+
+
+def format_report(r: dict[str, Any]) -> str:
+    lines = []
+    if r["n"]:
+        lines.append(f"{'kind':<16}{'P':>7}{'R':>7}{'F1':>7}{'n':>6}")
+        for k in KINDS:
+            m = r["per_kind"][k]
+            lines.append(f"{k:<16}{m['precision']:>7.3f}{m['recall']:>7.3f}{m['f1']:>7.3f}{m['support']:>6}")
+        lines.append(f"macro-F1 {r['macro_f1']:.4f}   accuracy {r['accuracy']:.4f}   n={r['n']}")
+        lines.append("confusion (rows gold, columns predicted):")
+        lines.append(" " * 16 + "".join(f"{k[:8]:>9}" for k in KINDS))
+        for g in KINDS:
+            lines.append(f"{g:<16}" + "".join(f"{r['confusion'][g][p]:>9}" for p in KINDS))
+        for lang, m in r["per_language"].items():
+            lines.append(f"language {lang}: accuracy {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  n={m['n']}")
+        if r.get("hard_cases"):
+            lines.append("hard cases: " + ", ".join(f"{k} {v['accuracy']:.2f} ({v['n']})" for k, v in r["hard_cases"].items()))
+    li = r["language_id"]
+    if li["accuracy"] is not None:
+        short = f"{li['short_accuracy']:.4f} (n={li['short_n']})" if li["short_accuracy"] is not None else "n/a"
+        lines.append(f"language ID accuracy {li['accuracy']:.4f} (n={li['n']}); texts of ≤3 words {short}")
+    u = r["urgent"]
+    if u["support"]:
+        lines.append(f"urgent recall {u['recall']}  precision {u['precision']}  (support {u['support']})")
+    c = r["contacts"]
+    lines.append(
+        "contact recall: "
+        + ", ".join(f"{k} {c[k]['recall']} (n={c[k]['n']})" for k in ("phones", "emails", "ibans"))
+        + f"; phones not in the gold list: {c['phones']['false_positives']}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""The runtime: load the trained model once per process and turn texts into routing decisions."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .contacts import extract_contacts
+from .corpus import KINDS, model_dir
+from .features import featurize
+from .language import detect_language
+from .topics import TopicMatcher, load_products
+from .urgency import is_urgent
+
+__all__ = ["Classification", "ModelNotBuilt", "Router", "get_router", "reset_router"]
+
+
+class ModelNotBuilt(RuntimeError):
+    """The model directory holds no trained model; run ``python -m nlp ensure``."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    scores: dict[str, float]
+    confidence: float
+    language: str
+    urgent: bool
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    ibans: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    model_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def calibrate(probs: dict[str, float], temperature: float) -> dict[str, float]:
+    """Temperature scaling of the textcat softmax (T fitted on the dev split at training time)."""
+    if temperature == 1.0:
+        return dict(probs)
+    logits = {k: math.log(max(p, 1e-12)) / temperature for k, p in probs.items()}
+    top = max(logits.values())
+    exp = {k: math.exp(v - top) for k, v in logits.items()}
+    total = sum(exp.values())
+    return {k: v / total for k, v in exp.items()}
+
+
+class Router:
+    def __init__(self, path: Path) -> None:
+        import spacy
+
+        meta_path = path / "meta.json"
+        if not meta_path.exists() or not (path / "textcat").is_dir():
+            raise ModelNotBuilt(f"no trained model in {path}; run `python -m nlp ensure`")
+        self.path = path
+        self.meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+        self.version: str = self.meta["version"]
+        self.temperature: float = float(self.meta.get("temperature", 1.0))
+        self.feature_options: dict[str, Any] = self.meta.get("features", {})
+        self.nlp = spacy.load(path / "textcat")
+        self.topics = TopicMatcher(self.nlp, load_products(path / "products.json"))
+        # spaCy's StringStore grows when unseen words are added: serialise inference.
+        self._lock = threading.Lock()
+
+    def kind_scores(self, texts: list[str], batch_size: int = 256) -> list[dict[str, float]]:
+        from spacy.tokens import Doc
+
+        with self._lock:
+            docs = [Doc(self.nlp.vocab, words=featurize(t, **self.feature_options)) for t in texts]
+            raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
+        return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
+
+    def classify_many(self, texts: list[str]) -> list[Classification]:
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        all_scores = self.kind_scores(texts)
+        results = []
+        for text, scores in zip(texts, all_scores):
+            kind = max(KINDS, key=lambda k: scores[k])
+            contacts = extract_contacts(text)
+            with self._lock:
+                topics = self.topics(self.nlp.make_doc(text))
+            results.append(
+                Classification(
+                    kind=kind,
+                    scores={k: round(scores[k], 6) for k in KINDS},
+                    confidence=round(scores[kind], 6),
+                    language=detect_language(text),
+                    urgent=is_urgent(text, kind, scores),
+                    phones=contacts.phones,
+                    emails=contacts.emails,
+                    ibans=contacts.ibans,
+                    topics=topics,
+                    model_version=self.version,
+                )
+            )
+        return results
+
+
+_routers: dict[Path, Router] = {}
+_load_lock = threading.Lock()
+
+
+def get_router(path: Path | None = None) -> Router:
+    """The process-wide router for ``path`` (default: the configured model dir), loaded once."""
+    key = Path(path or model_dir()).resolve()
+    router = _routers.get(key)
+    if router is None:
+        with _load_lock:
+            router = _routers.get(key)
+            if router is None:
+                router = Router(key)
+                _routers[key] = router
+    return router
+
+
+def reset_router() -> None:
+    """Forget loaded models (after a retrain in the same process)."""
+    with _load_lock:
+        _routers.clear()

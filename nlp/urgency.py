@@ -1,0 +1,80 @@
+"""Urgency: a complaint that needs action today.
+
+Rules, not a model: the situations the bank calls urgent are a short, stable list (fraud,
+a stolen/lost/blocked/swallowed card, money gone, salary or benefits not arriving, an
+account locked, payroll failing, a payment that must go out today). Each is a lexicon
+pattern in Dutch, Danish and English, run over the lowercased text. A message is urgent
+when the kind is complaint (or complaint is a close second) and a pattern fires.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["urgency_hits", "is_urgent", "URGENT_PATTERNS"]
+
+_CARD = r"(?:pas|pasje|bankpas|pinpas|betaalpas|debitcard|creditcard|kaart|bankkaart|kort|kortet|dankort|visa|mastercard|card|debit card|credit card|telefoon|telefon|telefonen|phone|portemonnee|pung|punge|wallet|tegoedbon)"
+URGENT_PATTERNS: dict[str, str] = {
+    # fraud, phishing, scams, account takeover
+    "fraud": r"fraud|frau?de|svindel|bedrag(?:eri|er)|oplicht|opgelicht|scam|phishing|phising|spoofing|smishing|"
+             r"nep[- ]?(?:sms|mail|webshop|tikkie|link|bank)|falsk|fake (?:sms|mail|call|bank)|gehackt|hacket|hacked|"
+             r"gekloond|klonet|cloned|skimm|misbruik|misbrug|misuse|identit(?:eits|ets|y)|money mule|anydesk|"
+             r"teamviewer|veilige rekening|kluisrekening|sikker konto|safe account|hoi mam|hej mor|hi mum|hi mom|"
+             r"ceo-fraude|onbekende (?:afschrijving|overboeking|incasso|transactie)|ukendte? (?:træk|transaktion|overførsel)|"
+             r"unknown (?:transaction|payment|charge|device|login)|niet (?:zelf )?gedaan|ikke selv|didn'?t make|"
+             r"ik ben het niet|not me|rare transacties|mærkelige transaktioner|strange transactions|suspicious|"
+             r"nooit (?:gedaan|geweest|aangevraagd|gemaakt)|never (?:made|applied|been|did|asked|authori[sz]ed)|aldrig (?:lavet|søgt|bestilt|været)|"
+             r"isn'?t making|niet (?:zelf )?gemaakt|ikke (?:selv )?har lavet|op (?:naam|naamm) van|in (?:her|his|my|their) name|i (?:hans|hendes|mit|deres) navn|"
+             r"(?:inlogcodes?|pincode|pinkode|codes?|koder|mitid|password|wachtwoord|adgangskode)\W+(?:\w+\W+){0,5}?(?:gegeven|afgegeven|doorgegeven|givet|gave|given|typed|ingevuld|indtastet)|"
+             r"(?:gegeven|afgegeven|doorgegeven|givet|gave|given)\W+(?:\w+\W+){0,5}?(?:inlogcodes?|pincode|pinkode|koder|codes)|"
+             r"gekopieerd|kopieret|copied|overgenomen|overtaget|taken over|2fa|nepsite|fake site|overgemaakt.{0,40}(?:terug|stoppen)|"
+             r"hoi pap|hej far|hi dad",
+    # card stolen / lost / blocked / swallowed / refused
+    "card": _CARD + r"\W+(?:\w+\W+){0,6}?(?:gestolen|gejat|gepikt|stjålet|stjaalet|stolen|kwijt|væk|vaek|mistet|tabt|lost|missing|"
+            r"geblokkeerd|blokkeret|spærret|spaerret|blocked|ingeslikt|ingenomen|slugt|inddraget|swallowed|eaten|"
+            r"geweigerd|afvist|declined|refused|vast|sidder fast|stuck|werkt niet|virker ikke|not working|doesn'?t work|"
+            r"being used|gebruikt voor|brugt til|used for|used in|cancelled|opgezegd|annulleret|zit nog in|sidder stadig i)|"
+            r"(?:gestolen|stjålet|stolen|kwijt|lost|geblokkeerd|blokkeret|spærret|blocked|swallowed)\W+(?:\w+\W+){0,3}?" + _CARD + r"|"
+            r"blokkeer|blokker|spær|block (?:it|the|her|his|my)|blokkeren|blokere|spærre",
+    # money gone / disappeared / drained
+    "money_gone": r"geld (?:is )?(?:weg|kwijt|verdwenen)|penge(?:ne)? (?:er )?(?:væk|forsvundet|væk)|money (?:is )?(?:gone|missing|disappeared)|"
+                  r"leeggehaald|(?:rekening|account|konto|kontoen)\W+(?:\w+\W+){0,4}?(?:leeg|tom|empty)|leeggeroofd|tømt|drained|emptied|verdwenen|forsvundet|disappeared|weg van|gone from|"
+                  r"(?:€|eur|euro|kr|kroner|dkk)\s*[\d.,]+\s*(?:weg|kwijt|væk|gone)|[\d.,]+\s*(?:€|eur|euro|kr|kroner|dkk)?\s*(?:weg|kwijt|væk|gone)\b",
+    # salary / benefits / payroll not arriving or failing
+    "salary": r"(?:salaris|loon|lonen|løn|lønnen|lønninger|salary|salaries|wages?|payroll|uitkering|pension|pensioen|toeslag|"
+              r"dagpenge|su\b|kontanthjælp|benefits?)\W+(?:\w+\W+){0,8}?(?:niet|ikke|not|never|nog|stadig|still|didn'?t|hasn'?t|isn'?t|"
+              r"failed|mislukt|fejlet|teruggeboekt|returned|bounced|afgewezen|afvist|hangen|hænger|stuck|gepland)|"
+              r"(?:niet|ikke|not|no)\W+(?:\w+\W+){0,3}?(?:salaris|loon|løn|salary|wages|payroll)|lønkørsel|salarisbetaling|payroll",
+    # account locked / frozen / no access
+    "locked": r"(?:rekening|account|konto|kontoen|app|appen|internetbankieren|netbank|netbanken|mitid|nemid|toegang|adgang|access)"
+              r"\W+(?:\w+\W+){0,5}?(?:geblokkeerd|blokkeret|spærret|locked|op slot|låst|bevroren|frosset|frozen|suspended|opgeschort|lukket)|"
+              r"(?:kan|kun|can)(?:not|'t| niet| ikke)\W+(?:\w+\W+){0,2}?(?:inloggen|logge ind|log in|login|betalen|betale|pay|pinnen|hæve|withdraw|"
+              r"bij (?:zijn|haar|mijn) geld|få fat|access)|locked out|buitengesloten|geen toegang|ingen adgang|no access|op slot|låst ude",
+    # deadline today
+    "today": r"vandaag|vanmiddag|vanavond|vannacht|i dag|idag|i aften|i nat|today|tonight|this afternoon|right now|"
+             r"spoed|dringend|urgent|haster|akut|asap|zsm|z\.s\.m|omgående|straks|immediately|nu!|now!|\bnow\b|\bnu\b|\bnu\s*(?:blokkeren|aub|svp)|"
+             r"direct blokkeren|med det samme|i paniek|i panik|panic|in paniek|stranded|strandet|zit vast|sidder fast",
+}
+URGENT_PATTERNS["payment_failed"] = (
+    r"gestorneerd|storneret|bounced|mislukt|failed|fejlet|afgewezen|afvist|rejected|teruggeboekt|teruggestort|returned|"
+    r"in behandeling|pending|hangen|hænger|dubbel|dobbelt|twice|x2|niet (?:aangekomen|binnen|bijgeschreven)|ikke (?:modtaget|kommet|landet)|"
+    r"haven'?t landed|didn'?t (?:come|arrive|land)|not arrived|hasn'?t arrived|wrong account|verkeerde (?:rekening|iban)|forkert konto|"
+    r"gave no money|gaf geen geld|gav ingen penge|\bminus\b|\bmin \d|-\s?€?\s?\d|rood|overtrukket|negative"
+)
+_COMPILED = {name: re.compile(p, re.IGNORECASE) for name, p in URGENT_PATTERNS.items()}
+# A deadline alone is not urgent ("bel haar vandaag even terug over de hypotheek"); it counts
+# together with a money problem that the complaint already implies.
+_STRONG = ("fraud", "card", "money_gone", "salary", "locked")
+
+
+def urgency_hits(text: str) -> list[str]:
+    return [name for name, pattern in _COMPILED.items() if pattern.search(text or "")]
+
+
+def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margin: float = 0.25) -> bool:
+    """Urgent = complaint-ish + a strong urgency pattern (or a deadline plus a failed payment)."""
+    complaintish = kind == "complaint" or scores.get("complaint", 0.0) >= complaint_margin
+    if not complaintish:
+        return False
+    hits = urgency_hits(text)
+    return any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits)

@@ -1,0 +1,1 @@
+"""Device registry, push (FCM), live updates over websockets, the notification outbox."""

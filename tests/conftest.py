@@ -1,0 +1,84 @@
+"""Shared fixtures. Service-dependent tests are marked `postgres` or `redis`: they run where the
+service is configured and reachable, and are skipped elsewhere — unless RELAY_REQUIRE_SERVICES=1
+(as in CI), where an unavailable service fails the test instead."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"
+
+
+def service_unavailable(what: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required here (RELAY_REQUIRE_SERVICES=1) but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+def redis_url_reachable() -> str | None:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return settings.REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            service_unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
+    if request.node.get_closest_marker("redis") and redis_url_reachable() is None:
+        service_unavailable("Redis (REDIS_URL=redis://...)")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Throttle counters live in the cache (Redis in CI): each test starts from zero."""
+    try:
+        cache.clear()
+    except Exception:  # a test that stops Redis on purpose must still be able to start
+        pass
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[..., APIClient]:
+    """An API client signed in as `user` with a real JWT access token."""
+
+    def make(user) -> APIClient:  # type: ignore[no-untyped-def]
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def employee(db):  # type: ignore[no-untyped-def]
+    return UserFactory(role="employee")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite that creates many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
