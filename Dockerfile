@@ -6,13 +6,9 @@ WORKDIR /app
 
 RUN apt-get update && apt-get install -y --no-install-recommends make curl && rm -rf /var/lib/apt/lists/*
 
-COPY pyproject.toml constraints.txt ./
-RUN python -m venv /app/.venv && /app/.venv/bin/pip install --upgrade pip \
- && /app/.venv/bin/pip install -c constraints.txt \
-    $(/app/.venv/bin/python -c "import tomllib;print(' '.join(repr(d) for d in tomllib.load(open('pyproject.toml','rb'))['project']['dependencies']))" | tr -d "'")
-
 COPY . .
-RUN /app/.venv/bin/pip install --no-deps -e . \
+RUN python -m venv /app/.venv && /app/.venv/bin/pip install --upgrade pip \
+ && /app/.venv/bin/pip install -c constraints.txt -e . \
  && /app/.venv/bin/python -m nlp ensure \
  && DEBUG=1 /app/.venv/bin/python backend/manage.py collectstatic --noinput
 
