@@ -76,7 +76,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
+}
 
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")
 if FIREBASE_CREDENTIALS and not Path(FIREBASE_CREDENTIALS).is_file():
@@ -101,6 +103,7 @@ INSTALLED_APPS = [
     "channels",
     "backend.core",
     "backend.people",
+    "backend.listening",
     "mobile_api",
 ]
 
@@ -258,3 +261,14 @@ LOGGING = {
 
 # --- Relay domain settings --------------------------------------------------------------------
 RELAY_DEMO_PASSWORD = "relay-demo"
+# Below this classifier confidence a signal goes to the human triage queue instead of a team.
+RELAY_ROUTING_CONFIDENCE_THRESHOLD: float = env.float("RELAY_ROUTING_CONFIDENCE_THRESHOLD", default=0.6)
+# An employee's chosen kind is overruled into triage only when the classifier is this sure of another.
+RELAY_ROUTING_DISAGREEMENT_CONFIDENCE: float = env.float("RELAY_ROUTING_DISAGREEMENT_CONFIDENCE", default=0.9)
+RELAY_COMPLAINT_DUE_URGENT_HOURS: int = env.int("RELAY_COMPLAINT_DUE_URGENT_HOURS", default=4)
+RELAY_COMPLAINT_DUE_WORKING_DAYS: int = env.int("RELAY_COMPLAINT_DUE_WORKING_DAYS", default=2)
+RELAY_CONTACT_RETENTION_DAYS: int = env.int("RELAY_CONTACT_RETENTION_DAYS", default=90)
+RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", default=30)
+RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")
+RELAY_SIGNAL_TEXT_MIN = 3
+RELAY_SIGNAL_TEXT_MAX = 2000

@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from mobile_api.v1 import auth, me
+from mobile_api.v1 import auth, me, signals
 
 app_name = "v1"
 
@@ -12,4 +12,16 @@ urlpatterns = [
     path("auth/token/refresh/", auth.TokenRefreshRotateView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     path("me/", me.MeView.as_view(), name="me"),
+    # listening
+    path("signals/", signals.SignalCreateView.as_view(), name="signal-create"),
+    path("signals/mine/", signals.MySignalsView.as_view(), name="signal-mine"),
+    path("signals/figures/", signals.SignalFiguresView.as_view(), name="signal-figures"),
+    path("signals/<int:pk>/", signals.SignalDetailView.as_view(), name="signal-detail"),
+    path("signals/<int:pk>/claim/", signals.SignalClaimView.as_view(), name="signal-claim"),
+    path("signals/<int:pk>/transitions/", signals.SignalTransitionView.as_view(), name="signal-transition"),
+    path("signals/<int:pk>/notes/", signals.SignalNoteView.as_view(), name="signal-note"),
+    path("signals/<int:pk>/reroute/", signals.SignalRerouteView.as_view(), name="signal-reroute"),
+    path("signals/<int:pk>/withdraw/", signals.SignalWithdrawView.as_view(), name="signal-withdraw"),
+    path("queues/", signals.QueueListView.as_view(), name="queue-list"),
+    path("queues/<int:pk>/signals/", signals.QueueSignalsView.as_view(), name="queue-signals"),
 ]

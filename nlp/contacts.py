@@ -94,7 +94,7 @@ MONEY_WORDS = re.compile(
 MONEY_BEFORE = re.compile(r"(kr\.?|dkk|eur|€|\$|£|usd|gbp|ca\.?|cirka|omkring|about|around|rond|ongeveer)\s*$", re.IGNORECASE)
 NOT_PHONE_BEFORE = re.compile(
     r"\b(konto\w*|account\w*|rekening\w*|reknr|cpr\w*|bsn|kort\w*|card\w*|pas\w*|ordre\w*|order\w*|"
-    r"sag\w*|case|ref\w*|kunde\w*|customer|klant\w*|polis\w*|police\w*|policy|reg\w*|pin|kode|code|"
+    r"sag\w*|case|ref\w*|kunde(?:nr|nummer)|customer (?:no|number|id)|klant(?:nr|nummer)|cvr\w*|kvk\w*|btw\w*|moms\w*|se|vat|polis\w*|police\w*|policy|reg\w*|pin|kode|code|"
     r"faktura\w*|invoice|factuur\w*|postcode|postnr)\b\W{0,4}(nr\.?|no\.?|nummer|number)?\W{0,3}$",
     re.IGNORECASE,
 )
@@ -105,9 +105,29 @@ def _digits(raw: str) -> str:
     return re.sub(r"\D", "", raw)
 
 
-def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
-    """Return the E.164 form of ``raw`` or None when it is not a valid number.
+# National significant numbers that are well-formed for NL and DK even when phonenumbers'
+# range metadata does not list the block as allocated (it changes between releases, and
+# staff type numbers from fresh ranges). Anything else must pass ``is_valid_number``.
+_PLAUSIBLE_NSN = {31: re.compile(r"6[1-9]\d{7}|[1-57-9]\d{8}"), 45: re.compile(r"[2-9]\d{7}")}
 
+
+def _plausible(number: phonenumbers.PhoneNumber) -> bool:
+    if phonenumbers.is_valid_number(number):
+        return True
+    pattern = _PLAUSIBLE_NSN.get(number.country_code)
+    nsn = phonenumbers.national_significant_number(number)
+    if pattern is not None:
+        return bool(pattern.fullmatch(nsn))
+    # Other countries: a number of possible length for its country code.
+    return phonenumbers.is_possible_number(number) and len(nsn) >= 7
+
+
+def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
+    """Return the E.164 form of ``raw`` or None when it is not a plausible phone number.
+
+    Plausible = valid per phonenumbers, or (for NL and DK) of the right national shape
+    (06 + 8 digits, a 9-digit area number, 8 digits starting 2-9) so that numbers in
+    blocks missing from phonenumbers' metadata are still found and redacted.
     Without a region, national numbers are tried as Dutch first, then Danish.
     """
     if not raw or not raw.strip():
@@ -121,7 +141,7 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
             number = phonenumbers.parse(cleaned, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if _plausible(number):
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return None
 
@@ -135,7 +155,8 @@ def _phone_from_candidate(text: str, start: int, end: int) -> str | None:
         return None
     before = text[max(0, start - 30):start]
     after = text[end:end + 14]
-    if NOT_PHONE_BEFORE.search(before):
+    strong_shape = raw.startswith(("+", "00")) or re.fullmatch(r"06\d{8}", digits)
+    if not strong_shape and NOT_PHONE_BEFORE.search(before):
         return None
     if MONEY_BEFORE.search(before) or re.match(r"\s*[,.]?-?\s*" + MONEY_WORDS.pattern, after, re.IGNORECASE):
         return None
@@ -175,7 +196,19 @@ def _email_spans(text: str) -> list[Span]:
     return spans
 
 
+# Structurally an IBAN (country, check digits, 4-letter bank code, digits) even when the
+# checksum fails: such text is redacted and never mistaken for a phone, but not extracted.
+IBAN_SHAPE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[ -]?[A-Za-z]{4}(?:[ -]?\d){6,24}(?![A-Za-z0-9])")
+
+
 def _iban_spans(text: str) -> list[Span]:
+    spans = [Span(m.start(), m.end(), "iban_shape", "") for m in IBAN_SHAPE_RE.finditer(text)]
+    valid = _valid_iban_spans(text)
+    spans = [s for s in spans if not any(v.start < s.end and s.start < v.end for v in valid)]
+    return valid + spans
+
+
+def _valid_iban_spans(text: str) -> list[Span]:
     spans = []
     for m in IBAN_RE.finditer(text):
         raw = m.group(1)
@@ -237,7 +270,7 @@ def redact(text: str) -> str:
     out, last = [], 0
     for span in find_spans(text):
         out.append(text[last:span.start])
-        out.append(f"[{span.label}]")
+        out.append("[iban]" if span.label == "iban_shape" else f"[{span.label}]")
         last = span.end
     out.append(text[last:])
     return "".join(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .contacts import extract_contacts, normalize_phone
+from .contacts import extract_contacts, iban_is_valid, normalize_phone
 from .corpus import KINDS, Example, load_jsonl
 from .language import detect_language
 from .urgency import is_urgent
@@ -86,6 +86,7 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     # contacts: recall of the gold substrings, normalised the way extract_contacts normalises
     found = {"phones": [0, 0], "emails": [0, 0], "ibans": [0, 0]}
     false_phones = 0
+    checksum_invalid = 0
     missed: list[str] = []
     for e in examples:
         c = extract_contacts(e.text)
@@ -103,10 +104,12 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
         for i in e.ibans:
             found["ibans"][1] += 1
             found["ibans"][0] += i.replace(" ", "").replace("-", "").upper() in c.ibans
+            checksum_invalid += not iban_is_valid(i.replace(" ", "").replace("-", ""))
     report["contacts"] = {
         k: {"recall": round(a / b, 4) if b else None, "n": b} for k, (a, b) in found.items()
     }
     report["contacts"]["phones"]["false_positives"] = false_phones
+    report["contacts"]["ibans"]["gold_failing_mod97"] = checksum_invalid
     report["contacts"]["missed_phones"] = missed[:10]
     return report
 
@@ -151,5 +154,6 @@ def format_report(r: dict[str, Any]) -> str:
         "contact recall: "
         + ", ".join(f"{k} {c[k]['recall']} (n={c[k]['n']})" for k in ("phones", "emails", "ibans"))
         + f"; phones not in the gold list: {c['phones']['false_positives']}"
+        + f"; gold IBANs failing mod-97 (never extracted, but redacted): {c['ibans'].get('gold_failing_mod97', 0)}"
     )
     return "\n".join(lines)

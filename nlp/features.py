@@ -133,7 +133,7 @@ def _redact_for_features(text: str) -> str:
     out, last = [], 0
     for span in find_spans(text):
         out.append(text[last:span.start])
-        out.append(f" [{span.label}] ")
+        out.append(" [iban] " if span.label == "iban_shape" else f" [{span.label}] ")
         last = span.end
     out.append(text[last:])
     return "".join(out)

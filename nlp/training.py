@@ -117,7 +117,7 @@ def fit(examples: list[Example], config: dict = CONFIG, *, quiet: bool = True):
     for epoch in range(config["epochs"]):
         rng.shuffle(data)
         losses: dict[str, float] = {}
-        for batch in minibatch(data, size=compounding(config["batch_start"], config["batch_end"], 1.001)):
+        for batch in minibatch(data, size=compounding(config["batch_start"], config["batch_end"], 1.01)):
             nlp.update(batch, sgd=optimizer, drop=config["dropout"], losses=losses)
         _log(f"  epoch {epoch + 1:2d}/{config['epochs']} loss {losses.get('textcat', 0.0):.4f}", quiet)
     return nlp

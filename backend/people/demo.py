@@ -26,7 +26,8 @@ def demo_organisation_load(*, data: dict[str, Any] | None = None, with_passwords
     teams = {}
     for item in data["teams"]:
         team, _ = Team.objects.update_or_create(
-            slug=item["slug"], defaults={"name": item["name"], "kind": item["kind"], "country": item["country"]}
+            slug=item["slug"], defaults={"name": item["name"], "kind": item["kind"], "country": item["country"],
+                      "is_triage": item.get("is_triage", False)},
         )
         teams[team.slug] = team
     interests = {i.slug: i for i in Interest.objects.all()}

@@ -143,6 +143,10 @@ class Team(models.Model):
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=16, choices=TeamKind.choices, db_index=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO country code, e.g. NL or DK.")
+    is_triage = models.BooleanField(
+        default=False,
+        help_text="Receives the signals the classifier is unsure about; its members confirm or correct them.",
+    )
     members = models.ManyToManyField(User, through="Membership", related_name="teams")
 
     class Meta:

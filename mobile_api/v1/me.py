@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.listening import selectors as signal_selectors
 from backend.people import selectors, services
 from backend.people.models import Language, Profile, SocialChannel
 
@@ -27,6 +28,13 @@ class TeamRefSerializer(serializers.Serializer):
     kind = serializers.CharField()
 
 
+class SignalTotalsSerializer(serializers.Serializer):
+    submitted = serializers.IntegerField()
+    open = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    leads_won = serializers.IntegerField()
+
+
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="user.id")
     email = serializers.EmailField(source="user.email")
@@ -41,10 +49,15 @@ class MeOutputSerializer(serializers.Serializer):
     leaderboard_opt_in = serializers.BooleanField()
     is_alumni = serializers.BooleanField()
     teams = serializers.SerializerMethodField()
+    signals = serializers.SerializerMethodField(help_text="What my signals have become, in totals.")
 
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_interests(self, profile: Profile) -> list[str]:
         return [i.slug for i in profile.interests.all()]
+
+    @extend_schema_field(SignalTotalsSerializer)
+    def get_signals(self, profile: Profile) -> dict:
+        return SignalTotalsSerializer(signal_selectors.signal_totals_for_submitter(user=profile.user)).data
 
     @extend_schema_field(TeamRefSerializer(many=True))
     def get_teams(self, profile: Profile) -> list[dict]:

@@ -1,18 +1,23 @@
+import json
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from backend.people.demo import demo_organisation_load
+from backend.listening.demo import demo_routing_load
+from backend.people.demo import DEMO_FILE, demo_organisation_load
 
 
 class Command(BaseCommand):
     help = "Load the demo organisation (Nordzee Bank) idempotently. Passwords only when DEBUG is on."
 
     def handle(self, *args: object, **options: object) -> None:
-        counts = demo_organisation_load(with_passwords=settings.DEBUG)
+        data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+        counts = demo_organisation_load(data=data, with_passwords=settings.DEBUG)
+        rules = demo_routing_load(data=data)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation loaded: {counts['people']} people, {counts['teams']} teams, "
-                f"{counts['interests']} interests"
+                f"{counts['interests']} interests, {rules} routing rules"
                 + ("" if settings.DEBUG else " (no passwords: DEBUG is off)")
             )
         )

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from backend.listening.models import Correction, RoutingRule, Signal, SignalContact, SignalEvent
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["priority", "kind", "language", "keyword", "team", "active"]
+    list_editable = ["active"]
+    list_filter = ["kind", "language", "team", "active"]
+    ordering = ["priority", "id"]
+
+
+class SignalEventInline(admin.TabularInline):
+    model = SignalEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "actor", "type", "from_status", "to_status", "note", "visible_to_submitter"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+class SignalContactInline(admin.StackedInline):
+    model = SignalContact
+    extra = 0
+    can_delete = False
+    readonly_fields = ["consent", "consent_wording_version", "consent_at", "purged_at"]
+
+
+@admin.register(Signal)
+class SignalAdmin(admin.ModelAdmin):
+    """Read-mostly: signals change state through the API's services, which keep the history."""
+
+    list_display = ["id", "kind", "status", "urgent", "team", "in_triage", "language", "confidence", "created_at"]
+    list_filter = ["kind", "status", "urgent", "in_triage", "team", "language"]
+    search_fields = ["id"]
+    readonly_fields = [f.name for f in Signal._meta.fields]
+    inlines = [SignalContactInline, SignalEventInline]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    list_display = ["signal", "from_kind", "to_kind", "from_team", "to_team", "by", "created_at"]
+    list_filter = ["from_kind", "to_kind"]
+    readonly_fields = [f.name for f in Correction._meta.fields]

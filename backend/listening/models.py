@@ -1,0 +1,177 @@
+"""Signals that employees pass on, how they were routed, and everything that happened to them.
+
+A signal's contact details live in their own row (`SignalContact`) so that the retention purge
+can blank them while the signal and its figures remain.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from backend.people.models import Team
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", "Complaint"
+    LEAD = "lead", "Lead"
+    REFERRAL = "referral", "Job referral"
+    FRIEND_DISCOUNT = "friend_discount", "Friends & family discount"
+    FEEDBACK = "feedback", "Feedback"
+
+
+class HeardVia(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    PHONE = "phone", "Phone"
+    OTHER = "other", "Other"
+
+
+class Signal(models.Model):
+    submitter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signals")
+    # The app makes one UUID per submission; a retry with the same key returns the first signal.
+    idempotency_key = models.UUIDField(null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+
+    text = models.TextField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
+    kind_chosen = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    kind_predicted = models.CharField(max_length=16, choices=Kind.choices)
+    language = models.CharField(max_length=2)
+    urgent = models.BooleanField(default=False)
+    urgent_predicted = models.BooleanField(default=False, help_text="What nlp said, kept for re-routes.")
+    confidence = models.FloatField()
+    scores = models.JSONField(default=dict)
+    topics = models.JSONField(default=list, blank=True)
+    model_version = models.CharField(max_length=80)
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="signals", null=True)
+    in_triage = models.BooleanField(default=False, db_index=True)
+    routing_reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, default="new", db_index=True)
+    outcome = models.TextField(blank=True, help_text="Won/lost reason, resolution, discount code, ...")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_signals"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    first_action_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    heard_via = models.CharField(max_length=16, choices=HeardVia.choices, default=HeardVia.OTHER)
+    captured_at = models.DateTimeField()
+    # The story whose share led to this signal; an id for now, a foreign key once sharing exists.
+    story_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitter", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="uniq_signal_idempotency_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "status", "-urgent", "due_at", "created_at"], name="signal_queue_idx"),
+            models.Index(fields=["submitter", "-created_at"], name="signal_mine_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class SignalContact(models.Model):
+    """The person a signal is about. Phone and e-mail only with their recorded consent."""
+
+    signal = models.OneToOneField(Signal, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=20, blank=True, db_index=True, help_text="E.164")
+    email = models.EmailField(blank=True, db_index=True)
+    language = models.CharField(max_length=2, blank=True)
+    best_time = models.CharField(max_length=80, blank=True)
+    consent = models.BooleanField(default=False)
+    consent_wording_version = models.CharField(max_length=20, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent=True) | (Q(phone="") & Q(email="")),
+                name="contact_details_need_consent",
+            ),
+        ]
+
+
+class EventType(models.TextChoices):
+    CREATED = "created", "Created"
+    ROUTED = "routed", "Routed"
+    CLAIMED = "claimed", "Claimed"
+    TRANSITION = "transition", "Status changed"
+    NOTE = "note", "Note"
+    REROUTED = "rerouted", "Re-routed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DUPLICATE = "duplicate", "Linked as possible duplicate"
+    PURGED = "purged", "Contact details purged"
+
+
+class SignalEvent(models.Model):
+    """The full history of a signal: who did what, when, from which status to which."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    type = models.CharField(max_length=16, choices=EventType.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+    visible_to_submitter = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["signal", "created_at"], name="signal_event_idx")]
+
+
+class RoutingRule(models.Model):
+    """Kind → team, with optional narrowing by language or by a keyword/product in the text.
+
+    Rules are tried by ascending priority; the first active match wins. A signal no rule
+    matches goes to the triage queue.
+    """
+
+    priority = models.PositiveIntegerField(default=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    language = models.CharField(max_length=2, blank=True, help_text="Empty: any language.")
+    keyword = models.CharField(
+        max_length=80, blank=True, help_text="Empty: any text. Matches a product topic or a word in the text."
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="routing_rules")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        extra = " ".join(x for x in (self.language, self.keyword) if x)
+        return f"{self.kind}{' ' + extra if extra else ''} → {self.team}"
+
+
+class Correction(models.Model):
+    """A human re-route: what the classifier or the first team got wrong, for the next training run."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="corrections")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    from_kind = models.CharField(max_length=16, choices=Kind.choices)
+    to_kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    to_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    model_version = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,0 +1,141 @@
+"""Reads of the listening loop, and the one place that decides who may see which signal.
+
+Visibility: the submitter sees their own signals (without internal notes); members of the
+team a signal is routed to see and work on it, contact details included; admins see all.
+Everyone else gets a 404, so the existence of other people's signals does not leak.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from backend.core.errors import NotFound
+from backend.listening import lifecycle
+from backend.listening.models import Kind, Signal, SignalEvent
+from backend.people.models import Membership, Role, Team, User
+
+
+def team_ids_for(*, user: User) -> set[int]:
+    cache = getattr(user, "_relay_team_ids", None)
+    if cache is None:
+        cache = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._relay_team_ids = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def is_team_lead(*, user: User, team_id: int | None) -> bool:
+    return team_id is not None and Membership.objects.filter(user=user, team_id=team_id, is_lead=True).exists()
+
+
+def can_work_on(*, user: User, signal: Signal) -> bool:
+    """Members of the team the signal is routed to, and admins."""
+    return user.role == Role.ADMIN or (signal.team_id is not None and signal.team_id in team_ids_for(user=user))
+
+
+def signal_get_for_user(*, user: User, signal_id: int) -> Signal:
+    """Fetch and authorise in one step: 404 for a signal the user may not see."""
+    signal = (
+        Signal.objects.select_related("team", "assignee__profile", "contact", "submitter__profile")
+        .filter(pk=signal_id)
+        .first()
+    )
+    if signal is None or not (signal.submitter_id == user.pk or can_work_on(user=user, signal=signal)):
+        raise NotFound("Signal not found.")
+    return signal
+
+
+def signal_events_for(*, signal: Signal, team_view: bool) -> list[SignalEvent]:
+    events = signal.events.select_related("actor__profile")
+    if not team_view:
+        events = events.filter(visible_to_submitter=True)
+    return list(events)
+
+
+def signals_for_submitter(*, user: User) -> QuerySet[Signal]:
+    visible_notes = SignalEvent.objects.filter(visible_to_submitter=True).exclude(note="").order_by("created_at", "id")
+    return (
+        Signal.objects.filter(submitter=user)
+        .select_related("team")
+        .prefetch_related(Prefetch("events", queryset=visible_notes, to_attr="submitter_notes"))
+    )
+
+
+def queues_for_user(*, user: User) -> QuerySet[Team]:
+    teams = Team.objects.all() if user.role == Role.ADMIN else Team.objects.filter(memberships__user=user)
+    return teams.order_by("-is_triage", "name").distinct()
+
+
+def queue_get_for_user(*, user: User, team_id: int) -> Team:
+    team = queues_for_user(user=user).filter(pk=team_id).first()
+    if team is None:
+        raise NotFound("Queue not found.")
+    return team
+
+
+def queue_signals(*, team: Team, include_closed: bool = False) -> QuerySet[Signal]:
+    """A team's signals, urgent first, then by due time, then oldest first."""
+    signals = Signal.objects.filter(team=team).select_related("team", "assignee__profile", "contact")
+    if not include_closed:
+        closed = Q(status=lifecycle.WITHDRAWN) | Q(closed_at__isnull=False)
+        signals = signals.exclude(closed)
+    return signals
+
+
+@dataclass(frozen=True)
+class SignalTotals:
+    submitted: int
+    open: int
+    closed: int
+    leads_won: int
+
+
+def signal_totals_for_submitter(*, user: User) -> SignalTotals:
+    row = Signal.objects.filter(submitter=user).aggregate(
+        submitted=Count("id"),
+        closed=Count("id", filter=Q(closed_at__isnull=False)),
+        leads_won=Count("id", filter=Q(kind=Kind.LEAD, status="won")),
+    )
+    return SignalTotals(
+        submitted=row["submitted"], open=row["submitted"] - row["closed"], closed=row["closed"],
+        leads_won=row["leads_won"],
+    )
+
+
+def signal_figures(*, since: datetime | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per kind, team and week: counts, median hours to first action, overdue complaints, lead conversion."""
+    now = now or timezone.now()
+    since = since or now - timedelta(weeks=12)
+    rows = (
+        Signal.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week", "kind", "team_id", "team__name", "created_at", "first_action_at", "status",
+                "due_at", "closed_at")
+    )
+    groups: dict[tuple, dict[str, Any]] = {}
+    for r in rows:
+        key = (r["week"].date().isoformat() if r["week"] else "", r["kind"], r["team_id"])
+        g = groups.setdefault(key, {
+            "week": key[0], "kind": r["kind"], "team": {"id": r["team_id"], "name": r["team__name"]},
+            "count": 0, "_waits": [], "overdue": 0, "won": 0, "lost": 0,
+        })
+        g["count"] += 1
+        if r["first_action_at"]:
+            g["_waits"].append((r["first_action_at"] - r["created_at"]).total_seconds() / 3600)
+        if r["kind"] == Kind.COMPLAINT and r["due_at"] and r["closed_at"] is None and r["due_at"] < now:
+            g["overdue"] += 1
+        if r["kind"] == Kind.LEAD and r["status"] in ("won", "lost"):
+            g[r["status"]] += 1
+    result = []
+    for g in sorted(groups.values(), key=lambda g: (g["week"], g["kind"], g["team"]["id"] or 0)):
+        waits = g.pop("_waits")
+        g["median_hours_to_first_action"] = round(median(waits), 2) if waits else None
+        decided = g["won"] + g["lost"]
+        g["lead_conversion"] = round(g["won"] / decided, 3) if g["kind"] == Kind.LEAD and decided else None
+        result.append(g)
+    return result

@@ -1,0 +1,481 @@
+"""Write operations of the listening loop: capture, route, claim, act, re-route, withdraw, purge.
+
+Every function is keyword-only and transactional. The ones that decide who may do what take
+the row lock (`select_for_update`) or use a conditional `UPDATE`, never check-then-act.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+import nlp
+from backend.core.errors import Conflict, DomainError, NotFound
+from backend.listening import lifecycle, routing
+from backend.listening.models import (
+    Correction,
+    EventType,
+    Kind,
+    Signal,
+    SignalContact,
+    SignalEvent,
+)
+from backend.listening.selectors import can_work_on, is_team_lead, signal_get_for_user
+from backend.people.models import Role, Team, User
+
+_REGION_BY_LANGUAGE = {"nl": "NL", "da": "DK"}
+
+
+@dataclass
+class SubmitResult:
+    signal: Signal
+    created: bool
+    suggested_contact: dict[str, Any] = field(default_factory=dict)
+
+
+def _clean_text(text: str) -> str:
+    """NFC, no zero-width or control characters (except newlines), trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(
+        ch for ch in text
+        if ch in "\n\t" or not (unicodedata.category(ch).startswith("C") or ch in "\u200b\u200c\u200d\u2060\ufeff")
+    )
+    return text.strip()
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def complaint_due_at(*, start: datetime, urgent: bool) -> datetime:
+    """Urgent: a few hours. Otherwise N working days, skipping weekends in the bank's time zone."""
+    if urgent:
+        return start + timedelta(hours=settings.RELAY_COMPLAINT_DUE_URGENT_HOURS)
+    local = timezone.localtime(start)
+    days = settings.RELAY_COMPLAINT_DUE_WORKING_DAYS
+    while days > 0:
+        local += timedelta(days=1)
+        if local.weekday() < 5:
+            days -= 1
+    return local
+
+
+def _validate_contact(
+    *, contact: dict[str, Any] | None, consent: bool, submitter_language: str
+) -> dict[str, Any] | None:
+    if not contact:
+        return None
+    errors: dict[str, list[str]] = {}
+    phone = (contact.get("phone") or "").strip()
+    email = (contact.get("email") or "").strip().lower()
+    normalized_phone = ""
+    if phone:
+        region = _REGION_BY_LANGUAGE.get(contact.get("language") or submitter_language)
+        normalized_phone = nlp.normalize_phone(phone, region) or ""
+        if not normalized_phone:
+            errors["phone"] = ["Not a valid phone number. Use e.g. 06 12345678, +31 6 12345678 or +45 20 12 34 56."]
+    if (phone or email) and not consent:
+        raise DomainError(
+            "Contact details can only be stored when the person agreed to be contacted.",
+            code="consent_required",
+            fields={"contact_consent": ["Must be true when the contact has a phone number or e-mail address."]},
+        )
+    if errors:
+        raise DomainError("Some fields are not valid.", code="validation_error", fields={"contact": errors})
+    return {
+        "name": (contact.get("name") or "").strip(),
+        "phone": normalized_phone,
+        "email": email,
+        "language": contact.get("language") or "",
+        "best_time": (contact.get("best_time") or "").strip(),
+    }
+
+
+def _suggested_contact(classification: nlp.Classification, contact: dict[str, Any] | None) -> dict[str, Any]:
+    known_phone = (contact or {}).get("phone")
+    known_email = (contact or {}).get("email")
+    phones = [p for p in classification.phones if p != known_phone]
+    emails = [e for e in classification.emails if e != known_email]
+    suggestion: dict[str, Any] = {}
+    if phones:
+        suggestion["phone"] = phones[0]
+    if emails:
+        suggestion["email"] = emails[0]
+    return suggestion
+
+
+def _replay(existing: Signal, fingerprint: str) -> SubmitResult:
+    if existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used for a different submission.",
+            code="idempotency_key_reused",
+        )
+    return SubmitResult(signal=existing, created=False)
+
+
+def _duplicate_root(*, kind: str, phone: str, email: str, now: datetime) -> Signal | None:
+    if not phone and not email:
+        return None
+    since = now - timedelta(days=settings.RELAY_DUPLICATE_WINDOW_DAYS)
+    match = SignalContact.objects.filter(signal__kind=kind, signal__created_at__gte=since, purged_at__isnull=True)
+    if phone and email:
+        from django.db.models import Q
+
+        match = match.filter(Q(phone=phone) | Q(email=email))
+    elif phone:
+        match = match.filter(phone=phone)
+    else:
+        match = match.filter(email=email)
+    first = match.select_related("signal").order_by("signal__created_at", "signal_id").first()
+    if first is None:
+        return None
+    return first.signal.duplicate_of or first.signal
+
+
+def signal_submit(
+    *,
+    submitter: User,
+    text: str,
+    kind: str | None = None,
+    contact: dict[str, Any] | None = None,
+    contact_consent: bool = False,
+    consent_wording_version: str | None = None,
+    heard_via: str = "other",
+    captured_at: datetime | None = None,
+    story: int | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> SubmitResult:
+    """Capture a signal, classify it with nlp, route it, and record its history.
+
+    A retry with the same idempotency key returns the first signal and creates nothing, also when
+    the retries race each other: the unique constraint decides, and the loser replays the winner.
+    """
+    now = timezone.now()
+    text = _clean_text(text)
+    if len(text) < settings.RELAY_SIGNAL_TEXT_MIN:
+        raise DomainError("Please write a few words.", code="validation_error",
+                          fields={"text": [f"At least {settings.RELAY_SIGNAL_TEXT_MIN} characters."]})
+    fingerprint = _fingerprint({
+        "text": text, "kind": kind or "", "contact": contact or {}, "contact_consent": bool(contact_consent),
+        "heard_via": heard_via, "captured_at": captured_at.isoformat() if captured_at else "", "story": story,
+    })
+    if idempotency_key is not None:
+        existing = Signal.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, fingerprint)
+
+    submitter_language = getattr(getattr(submitter, "profile", None), "language", "en")
+    clean_contact = _validate_contact(contact=contact, consent=contact_consent, submitter_language=submitter_language)
+    has_details = bool(clean_contact and (clean_contact["phone"] or clean_contact["email"]))
+
+    # Classification is CPU work: done before the transaction so no lock is held while it runs.
+    verdict = nlp.classify(text)
+    suggested = _suggested_contact(verdict, clean_contact)
+    # Contact details found in the text are offered back to the app, not stored without consent.
+    stored_text = text if contact_consent else nlp.redact(text)
+
+    decision = routing.route(
+        text=text, chosen=kind, predicted=verdict.kind, confidence=verdict.confidence,
+        scores=verdict.scores, language=verdict.language, topics=verdict.topics,
+    )
+    urgent = decision.kind == Kind.COMPLAINT and verdict.urgent
+    try:
+        with transaction.atomic():
+            signal = Signal.objects.create(
+                submitter=submitter,
+                idempotency_key=idempotency_key,
+                request_fingerprint=fingerprint,
+                text=stored_text,
+                kind=decision.kind,
+                kind_chosen=kind or "",
+                kind_predicted=verdict.kind,
+                language=verdict.language,
+                urgent=urgent,
+                urgent_predicted=verdict.urgent,
+                confidence=verdict.confidence,
+                scores=verdict.scores,
+                topics=verdict.topics,
+                model_version=verdict.model_version,
+                team=decision.team,
+                in_triage=decision.in_triage,
+                routing_reason=decision.reason,
+                heard_via=heard_via,
+                captured_at=captured_at or now,
+                story_ref=story,
+                due_at=complaint_due_at(start=now, urgent=urgent) if decision.kind == Kind.COMPLAINT else None,
+            )
+            if clean_contact:
+                SignalContact.objects.create(
+                    signal=signal,
+                    consent=bool(contact_consent) and has_details,
+                    consent_wording_version=(consent_wording_version or settings.RELAY_CONSENT_WORDING_VERSION)
+                    if has_details else "",
+                    consent_at=(captured_at or now) if has_details else None,
+                    **clean_contact,
+                )
+                root = _duplicate_root(kind=decision.kind, phone=clean_contact["phone"],
+                                       email=clean_contact["email"], now=now)
+                if root is not None and root.pk != signal.pk:
+                    Signal.objects.filter(pk=signal.pk).update(duplicate_of=root)
+                    signal.duplicate_of = root
+                    SignalEvent.objects.create(signal=signal, type=EventType.DUPLICATE, data={"duplicate_of": root.pk})
+            SignalEvent.objects.create(signal=signal, actor=submitter, type=EventType.CREATED, to_status="new")
+            SignalEvent.objects.create(
+                signal=signal, type=EventType.ROUTED, to_status="new",
+                data={"team": decision.team.pk if decision.team else None, "in_triage": decision.in_triage,
+                      "reason": decision.reason},
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent retry with the same key won the insert; answer with its signal.
+        existing = Signal.objects.get(submitter=submitter, idempotency_key=idempotency_key)
+        return _replay(existing, fingerprint)
+    return SubmitResult(signal=signal, created=True, suggested_contact=suggested)
+
+
+def _lock_for_work(*, signal_id: int, by: User) -> Signal:
+    """Fetch with a row lock and authorise: only the routed team (or an admin) may work on it."""
+    signal = signal_get_for_user(user=by, signal_id=signal_id)  # 404 when invisible
+    if not can_work_on(user=by, signal=signal):
+        raise NotFound("Signal not found.")
+    return Signal.objects.select_for_update().select_related("team", "assignee__profile").get(pk=signal.pk)
+
+
+def _claimed_by_other(signal: Signal) -> Conflict:
+    holder = signal.assignee
+    name = getattr(getattr(holder, "profile", None), "display_name", None) or "someone else"
+    return Conflict(
+        f"{name} has already claimed this signal.",
+        code="already_claimed",
+        extra={"claimed_by": {"id": holder.pk, "display_name": name} if holder else None},
+    )
+
+
+@transaction.atomic
+def signal_claim(*, signal_id: int, by: User) -> Signal:
+    """Exactly one person wins a concurrent claim: a conditional UPDATE on `assignee IS NULL`."""
+    signal = signal_get_for_user(user=by, signal_id=signal_id)
+    if not can_work_on(user=by, signal=signal) or signal.in_triage:
+        if signal.in_triage and can_work_on(user=by, signal=signal):
+            raise Conflict("This signal is in triage: confirm or correct its route first.", code="in_triage")
+        raise NotFound("Signal not found.")
+    if lifecycle.is_closed(signal.kind, signal.status):
+        raise Conflict("This signal is already closed.", code="signal_closed")
+    now = timezone.now()
+    new_status = lifecycle.STATUS_ON_CLAIM.get(signal.kind)
+    updates: dict[str, Any] = {
+        "assignee": by, "claimed_at": now, "updated_at": now,
+        "first_action_at": Coalesce(F("first_action_at"), now),
+    }
+    if new_status and signal.status == lifecycle.NEW:
+        updates["status"] = new_status
+    won = Signal.objects.filter(
+        pk=signal.pk, assignee__isnull=True, kind=signal.kind, status=signal.status, in_triage=False
+    ).update(**updates)
+    signal = Signal.objects.select_related("team", "assignee__profile").get(pk=signal.pk)
+    if not won:
+        if signal.assignee_id == by.pk:
+            return signal  # a retried claim by the winner is not an error
+        raise _claimed_by_other(signal)
+    SignalEvent.objects.create(
+        signal=signal, actor=by, type=EventType.CLAIMED,
+        from_status=lifecycle.NEW if new_status else signal.status, to_status=signal.status,
+    )
+    return signal
+
+
+@transaction.atomic
+def signal_transition(
+    *, signal_id: int, by: User, to: str, note: str = "", visible_to_submitter: bool = False
+) -> Signal:
+    """Move a signal along its kind's lifecycle. Takes the signal's row lock.
+
+    The assignee acts; a team lead or an admin may act on anyone's signal. An unclaimed signal
+    is claimed by whoever acts on it first.
+    """
+    signal = _lock_for_work(signal_id=signal_id, by=by)
+    if signal.in_triage:
+        raise Conflict("This signal is in triage: confirm or correct its route first.", code="in_triage")
+    if signal.assignee_id and signal.assignee_id != by.pk and not (
+        by.role == Role.ADMIN or is_team_lead(user=by, team_id=signal.team_id)
+    ):
+        raise _claimed_by_other(signal)
+    if not lifecycle.can_transition(signal.kind, signal.status, to):
+        allowed = sorted(lifecycle.TRANSITIONS[signal.kind].get(signal.status, frozenset()))
+        raise Conflict(
+            f"A {signal.kind} cannot go from {signal.status} to {to}.",
+            code="invalid_transition",
+            extra={"allowed": allowed},
+        )
+    note = note.strip()
+    if to in lifecycle.NOTE_REQUIRED[signal.kind] and not note:
+        raise DomainError(
+            f"Say why when a {signal.kind} becomes {to} (reason, resolution or reference).",
+            code="validation_error", fields={"note": ["Required for this status."]},
+        )
+    now = timezone.now()
+    from_status = signal.status
+    signal.status = to
+    fields = ["status", "updated_at"]
+    if signal.assignee_id is None:
+        signal.assignee, signal.claimed_at = by, now
+        fields += ["assignee", "claimed_at"]
+    if signal.first_action_at is None:
+        signal.first_action_at = now
+        fields.append("first_action_at")
+    if to in lifecycle.TERMINAL[signal.kind]:
+        signal.closed_at, signal.outcome = now, note
+        fields += ["closed_at", "outcome"]
+    signal.save(update_fields=fields)
+    SignalEvent.objects.create(
+        signal=signal, actor=by, type=EventType.TRANSITION, from_status=from_status, to_status=to,
+        note=note, visible_to_submitter=visible_to_submitter,
+    )
+    return signal
+
+
+@transaction.atomic
+def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter: bool = False) -> SignalEvent:
+    signal = _lock_for_work(signal_id=signal_id, by=by)
+    text = _clean_text(text)
+    if not text:
+        raise DomainError("A note needs some text.", code="validation_error", fields={"text": ["Required."]})
+    if signal.first_action_at is None:
+        Signal.objects.filter(pk=signal.pk).update(first_action_at=timezone.now())
+    return SignalEvent.objects.create(
+        signal=signal, actor=by, type=EventType.NOTE, from_status=signal.status, to_status=signal.status,
+        note=text, visible_to_submitter=visible_to_submitter,
+    )
+
+
+@transaction.atomic
+def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id: int | None = None) -> Signal:
+    """Send a signal to another kind and/or team. Takes the row lock. Recorded as a correction,
+    which `export_corrections` turns into training data for the next nlp run."""
+    signal = _lock_for_work(signal_id=signal_id, by=by)
+    if lifecycle.is_closed(signal.kind, signal.status):
+        raise Conflict("A closed signal cannot be re-routed.", code="signal_closed")
+    new_kind = kind or signal.kind
+    if team_id is not None:
+        team = Team.objects.filter(pk=team_id).first()
+        if team is None:
+            raise DomainError("No such team.", code="validation_error", fields={"team": ["Unknown team."]})
+        reason = f"re-routed by a person to {team.name}"
+    else:
+        decision = routing.route(
+            text=signal.text, chosen=new_kind, predicted=new_kind, confidence=1.0,
+            scores={new_kind: 1.0}, language=signal.language, topics=signal.topics,
+        )
+        team = decision.team
+        if team is None or decision.in_triage:
+            raise DomainError(
+                f"No routing rule sends a {new_kind} anywhere; name the team.",
+                code="validation_error", fields={"team": ["Required: no rule matches."]},
+            )
+        reason = f"re-routed by a person; {decision.reason}"
+    if new_kind == signal.kind and team.pk == signal.team_id and not signal.in_triage:
+        raise DomainError("That is where the signal already is.", code="nothing_to_change")
+
+    Correction.objects.create(
+        signal=signal, by=by, from_kind=signal.kind, to_kind=new_kind,
+        from_team_id=signal.team_id, to_team=team, model_version=signal.model_version,
+    )
+    from_status, from_team, from_kind = signal.status, signal.team_id, signal.kind
+    signal.kind = new_kind
+    signal.team = team
+    signal.in_triage = team.is_triage
+    signal.routing_reason = reason[:200]
+    signal.status = lifecycle.NEW
+    signal.assignee, signal.claimed_at = None, None
+    signal.urgent = new_kind == Kind.COMPLAINT and signal.urgent_predicted
+    signal.due_at = (
+        complaint_due_at(start=signal.created_at, urgent=signal.urgent) if new_kind == Kind.COMPLAINT else None
+    )
+    signal.save(update_fields=["kind", "team", "in_triage", "routing_reason", "status", "assignee", "claimed_at",
+                               "urgent", "due_at", "updated_at"])
+    SignalEvent.objects.create(
+        signal=signal, actor=by, type=EventType.REROUTED, from_status=from_status, to_status=signal.status,
+        data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk},
+    )
+    return signal
+
+
+@transaction.atomic
+def signal_withdraw(*, signal_id: int, by: User) -> Signal:
+    """The submitter takes back a signal nobody has claimed yet (conditional update, no race)."""
+    signal = Signal.objects.filter(pk=signal_id, submitter=by).first()
+    if signal is None:
+        raise NotFound("Signal not found.")
+    if signal.status == lifecycle.WITHDRAWN:
+        return signal
+    now = timezone.now()
+    done = Signal.objects.filter(pk=signal.pk, assignee__isnull=True, status=lifecycle.NEW).update(
+        status=lifecycle.WITHDRAWN, closed_at=now, updated_at=now
+    )
+    if not done:
+        raise Conflict("Someone is already handling this signal; it can no longer be withdrawn.",
+                       code="already_handled")
+    signal.refresh_from_db()
+    SignalEvent.objects.create(signal=signal, actor=by, type=EventType.WITHDRAWN,
+                               from_status=lifecycle.NEW, to_status=lifecycle.WITHDRAWN)
+    return signal
+
+
+@transaction.atomic
+def contact_purge_expired(*, now: datetime | None = None) -> int:
+    """Blank the contact details of signals closed longer ago than the retention period.
+
+    The signal, its kind, status and figures remain; the person's name, phone and e-mail and any
+    contact details in the text go. Returns how many signals were purged.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.RELAY_CONTACT_RETENTION_DAYS)
+    contacts = list(
+        SignalContact.objects.select_for_update()
+        .filter(purged_at__isnull=True, signal__closed_at__lt=cutoff)
+        .select_related("signal")
+        .order_by("pk")
+    )
+    for contact in contacts:
+        SignalContact.objects.filter(pk=contact.pk).update(
+            name="", phone="", email="", best_time="", consent=False, purged_at=now
+        )
+        Signal.objects.filter(pk=contact.signal_id).update(text=nlp.redact(contact.signal.text))
+        SignalEvent.objects.create(signal_id=contact.signal_id, type=EventType.PURGED)
+    return len(contacts)
+
+
+def corrections_export(*, since: datetime | None = None) -> list[dict[str, Any]]:
+    """Human re-routes in the training format of nlp (`python -m nlp train --extra FILE`).
+
+    Contact details are redacted from the text: a training corpus is no place for them.
+    """
+    corrections = Correction.objects.select_related("signal").order_by("created_at", "pk")
+    if since is not None:
+        corrections = corrections.filter(created_at__gte=since)
+    latest: dict[int, Correction] = {}
+    for correction in corrections:
+        latest[correction.signal_id] = correction  # the last human word on a signal counts
+    return [
+        {
+            "id": str(c.uuid),
+            "text": nlp.redact(c.signal.text),
+            "kind": c.to_kind,
+            "language": c.signal.language,
+            "urgent": bool(c.to_kind == Kind.COMPLAINT and c.signal.urgent),
+            "source": "correction",
+            "from_kind": c.from_kind,
+        }
+        for c in latest.values()
+    ]

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from backend.listening import services
+
+
+@shared_task(name="listening.contact_purge_expired")
+def contact_purge_expired_task() -> int:
+    return services.contact_purge_expired()

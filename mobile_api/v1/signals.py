@@ -1,0 +1,487 @@
+"""Signals: capture (employees), queues and handling (sales, support, recruitment), report back."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.core.errors import DomainError
+from backend.listening import lifecycle, selectors, services
+from backend.listening.models import HeardVia, Kind, Signal
+from backend.people.models import Language, Team
+from mobile_api.permissions import IsEditor
+
+# Sorts signals without a due time after those with one, on every database.
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
+
+
+# --- input -------------------------------------------------------------------------------------
+class ContactInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False, allow_blank=True)
+    best_time = serializers.CharField(max_length=80, required=False, allow_blank=True)
+
+
+class SignalCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=settings.RELAY_SIGNAL_TEXT_MAX, trim_whitespace=True)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_null=True, allow_blank=True)
+    contact = ContactInputSerializer(required=False, allow_null=True)
+    contact_consent = serializers.BooleanField(required=False, default=False)
+    contact_consent_version = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="Version of the consent wording the person agreed to; defaults to the current one.",
+    )
+    heard_via = serializers.ChoiceField(choices=HeardVia.choices, required=False, default=HeardVia.OTHER)
+    captured_at = serializers.DateTimeField(required=False, allow_null=True)
+    story = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate_captured_at(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        now = timezone.now()
+        if value > now + timedelta(minutes=10):
+            raise serializers.ValidationError("Lies in the future; check the phone's clock.")
+        if value < now - timedelta(days=60):
+            raise serializers.ValidationError("More than 60 days ago.")
+        return value
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=sorted(lifecycle.ALL_STATUSES - {lifecycle.NEW, lifecycle.WITHDRAWN}))
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    visible_to_submitter = serializers.BooleanField(required=False, default=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    visible_to_submitter = serializers.BooleanField(required=False, default=False)
+
+
+class RerouteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_null=True)
+    team = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("kind") and not attrs.get("team"):
+            raise serializers.ValidationError("Give a new kind, a new team, or both.")
+        return attrs
+
+
+# --- output ------------------------------------------------------------------------------------
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    display_name = serializers.SerializerMethodField()
+
+    def get_display_name(self, user: Any) -> str:
+        profile = getattr(user, "profile", None)
+        return profile.display_name if profile else ""
+
+
+class SuggestedContactSerializer(serializers.Serializer):
+    phone = serializers.CharField(required=False, help_text="E.164, found in the text")
+    email = serializers.EmailField(required=False, help_text="found in the text")
+
+
+class SignalCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    urgent = serializers.BooleanField()
+    status = serializers.CharField()
+    status_text = serializers.SerializerMethodField()
+    team = TeamRefSerializer(allow_null=True)
+    in_triage = serializers.BooleanField()
+    confidence = serializers.FloatField()
+    suggested_contact = serializers.SerializerMethodField()
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_status_text(self, signal: Signal) -> str:
+        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
+
+    @extend_schema_field(SuggestedContactSerializer)
+    def get_suggested_contact(self, signal: Signal) -> dict[str, Any]:
+        return self.context.get("suggested_contact", {})
+
+
+class NoteOutSerializer(serializers.Serializer):
+    text = serializers.CharField(source="note")
+    status = serializers.CharField(source="to_status")
+    at = serializers.DateTimeField(source="created_at")
+
+
+class MySignalSerializer(serializers.Serializer):
+    """What the submitter sees: their words, the status in plain words, and notes meant for them."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    status = serializers.CharField()
+    status_text = serializers.SerializerMethodField()
+    team = TeamRefSerializer(allow_null=True)
+    in_triage = serializers.BooleanField()
+    closed = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    notes = serializers.SerializerMethodField()
+    can_withdraw = serializers.SerializerMethodField()
+
+    def get_status_text(self, signal: Signal) -> str:
+        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
+
+    def get_closed(self, signal: Signal) -> bool:
+        return signal.closed_at is not None
+
+    @extend_schema_field(NoteOutSerializer(many=True))
+    def get_notes(self, signal: Signal) -> list[dict[str, Any]]:
+        notes = getattr(signal, "submitter_notes", None)
+        if notes is None:
+            notes = [e for e in selectors.signal_events_for(signal=signal, team_view=False) if e.note]
+        return NoteOutSerializer(notes, many=True).data
+
+    def get_can_withdraw(self, signal: Signal) -> bool:
+        return signal.status == lifecycle.NEW and signal.assignee_id is None
+
+
+class ContactOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    language = serializers.CharField()
+    best_time = serializers.CharField()
+    consent_at = serializers.DateTimeField(allow_null=True)
+    consent_wording_version = serializers.CharField()
+    purged = serializers.SerializerMethodField()
+
+    def get_purged(self, contact: Any) -> bool:
+        return contact.purged_at is not None
+
+
+class EventOutSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    actor = PersonRefSerializer(allow_null=True)
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    visible_to_submitter = serializers.BooleanField()
+    data = serializers.DictField()
+    at = serializers.DateTimeField(source="created_at")
+
+
+class QueueSignalSerializer(serializers.Serializer):
+    """What the handling team sees in a queue: enough to pick, including the contact."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    language = serializers.CharField()
+    urgent = serializers.BooleanField()
+    status = serializers.CharField()
+    team = TeamRefSerializer(allow_null=True)
+    in_triage = serializers.BooleanField()
+    confidence = serializers.FloatField()
+    scores = serializers.DictField(child=serializers.FloatField())
+    topics = serializers.ListField(child=serializers.CharField())
+    assignee = PersonRefSerializer(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    heard_via = serializers.CharField()
+    captured_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+
+    def get_overdue(self, signal: Signal) -> bool:
+        return bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now())
+
+    @extend_schema_field(ContactOutSerializer(allow_null=True))
+    def get_contact(self, signal: Signal) -> dict[str, Any] | None:
+        contact = getattr(signal, "contact", None) if hasattr(signal, "contact") else None
+        return ContactOutSerializer(contact).data if contact else None
+
+
+class SignalDetailSerializer(QueueSignalSerializer):
+    kind_chosen = serializers.CharField()
+    kind_predicted = serializers.CharField()
+    model_version = serializers.CharField()
+    routing_reason = serializers.CharField()
+    outcome = serializers.CharField()
+    story = serializers.IntegerField(source="story_ref", allow_null=True)
+    submitter = PersonRefSerializer()
+    history = serializers.SerializerMethodField()
+
+    @extend_schema_field(EventOutSerializer(many=True))
+    def get_history(self, signal: Signal) -> list[dict[str, Any]]:
+        return EventOutSerializer(selectors.signal_events_for(signal=signal, team_view=True), many=True).data
+
+
+class QueueSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.SerializerMethodField()
+    is_triage = serializers.BooleanField()
+
+    def get_kind(self, team: Team) -> str:
+        return "triage" if team.is_triage else team.kind
+
+
+class RerouteResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    team = TeamRefSerializer(allow_null=True)
+    in_triage = serializers.BooleanField()
+    status = serializers.CharField()
+
+
+# --- views -------------------------------------------------------------------------------------
+def _language(request: Request) -> str:
+    profile = getattr(request.user, "profile", None)
+    return getattr(profile, "language", "en")
+
+
+def _idempotency_key(request: Request) -> uuid.UUID | None:
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None or raw == "":
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise DomainError(
+            "Idempotency-Key must be a UUID made by the app for this submission.",
+            code="validation_error", fields={"Idempotency-Key": ["Not a UUID."]},
+        ) from None
+
+
+class SignalCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Pass on a signal (complaint, lead, referral, friend discount, feedback)",
+        request=SignalCreateSerializer,
+        responses={201: SignalCreatedSerializer},
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER,
+            description="A UUID the app makes per submission; a retry with the same key returns the first result.",
+        )],
+    )
+    def post(self, request: Request) -> Response:
+        key = _idempotency_key(request)
+        data = SignalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        result = services.signal_submit(
+            submitter=request.user,
+            text=v["text"],
+            kind=v.get("kind") or None,
+            contact=v.get("contact") or None,
+            contact_consent=v["contact_consent"],
+            consent_wording_version=v.get("contact_consent_version") or None,
+            heard_via=v["heard_via"],
+            captured_at=v.get("captured_at"),
+            story=v.get("story"),
+            idempotency_key=key,
+        )
+        body = SignalCreatedSerializer(
+            result.signal, context={"language": _language(request), "suggested_contact": result.suggested_contact}
+        ).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if not result.created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class MySignalsView(generics.ListAPIView):
+    """My own signals, newest first, with their status in plain words and the notes meant for me."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MySignalSerializer
+
+    def get_queryset(self) -> QuerySet[Signal]:
+        return selectors.signals_for_submitter(user=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "language": _language(self.request)}
+
+
+class SignalDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="One signal: the full record for its team, the submitter's view for the submitter",
+        responses={200: SignalDetailSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        signal = selectors.signal_get_for_user(user=request.user, signal_id=pk)
+        if selectors.can_work_on(user=request.user, signal=signal):
+            return Response(SignalDetailSerializer(signal).data)
+        return Response(MySignalSerializer(signal, context={"language": _language(request)}).data)
+
+
+class SignalClaimView(APIView):
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Claim: exactly one person gets it; the others get a 409 naming who has it",
+                   request=None, responses={200: SignalDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        signal = services.signal_claim(signal_id=pk, by=request.user)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=request.user, signal_id=signal.pk)).data)
+
+
+class SignalTransitionView(APIView):
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Move a signal along its lifecycle", request=TransitionSerializer,
+                   responses={200: SignalDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signal = services.signal_transition(signal_id=pk, by=request.user, **data.validated_data)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=request.user, signal_id=signal.pk)).data)
+
+
+class SignalNoteView(APIView):
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Add a note (internal, or visible to the submitter)", request=NoteSerializer,
+                   responses={201: EventOutSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = services.signal_note_add(signal_id=pk, by=request.user, **data.validated_data)
+        return Response(EventOutSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class SignalRerouteView(APIView):
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Re-route to another kind and/or team (kept as a training correction)",
+                   request=RerouteSerializer, responses={200: RerouteResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = RerouteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signal = services.signal_reroute(
+            signal_id=pk, by=request.user, kind=data.validated_data.get("kind"), team_id=data.validated_data.get("team")
+        )
+        return Response(RerouteResultSerializer(signal).data)
+
+
+class SignalWithdrawView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Withdraw my signal while nobody has claimed it", request=None,
+                   responses={200: MySignalSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        signal = services.signal_withdraw(signal_id=pk, by=request.user)
+        return Response(MySignalSerializer(signal, context={"language": _language(request)}).data)
+
+
+class QueueListView(generics.ListAPIView):
+    """The queues I work: my teams' (all of them for admins), the triage queue first when I am in it."""
+
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+    serializer_class = QueueSerializer
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[Team]:
+        return selectors.queues_for_user(user=self.request.user)
+
+
+class QueueSignalFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=[(s, s) for s in sorted(lifecycle.ALL_STATUSES)])
+    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
+    language = django_filters.ChoiceFilter(choices=Language.choices)
+    urgent = django_filters.BooleanFilter()
+    assignee = django_filters.CharFilter(method="filter_assignee", help_text="`me`, `none`, or a person's id")
+    include_closed = django_filters.BooleanFilter(method="filter_noop", help_text="also closed signals")
+
+    class Meta:
+        model = Signal
+        fields = ["status", "kind", "language", "urgent"]
+
+    def filter_assignee(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        raise DomainError("assignee is `me`, `none` or a number.", code="validation_error",
+                          fields={"assignee": ["Invalid value."]})
+
+    def filter_noop(self, queryset: QuerySet[Signal], name: str, value: bool) -> QuerySet[Signal]:
+        return queryset
+
+
+class QueuePagination(CursorPagination):
+    # Urgent first, then the earliest due time (signals without one after those with), then oldest.
+    ordering = ("-urgent", "due_sort", "created_at", "id")
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class QueueSignalsView(generics.ListAPIView):
+    # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
+    permission_classes = [IsAuthenticated]
+    serializer_class = QueueSignalSerializer
+    pagination_class = QueuePagination
+    filterset_class = QueueSignalFilter
+
+    def get_queryset(self) -> QuerySet[Signal]:
+        if getattr(self, "swagger_fake_view", False):
+            return Signal.objects.none()
+        team = selectors.queue_get_for_user(user=self.request.user, team_id=self.kwargs["pk"])
+        include_closed = self.request.query_params.get("include_closed") in ("true", "1", "True")
+        return selectors.queue_signals(team=team, include_closed=include_closed).annotate(
+            due_sort=Coalesce("due_at", Value(FAR_FUTURE))
+        )
+
+
+class FiguresRowSerializer(serializers.Serializer):
+    week = serializers.DateField()
+    kind = serializers.CharField()
+    team = TeamRefSerializer()
+    count = serializers.IntegerField()
+    median_hours_to_first_action = serializers.FloatField(allow_null=True)
+    overdue = serializers.IntegerField()
+    won = serializers.IntegerField()
+    lost = serializers.IntegerField()
+    lead_conversion = serializers.FloatField(allow_null=True)
+
+
+class SignalFiguresView(APIView):
+    permission_classes = [IsEditor]
+
+    @extend_schema(summary="Signal figures per kind, team and week (last 12 weeks)",
+                   responses={200: FiguresRowSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(FiguresRowSerializer(selectors.signal_figures(), many=True).data)
+

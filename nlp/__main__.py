@@ -1,0 +1,131 @@
+"""Command line: ``python -m nlp {train,evaluate,classify,ensure}``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+CLASSIFY_BATCH = 256
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .training import train
+
+    train(out=args.out, extra=[Path(p) for p in args.extra])
+    return 0
+
+
+def _cmd_ensure(args: argparse.Namespace) -> int:
+    from .training import ensure
+
+    ensure(out=args.out, quiet=args.quiet)
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .corpus import heldout_files
+    from .evaluation import evaluate_files, format_report
+    from .router import get_router
+
+    files = [Path(f) for f in args.files] or heldout_files()
+    if not files:
+        print("no evaluation files (fixtures/nlp/heldout/*.jsonl)", file=sys.stderr)
+        return 2
+    router = get_router(args.model)
+    print(f"model {router.version}")
+    reports = evaluate_files(files, router=router)
+    if args.json:
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
+        return 0
+    for name, report in reports.items():
+        print(f"\n== {name} ==")
+        print(format_report(report))
+    return 0
+
+
+def _emit(router, batch: list[tuple[object, str | None, str | None]]) -> None:
+    texts = [text or "" for _, text, _ in batch]
+    results = router.classify_many(texts)
+    out = sys.stdout
+    for (ident, text, error), r in zip(batch, results):
+        if error is not None:
+            line = {"id": ident, "error": error}
+        else:
+            line = {
+                "id": ident,
+                "kind": r.kind,
+                "scores": r.scores,
+                "confidence": r.confidence,
+                "language": r.language,
+                "urgent": r.urgent,
+                "phones": r.phones,
+                "emails": r.emails,
+                "topics": r.topics,
+            }
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from .router import get_router
+
+    router = get_router(args.model)
+    batch: list[tuple[object, str | None, str | None]] = []
+    for raw in sys.stdin:
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise ValueError("expected an object with a string 'text'")
+            batch.append((obj.get("id"), obj["text"], None))
+        except ValueError as exc:  # JSONDecodeError is a ValueError
+            ident = obj.get("id") if isinstance(locals().get("obj"), dict) else None
+            batch.append((ident, None, f"bad input line: {exc}"))
+        if len(batch) >= CLASSIFY_BATCH:
+            _emit(router, batch)
+            batch = []
+    if batch:
+        _emit(router, batch)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nlp", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train the kind classifier (deterministic) and print the dev evaluation")
+    p.add_argument("--extra", action="append", default=[], metavar="FILE.jsonl",
+                   help="corrections in the corpus format (text + kind at least); repeatable")
+    p.add_argument("--out", type=Path, default=None, help="model directory (default var/nlp-model)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("ensure", help="build the model only if it is missing or older than the corpus")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_ensure)
+
+    p = sub.add_parser("evaluate", help="metrics on FILE(s) (default: the held-out split)")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("classify", help='JSON lines {"id","text"} on stdin → one JSON line each on stdout')
+    p.add_argument("--model", type=Path, default=None)
+    p.set_defaults(func=_cmd_classify)
+
+    args = parser.parse_args(argv)
+    from .router import ModelNotBuilt
+
+    try:
+        return args.func(args)
+    except ModelNotBuilt as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
