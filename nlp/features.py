@@ -147,7 +147,16 @@ def _markers_for_word(word: str) -> set[str]:
     return found
 
 
-def featurize(text: str, *, prefixes: bool = True, markers: bool = True) -> list[str]:
+def featurize(
+    text: str,
+    *,
+    prefixes: bool = True,
+    markers: bool = True,
+    prefix_len: int = PREFIX_LEN,
+    prefix_min: int = PREFIX_MIN_WORD,
+    suffix_len: int = 0,
+    marker_repeat: int = 1,
+) -> list[str]:
     """The token sequence the kind classifier is trained and run on."""
     cleaned = _redact_for_features(text or "")
     cleaned = _MONEY_RE.sub(" qqmoneyqq ", cleaned).lower()
@@ -167,9 +176,11 @@ def featurize(text: str, *, prefixes: bool = True, markers: bool = True) -> list
         for marker, pattern in _MULTI:
             if pattern.search(joined):
                 found.add(marker)
-        extra.extend("__%s__" % m for m in sorted(found))
+        extra.extend("__%s__" % m for m in sorted(found) for _ in range(marker_repeat))
     if prefixes:
-        extra.extend("p_" + w[:PREFIX_LEN] for w in words if len(w) >= PREFIX_MIN_WORD and w.isalpha())
+        extra.extend("p_" + w[:prefix_len] for w in words if len(w) >= prefix_min and w.isalpha())
+    if suffix_len:
+        extra.extend("s_" + w[-suffix_len:] for w in words if len(w) >= prefix_min and w.isalpha())
     if len(words) <= 3:
         extra.append("__short__")
     return words + extra or ["__empty__"]

@@ -20,7 +20,9 @@ __all__ = ["LANGUAGES", "detect_language", "detect_languages"]
 
 LANGUAGES: tuple[str, ...] = ("nl", "da", "en")
 SHORT_TEXT_WORDS = 3
-STOPWORD_BOOST = 0.3
+STOPWORD_BOOST = 1.0  # texts of 1-3 words
+STOPWORD_BOOST_LONG = 1.0  # longer texts
+STRIP_NAMES = True
 
 # Very frequent function words that are distinctive in staff messages; spaCy's lists are
 # broad (the Danish list holds "men", which is also Dutch), so only words that appear in one
@@ -53,23 +55,53 @@ def _get_detector():
 _ISO = {"DUTCH": "nl", "DANISH": "da", "ENGLISH": "en"}
 
 
-def language_scores(text: str, stopword_boost: float = STOPWORD_BOOST) -> dict[str, float]:
+_NAME_RE = re.compile(r"(?<=[^\s.!?:]\s)[A-ZÆØÅ][\w'-]*")
+
+
+def _clean(text: str, strip_names: bool) -> str:
+    """Drop contact details (digits, addresses say nothing about the language) and, optionally,
+    capitalised words inside a sentence (place and person names: "Aarhus", "Amsterdam Centraal")."""
+    from .contacts import find_spans
+
+    out, last = [], 0
+    for span in find_spans(text):
+        out.append(text[last:span.start])
+        last = span.end
+    out.append(text[last:])
+    cleaned = "".join(out)
+    if strip_names:
+        stripped = _NAME_RE.sub("", cleaned)
+        if len(_WORD_RE.findall(stripped)) >= 2:
+            cleaned = stripped
+    return cleaned
+
+
+def language_scores(
+    text: str,
+    stopword_boost: float = STOPWORD_BOOST,
+    stopword_boost_long: float = STOPWORD_BOOST_LONG,
+    strip_names: bool = STRIP_NAMES,
+) -> dict[str, float]:
     detector = _get_detector()
+    cleaned = _clean(text, strip_names)
+    if not _WORD_RE.search(cleaned):
+        cleaned = text
     scores = {lang: 0.0 for lang in LANGUAGES}
-    for cv in detector.compute_language_confidence_values(text):
+    for cv in detector.compute_language_confidence_values(cleaned):
         scores[_ISO[cv.language.name]] = float(cv.value)
-    words = [w.lower() for w in _WORD_RE.findall(text)]
-    if 0 < len(words) <= SHORT_TEXT_WORDS and stopword_boost:
+    words = [w.lower() for w in _WORD_RE.findall(cleaned)]
+    weight = stopword_boost if len(words) <= SHORT_TEXT_WORDS else stopword_boost_long
+    if words and weight:
         for lang in LANGUAGES:
             hits = sum(1 for w in words if w in _EXCLUSIVE[lang])
-            scores[lang] += stopword_boost * hits / len(words)
+            scores[lang] += weight * hits / len(words)
     return scores
 
 
-def detect_language(text: str, default: str = "nl", stopword_boost: float = STOPWORD_BOOST) -> str:
+def detect_language(text: str, default: str = "nl", **options: float) -> str:
     if not _WORD_RE.search(text or ""):
         return default
-    scores = language_scores(text, stopword_boost)
+    scores = language_scores(text, **options)
     best = max(LANGUAGES, key=lambda lang: scores[lang])
     return best if scores[best] > 0 else default
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.bank import bank  # noqa: F401  (fixture)
 from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"

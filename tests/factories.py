@@ -72,3 +72,52 @@ class ChannelPresenceFactory(DjangoModelFactory):
 
     channel = "linkedin"
     network_size = 500
+
+
+# --- listening ---------------------------------------------------------------------------------
+from django.utils import timezone  # noqa: E402
+
+from backend.listening.models import RoutingRule, Signal, SignalContact  # noqa: E402
+
+
+class SignalFactory(DjangoModelFactory):
+    """A signal as if already classified and routed (no nlp call), for queue and permission tests."""
+
+    class Meta:
+        model = Signal
+
+    submitter = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Mijn buurman wil een hypotheekofferte ({n})")
+    kind = "lead"
+    kind_predicted = factory.SelfAttribute("kind")
+    language = "nl"
+    confidence = 0.95
+    scores = factory.LazyAttribute(lambda o: {o.kind: 0.95})
+    model_version = "test-model"
+    team = factory.SubFactory(TeamFactory)
+    status = "new"
+    captured_at = factory.LazyFunction(timezone.now)
+
+
+class SignalContactFactory(DjangoModelFactory):
+    class Meta:
+        model = SignalContact
+
+    signal = factory.SubFactory(SignalFactory)
+    name = "Piet"
+    phone = "+31612345678"
+    email = ""
+    consent = True
+    consent_wording_version = "2026-01"
+    consent_at = factory.LazyFunction(timezone.now)
+
+
+class RoutingRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = RoutingRule
+
+    priority = 90
+    kind = "lead"
+    language = ""
+    keyword = ""
+    team = factory.SubFactory(TeamFactory)

@@ -114,14 +114,14 @@ def signal_figures(*, since: datetime | None = None, now: datetime | None = None
     rows = (
         Signal.objects.filter(created_at__gte=since)
         .annotate(week=TruncWeek("created_at"))
-        .values("week", "kind", "team_id", "team__name", "created_at", "first_action_at", "status",
+        .values("week", "kind", "team_id", "team__name", "team__kind", "created_at", "first_action_at", "status",
                 "due_at", "closed_at")
     )
     groups: dict[tuple, dict[str, Any]] = {}
     for r in rows:
         key = (r["week"].date().isoformat() if r["week"] else "", r["kind"], r["team_id"])
         g = groups.setdefault(key, {
-            "week": key[0], "kind": r["kind"], "team": {"id": r["team_id"], "name": r["team__name"]},
+            "week": key[0], "kind": r["kind"], "team": {"id": r["team_id"], "name": r["team__name"], "kind": r["team__kind"]},
             "count": 0, "_waits": [], "overdue": 0, "won": 0, "lost": 0,
         })
         g["count"] += 1

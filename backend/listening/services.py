@@ -249,7 +249,7 @@ def _lock_for_work(*, signal_id: int, by: User) -> Signal:
     signal = signal_get_for_user(user=by, signal_id=signal_id)  # 404 when invisible
     if not can_work_on(user=by, signal=signal):
         raise NotFound("Signal not found.")
-    return Signal.objects.select_for_update().select_related("team", "assignee__profile").get(pk=signal.pk)
+    return Signal.objects.select_for_update(of=("self",)).select_related("team", "assignee__profile").get(pk=signal.pk)
 
 
 def _claimed_by_other(signal: Signal) -> Conflict:
@@ -442,7 +442,7 @@ def contact_purge_expired(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RELAY_CONTACT_RETENTION_DAYS)
     contacts = list(
-        SignalContact.objects.select_for_update()
+        SignalContact.objects.select_for_update(of=("self",))
         .filter(purged_at__isnull=True, signal__closed_at__lt=cutoff)
         .select_related("signal")
         .order_by("pk")

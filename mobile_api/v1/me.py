@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from backend.listening import selectors as signal_selectors
 from backend.people import selectors, services
 from backend.people.models import Language, Profile, SocialChannel
+from mobile_api.v1.common import TeamRefSerializer
 
 _TIME_ZONES = frozenset(available_timezones())
 
@@ -20,12 +21,6 @@ _TIME_ZONES = frozenset(available_timezones())
 class ChannelSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=SocialChannel.choices)
     network_size = serializers.IntegerField(min_value=0, max_value=100_000_000, default=0)
-
-
-class TeamRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
 
 
 class SignalTotalsSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from backend.listening.models import RoutingRule
 from backend.people.models import ChannelPresence, Membership, Profile, Team, User
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +23,7 @@ def snapshot() -> dict:
         "members": sorted(Membership.objects.values_list("team__slug", "user__email", "is_lead")),
         "channels": sorted(ChannelPresence.objects.values_list("profile__user__email", "channel", "network_size")),
         "interests": sorted(Profile.objects.values_list("user__email", "interests__slug")),
+        "rules": sorted(RoutingRule.objects.values_list("priority", "kind", "language", "keyword", "team__slug")),
     }
 
 
@@ -34,7 +36,8 @@ def test_loading_the_demo_twice_gives_the_same_data(settings) -> None:  # type: 
 
     assert snapshot() == first
     assert len(first["users"]) == 25
-    assert {t[0] for t in first["teams"]} == {"sales-nl", "sales-dk", "support", "recruitment", "marketing"}
+    assert {t[0] for t in first["teams"]} == {"sales-nl", "sales-dk", "support", "recruitment", "marketing", "triage"}
+    assert first["rules"] == sorted(first["rules"]) and len(first["rules"]) == 9
 
 
 def test_demo_logins_exist_with_their_roles_and_password_when_debug(settings) -> None:  # type: ignore[no-untyped-def]
