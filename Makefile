@@ -51,6 +51,14 @@ run: model demo
 test: model
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks need locust on top of the dev tools; each script prints its own figures.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $@
+
+bench: model $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/signals_bench.py
+
 lint-imports: install
 	$(BIN)/lint-imports
 

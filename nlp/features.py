@@ -156,6 +156,7 @@ def featurize(
     prefix_min: int = PREFIX_MIN_WORD,
     suffix_len: int = 0,
     marker_repeat: int = 1,
+    char_ngrams: int = 0,
 ) -> list[str]:
     """The token sequence the kind classifier is trained and run on."""
     cleaned = _redact_for_features(text or "")
@@ -179,6 +180,12 @@ def featurize(
         extra.extend("__%s__" % m for m in sorted(found) for _ in range(marker_repeat))
     if prefixes:
         extra.extend("p_" + w[:prefix_len] for w in words if len(w) >= prefix_min and w.isalpha())
+    if char_ngrams:
+        n = char_ngrams
+        for w in words:
+            if len(w) >= n + 2 and w.isalpha():
+                padded = "<" + w + ">"
+                extra.extend("c_" + padded[i:i + n] for i in range(len(padded) - n + 1))
     if suffix_len:
         extra.extend("s_" + w[-suffix_len:] for w in words if len(w) >= prefix_min and w.isalpha())
     if len(words) <= 3:

@@ -1,0 +1,143 @@
+"""Shared benchmark plumbing: a fresh database, the real ASGI server (uvicorn) on 127.0.0.1, and
+locust (headless) as the load generator. Everything stays on this machine and stops by itself."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BENCH_DIR = ROOT / "var" / "bench"
+SECRET = "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(database_url: str, redis_url: str = "") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({
+        "DEBUG": "0", "SECRET_KEY": SECRET, "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
+        "JWT_ACCESS_MINUTES": "240", "PYTHONPATH": str(ROOT),
+        # The load generator is one client address: lift the per-user/anon rates for the run.
+        "THROTTLE_USER": "1000000/min", "THROTTLE_ANON": "1000000/min",
+    })
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run([PY, "backend/manage.py", *args], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    """Migrate, load the demo bank, and give the demo people a known password for the run."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    manage(env, "shell", "-c", (
+        "from backend.people.models import User\n"
+        "for u in User.objects.filter(email__endswith='@relay.demo'):\n"
+        "    u.set_password('relay-demo'); u.save(update_fields=['password'])\n"
+    ))
+
+
+def tokens_for(env: dict[str, str], emails: list[str]) -> dict[str, str]:
+    code = (
+        "import json\nfrom backend.people.models import User\n"
+        "from rest_framework_simplejwt.tokens import RefreshToken\n"
+        f"emails = {emails!r}\n"
+        "print(json.dumps({e: str(RefreshToken.for_user(User.objects.get(email=e)).access_token) for e in emails}))"
+    )
+    return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+@contextmanager
+def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [PY, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("server did not start")
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@dataclass
+class Stats:
+    name: str
+    requests: int
+    failures: int
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+
+
+def run_locust(
+    *, host: str, locustfile: str, user_class: str, users: int, seconds: int, env_extra: dict[str, str],
+    spawn_rate: int | None = None,
+) -> list[Stats]:
+    """Run locust headless for a bounded time and return its per-endpoint figures (ms)."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    prefix = BENCH_DIR / f"locust-{user_class}-{int(time.time() * 1000)}"
+    env = {**os.environ, **env_extra}
+    subprocess.run(
+        [PY, "-m", "locust", "-f", str(ROOT / "benchmarks" / locustfile), user_class, "--headless",
+         "--host", host, "-u", str(users), "-r", str(spawn_rate or users), "--run-time", f"{seconds}s",
+         "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=seconds + 120,
+    )
+    stats = []
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Name"] == "Aggregated":
+                continue
+            stats.append(Stats(
+                name=f"{row['Type']} {row['Name']}", requests=int(row["Request Count"]),
+                failures=int(row["Failure Count"]), rps=float(row["Requests/s"]),
+                p50=float(row["50%"]), p95=float(row["95%"]), p99=float(row["99%"]),
+            ))
+    return stats
+
+
+def print_table(title: str, rows: list[Stats], trivial: Stats | None) -> None:
+    print(f"\n{title}")
+    print(f"{'endpoint':44} {'reqs':>7} {'err':>5} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'rps/trivial':>11} {'p99/trivial':>11}")
+    for r in rows:
+        ratio_rps = f"{r.rps / trivial.rps:.2f}" if trivial and trivial.rps else "-"
+        ratio_p99 = f"{r.p99 / trivial.p99:.2f}" if trivial and trivial.p99 else "-"
+        print(f"{r.name:44} {r.requests:7d} {r.failures:5d} {r.rps:8.1f} {r.p50:7.0f} {r.p95:7.0f} {r.p99:7.0f} "
+              f"{ratio_rps:>11} {ratio_p99:>11}")

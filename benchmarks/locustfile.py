@@ -1,0 +1,53 @@
+"""Locust users for the benchmarks. Tokens come from the harness through RELAY_BENCH_TOKENS."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+
+from locust import FastHttpUser, constant, constant_throughput, task
+
+TOKENS: dict[str, str] = json.loads(os.environ.get("RELAY_BENCH_TOKENS", "{}"))
+RATE = float(os.environ.get("RELAY_BENCH_RATE_PER_USER", "0"))
+
+TEXTS = [
+    "Mijn buurman wil zijn hypotheek oversluiten naar ons, kan iemand hem bellen?",
+    "Min nabo vil gerne flytte sit boliglån til os, kan en rådgiver ringe?",
+    "pinpas van mn schoonzus gestolen en er is geld afgeschreven!!",
+    "A friend of mine is a great Python developer and wants to join us",
+    "mijn zus wil de personeelskorting op haar autoverzekering",
+    "the new app is really nice, well done team",
+    "kunden er sur over gebyret på kontoen og vil skifte bank",
+]
+
+
+def wait():  # type: ignore[no-untyped-def]
+    return constant_throughput(RATE) if RATE else constant(0)
+
+
+class Trivial(FastHttpUser):
+    """The yardstick: the cheapest endpoint the server has."""
+
+    wait_time = wait()
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="/healthz")
+
+
+class Submitter(FastHttpUser):
+    """Employees passing on signals: each POST carries a fresh Idempotency-Key, as the app does."""
+
+    wait_time = wait()
+
+    def on_start(self) -> None:
+        emails = [e for e in TOKENS if e.startswith(("emma", "lars", "daan", "mette", "james"))]
+        self.headers = {"Authorization": f"Bearer {TOKENS[random.choice(emails)]}"}
+
+    @task
+    def submit(self) -> None:
+        self.client.post(
+            "/api/v1/signals/", json={"text": random.choice(TEXTS), "heard_via": "in_person"},
+            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())}, name="POST /api/v1/signals/",
+        )
