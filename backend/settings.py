@@ -64,7 +64,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "relay:channels"},
+            "CONFIG": {
+                # Short timeouts: with Redis down, publishing degrades at once instead of hanging.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 0.5, "socket_timeout": 1}],
+                "prefix": "relay:channels",
+            },
         }
     }
 else:
@@ -84,11 +88,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout"
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
+    "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60},
+    "complaints-due-soon": {"task": "listening.complaints_due_soon_alert", "schedule": 300},
 }
 
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")
 if FIREBASE_CREDENTIALS and not Path(FIREBASE_CREDENTIALS).is_file():
     raise ImproperlyConfigured(f"FIREBASE_CREDENTIALS names a file that does not exist: {FIREBASE_CREDENTIALS}")
+
+FCM_HTTP_TIMEOUT_SECONDS: int = env.int("FCM_HTTP_TIMEOUT_SECONDS", default=10)
+NOTIFICATION_TASK_CHUNK = 2000  # notifications per delivery task
+NOTIFICATION_LEASE_SECONDS = 300  # a worker that died mid-send gives its rows back after this
+NOTIFICATION_SWEEP_GRACE_SECONDS = 30  # pending rows younger than this are still on their way
+NOTIFICATION_MAX_ATTEMPTS: int = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS: float = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=5)
+NOTIFICATION_RETRY_MAX_SECONDS: float = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=900)
+WS_TICKET_SECONDS = 60
 
 RELAY_NLP_MODEL_DIR: str = env.str("RELAY_NLP_MODEL_DIR", default=str(VAR_DIR / "nlp-model"))
 
@@ -110,6 +125,7 @@ INSTALLED_APPS = [
     "backend.core",
     "backend.people",
     "backend.listening",
+    "notifications",
     "mobile_api",
 ]
 
@@ -273,6 +289,7 @@ RELAY_ROUTING_CONFIDENCE_THRESHOLD: float = env.float("RELAY_ROUTING_CONFIDENCE_
 RELAY_ROUTING_DISAGREEMENT_CONFIDENCE: float = env.float("RELAY_ROUTING_DISAGREEMENT_CONFIDENCE", default=0.9)
 RELAY_COMPLAINT_DUE_URGENT_HOURS: int = env.int("RELAY_COMPLAINT_DUE_URGENT_HOURS", default=4)
 RELAY_COMPLAINT_DUE_WORKING_DAYS: int = env.int("RELAY_COMPLAINT_DUE_WORKING_DAYS", default=2)
+RELAY_COMPLAINT_DUE_ALERT_MINUTES: int = env.int("RELAY_COMPLAINT_DUE_ALERT_MINUTES", default=30)
 RELAY_CONTACT_RETENTION_DAYS: int = env.int("RELAY_CONTACT_RETENTION_DAYS", default=90)
 RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", default=30)
 RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")

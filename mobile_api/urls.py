@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from mobile_api.v1 import auth, me, signals
+from mobile_api.v1 import auth, me, notifications, signals
 
 app_name = "v1"
 
@@ -24,4 +24,11 @@ urlpatterns = [
     path("signals/<int:pk>/withdraw/", signals.SignalWithdrawView.as_view(), name="signal-withdraw"),
     path("queues/", signals.QueueListView.as_view(), name="queue-list"),
     path("queues/<int:pk>/signals/", signals.QueueSignalsView.as_view(), name="queue-signals"),
+    # notifications
+    path("devices/", notifications.DeviceView.as_view(), name="devices"),
+    path("notifications/", notifications.InboxView.as_view(), name="notification-inbox"),
+    path("notifications/read-all/", notifications.MarkAllReadView.as_view(), name="notification-read-all"),
+    path("notifications/preferences/", notifications.PreferencesView.as_view(), name="notification-preferences"),
+    path("notifications/<int:pk>/read/", notifications.MarkReadView.as_view(), name="notification-read"),
+    path("ws-ticket/", notifications.WsTicketView.as_view(), name="ws-ticket"),
 ]

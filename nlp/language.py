@@ -28,6 +28,22 @@ STRIP_NAMES = True
 # broad (the Danish list holds "men", which is also Dutch), so only words that appear in one
 # list count towards that language.
 _STOPS = {"nl": set(NL_STOP), "da": set(DA_STOP), "en": set(EN_STOP)}
+# Everyday banking words staff use in short messages, which spaCy's stop-word lists lack.
+_DOMAIN = {
+    "nl": {"pas", "pasje", "kwijt", "gestolen", "geblokkeerd", "bellen", "terugbellen", "bel", "graag", "aub", "svp",
+           "klant", "rekening", "hypotheek", "lening", "korting", "vriendenkorting", "personeelskorting", "vacature",
+           "sollicitatie", "collega", "buurman", "buurvrouw", "zus", "broer", "vriendin", "bedankt", "dank", "hoi",
+           "mn", "zn", "ff", "even", "nog", "weer", "wil", "kan", "moet", "gaat", "niet", "geen", "ook", "goed"},
+    "da": {"kort", "kortet", "spærret", "stjålet", "mistet", "ring", "ringe", "tilbage", "gerne", "tak", "kunde",
+           "kunden", "konto", "kontoen", "boliglån", "lån", "rabat", "vennerabat", "medarbejderrabat", "stilling",
+           "ansøgning", "kollega", "nabo", "søster", "bror", "veninde", "hej", "hjælp", "hjælpen", "ikke", "ingen",
+           "også", "godt", "vil", "kan", "skal", "min", "mit", "mine", "hans", "hendes"},
+    "en": {"card", "stolen", "blocked", "lost", "call", "back", "please", "pls", "thanks", "customer", "account",
+           "mortgage", "loan", "discount", "staff", "job", "vacancy", "colleague", "neighbour", "neighbor", "sister",
+           "brother", "friend", "hi", "help", "not", "no", "also", "good", "wants", "needs", "my", "his", "her"},
+}
+for _lang, _words in _DOMAIN.items():
+    _STOPS[_lang] = _STOPS[_lang] | _words
 _EXCLUSIVE = {
     lang: {w for w in words if all(w not in _STOPS[other] for other in LANGUAGES if other != lang)}
     for lang, words in _STOPS.items()

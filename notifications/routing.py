@@ -1,4 +1,6 @@
-"""Websocket routes. The live-updates endpoint `/ws/v1/` arrives with the notifications issue."""
-from django.urls import URLPattern
+"""Websocket routes: one live-updates endpoint on the same ASGI server."""
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from notifications.consumers import LiveConsumer
+
+websocket_urlpatterns = [path("ws/v1/", LiveConsumer.as_asgi())]

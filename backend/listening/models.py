@@ -58,6 +58,7 @@ class Signal(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     first_action_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    due_alert_sent_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     heard_via = models.CharField(max_length=16, choices=HeardVia.choices, default=HeardVia.OTHER)

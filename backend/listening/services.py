@@ -21,7 +21,7 @@ from django.utils import timezone
 
 import nlp
 from backend.core.errors import Conflict, DomainError, NotFound
-from backend.listening import lifecycle, routing
+from backend.listening import events, lifecycle, routing
 from backend.listening.models import (
     Correction,
     EventType,
@@ -235,6 +235,7 @@ def signal_submit(
                 data={"team": decision.team.pk if decision.team else None, "in_triage": decision.in_triage,
                       "reason": decision.reason},
             )
+            events.signal_routed(signal)
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -292,6 +293,9 @@ def signal_claim(*, signal_id: int, by: User) -> Signal:
         signal=signal, actor=by, type=EventType.CLAIMED,
         from_status=lifecycle.NEW if new_status else signal.status, to_status=signal.status,
     )
+    events.signal_claimed(signal, by=by)
+    if new_status:
+        events.signal_status_changed(signal)
     return signal
 
 
@@ -342,6 +346,7 @@ def signal_transition(
         signal=signal, actor=by, type=EventType.TRANSITION, from_status=from_status, to_status=to,
         note=note, visible_to_submitter=visible_to_submitter,
     )
+    events.signal_status_changed(signal, note=note, visible_to_submitter=visible_to_submitter)
     return signal
 
 
@@ -353,10 +358,13 @@ def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter
         raise DomainError("A note needs some text.", code="validation_error", fields={"text": ["Required."]})
     if signal.first_action_at is None:
         Signal.objects.filter(pk=signal.pk).update(first_action_at=timezone.now())
-    return SignalEvent.objects.create(
+    event = SignalEvent.objects.create(
         signal=signal, actor=by, type=EventType.NOTE, from_status=signal.status, to_status=signal.status,
         note=text, visible_to_submitter=visible_to_submitter,
     )
+    if visible_to_submitter:
+        events.signal_status_changed(signal, note=text, visible_to_submitter=True)
+    return event
 
 
 @transaction.atomic
@@ -408,6 +416,9 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         signal=signal, actor=by, type=EventType.REROUTED, from_status=from_status, to_status=signal.status,
         data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk},
     )
+    if from_team and from_team != team.pk:
+        events.signal_updated(signal, team_id=from_team)  # the old team's screens drop it
+    events.signal_routed(signal)
     return signal
 
 
@@ -429,6 +440,7 @@ def signal_withdraw(*, signal_id: int, by: User) -> Signal:
     signal.refresh_from_db()
     SignalEvent.objects.create(signal=signal, actor=by, type=EventType.WITHDRAWN,
                                from_status=lifecycle.NEW, to_status=lifecycle.WITHDRAWN)
+    events.signal_updated(signal)
     return signal
 
 
@@ -454,6 +466,25 @@ def contact_purge_expired(*, now: datetime | None = None) -> int:
         Signal.objects.filter(pk=contact.signal_id).update(text=nlp.redact(contact.signal.text))
         SignalEvent.objects.create(signal_id=contact.signal_id, type=EventType.PURGED)
     return len(contacts)
+
+
+@transaction.atomic
+def complaints_due_soon_alert(*, now: datetime | None = None) -> int:
+    """Warn support leads about open complaints that will pass their due time soon; once each."""
+    now = now or timezone.now()
+    soon = now + timedelta(minutes=settings.RELAY_COMPLAINT_DUE_ALERT_MINUTES)
+    due = list(
+        Signal.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(kind=Kind.COMPLAINT, closed_at__isnull=True, due_alert_sent_at__isnull=True,
+                due_at__isnull=False, due_at__lte=soon)
+        .exclude(status=lifecycle.WITHDRAWN)
+        .select_related("team")
+        .order_by("pk")
+    )
+    for signal in due:
+        events.complaint_due_soon(signal)
+    Signal.objects.filter(pk__in=[s.pk for s in due]).update(due_alert_sent_at=now)
+    return len(due)
 
 
 def corrections_export(*, since: datetime | None = None) -> list[dict[str, Any]]:

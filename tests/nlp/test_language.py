@@ -17,7 +17,7 @@ from nlp.language import detect_language
         ("kunden er sur fordi hans kort er spærret og ingen tager telefonen", "da"),
         # code-switching: English words inside Dutch and Danish
         ("hij wil een meeting over de business loan, asap graag", "nl"),
-        ("hun vil have et meeting om et business loan, asap tak", "da"),
+        ("hun vil gerne have et møde om et business loan, asap tak", "da"),
     ],
 )
 def test_detect_language_on_normal_messages(text, expected):

@@ -1,0 +1,106 @@
+"""What the listening loop tells people: outbox notifications (same transaction) and live events
+(after commit). Services call these; nothing here decides business rules."""
+from __future__ import annotations
+
+from typing import Any
+
+import nlp
+from backend.listening import lifecycle
+from backend.listening.models import Kind, Signal
+from backend.people.models import Membership, Role, User
+from notifications import live
+from notifications.models import Category, Priority
+from notifications.services import Draft, notify
+
+_KIND_TITLE = {
+    Kind.COMPLAINT: "Complaint", Kind.LEAD: "Lead", Kind.REFERRAL: "Job referral",
+    Kind.FRIEND_DISCOUNT: "Friends & family discount request", Kind.FEEDBACK: "Feedback",
+}
+
+
+def _summary(signal: Signal) -> dict[str, Any]:
+    return {
+        "id": signal.pk, "kind": signal.kind, "urgent": signal.urgent, "status": signal.status,
+        "team": signal.team_id, "in_triage": signal.in_triage, "language": signal.language,
+        "assignee": signal.assignee_id, "due_at": signal.due_at.isoformat() if signal.due_at else None,
+    }
+
+
+def _on_duty(team_id: int, *, exclude: set[int] | None = None) -> list[int]:
+    ids = Membership.objects.filter(team_id=team_id, on_duty=True, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    return [i for i in ids if i not in (exclude or set())]
+
+
+def signal_routed(signal: Signal) -> None:
+    """A signal arrived in a team's queue: tell the members on duty, urgent complaints loudly."""
+    if signal.team_id is None:
+        return
+    title = f"{'URGENT ' if signal.urgent else ''}{_KIND_TITLE[signal.kind]}"
+    title += " to triage" if signal.in_triage else f" for {signal.team.name}"
+    # The push payload travels through Google: never contact details in it.
+    body = nlp.redact(signal.text)[:140]
+    notify(
+        Draft(
+            user_id=uid, type="signal.routed", category=Category.QUEUE, title=title, body=body,
+            data={"type": "signal", "id": str(signal.pk)}, collapse_key=f"signal-{signal.pk}",
+            priority=Priority.HIGH if signal.urgent else Priority.NORMAL,
+        )
+        for uid in _on_duty(signal.team_id, exclude={signal.submitter_id})
+    )
+    live.publish_on_commit(live.team_queue_group(signal.team_id), "signal.routed", _summary(signal))
+
+
+def signal_claimed(signal: Signal, *, by: User) -> None:
+    """Tell the other agents' apps to drop it: a silent push that replaces the "new" one."""
+    name = getattr(getattr(by, "profile", None), "display_name", "")
+    notify(
+        Draft(
+            user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
+            data={"type": "signal", "id": str(signal.pk), "claimed_by": str(by.pk)},
+            collapse_key=f"signal-{signal.pk}", silent=True,
+        )
+        for uid in _on_duty(signal.team_id, exclude={by.pk}) if signal.team_id
+    )
+    live.publish_on_commit(
+        live.team_queue_group(signal.team_id), "signal.claimed",
+        {**_summary(signal), "claimed_by": {"id": by.pk, "display_name": name}},
+    )
+
+
+def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitter: bool = False) -> None:
+    """The submitter hears what became of what they passed on, in their own language."""
+    submitter = signal.submitter
+    language = getattr(getattr(submitter, "profile", None), "language", "en")
+    text = lifecycle.status_text(signal.status, language, in_triage=signal.in_triage)
+    notify([Draft(
+        user_id=submitter.pk, type="signal.status", category=Category.MY_SIGNALS, title=text,
+        body=note if visible_to_submitter else "", data={"type": "signal", "id": str(signal.pk)},
+        collapse_key=f"mine-{signal.pk}",
+    )])
+    live.publish_on_commit(live.user_group(submitter.pk), "signal.status",
+                           {"id": signal.pk, "status": signal.status, "status_text": text})
+    signal_updated(signal)
+
+
+def signal_updated(signal: Signal, *, team_id: int | None = None) -> None:
+    group_team = team_id or signal.team_id
+    if group_team:
+        live.publish_on_commit(live.team_queue_group(group_team), "signal.updated", _summary(signal))
+
+
+def complaint_due_soon(signal: Signal) -> None:
+    leads = Membership.objects.filter(team_id=signal.team_id, is_lead=True, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    admins = [] if leads else User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
+    notify(
+        Draft(
+            user_id=uid, type="signal.due_soon", category=Category.QUEUE,
+            title=f"{'Urgent c' if signal.urgent else 'C'}omplaint #{signal.pk} is almost overdue",
+            body=nlp.redact(signal.text)[:140], data={"type": "signal", "id": str(signal.pk)},
+            collapse_key=f"due-{signal.pk}", priority=Priority.HIGH,
+        )
+        for uid in list(leads) or list(admins)
+    )

@@ -1,0 +1,176 @@
+"""Devices, the in-app inbox, push preferences and websocket tickets."""
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications import selectors, services
+from notifications.models import Category, Notification, Platform
+
+
+class DeviceInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=4096, min_length=20)
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    installation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    locale = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class DeviceDeleteSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=4096)
+
+
+class DeviceOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    platform = serializers.CharField()
+    app_version = serializers.CharField()
+    locale = serializers.CharField()
+    active = serializers.BooleanField()
+
+
+class DeviceView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Register this app's FCM token", request=DeviceInputSerializer,
+                   responses={201: DeviceOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = DeviceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        device = services.device_register(user=request.user, **data.validated_data)
+        return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Unregister a token (on logout)", request=DeviceDeleteSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        data = DeviceDeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.device_unregister(user=request.user, token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    data = serializers.DictField(child=serializers.CharField())
+    priority = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    pushed = serializers.SerializerMethodField(help_text="false while waiting, or when it could not be pushed")
+    push_state = serializers.CharField()
+
+    def get_pushed(self, n: Notification) -> bool:
+        return n.push_state == "sent"
+
+
+class InboxPagination(CursorPagination):
+    ordering = "-created_at"
+    page_size = 30
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["unread_count"] = selectors.unread_count(user=self.request.user)
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        base = super().get_paginated_response_schema(schema)
+        base["properties"]["unread_count"] = {"type": "integer"}
+        return base
+
+
+class InboxView(generics.ListAPIView):
+    """My notifications, newest first, with the number of unread ones."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationSerializer
+    pagination_class = InboxPagination
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return selectors.inbox_for(user=self.request.user)
+
+
+class MarkReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Mark one notification read", request=None, responses={200: NotificationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(NotificationSerializer(services.notification_mark_read(user=request.user,
+                                                                               notification_id=pk)).data)
+
+
+class MarkAllReadView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Mark all my notifications read", request=None,
+                   responses={200: inline_serializer("MarkAllRead", {"marked": serializers.IntegerField(),
+                                                                     "unread_count": serializers.IntegerField()})})
+    def post(self, request: Request) -> Response:
+        marked = services.notifications_mark_all_read(user=request.user)
+        return Response({"marked": marked, "unread_count": selectors.unread_count(user=request.user)})
+
+
+class QuietHoursSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(required=False)
+    start = serializers.TimeField(required=False)
+    end = serializers.TimeField(required=False)
+    daily_story_cap = serializers.IntegerField(min_value=0, max_value=50, required=False)
+
+
+class PreferencesSerializer(serializers.Serializer):
+    push = serializers.DictField(child=serializers.BooleanField(), required=False,
+                                 help_text=f"category → push on/off; categories: {', '.join(Category.values)}")
+    quiet_hours = QuietHoursSerializer(required=False)
+    time_zone = serializers.CharField(read_only=True)
+
+    def validate_push(self, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(value) - set(Category.values))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}")
+        return value
+
+
+class PreferencesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="My push preferences and quiet hours (in my profile's time zone)",
+                   responses={200: PreferencesSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(PreferencesSerializer(selectors.preferences_for(user=request.user)).data)
+
+    @extend_schema(summary="Change push preferences and quiet hours", request=PreferencesSerializer,
+                   responses={200: PreferencesSerializer})
+    def patch(self, request: Request) -> Response:
+        data = PreferencesSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.preferences_update(user=request.user, push=data.validated_data.get("push"),
+                                    quiet_hours=data.validated_data.get("quiet_hours"))
+        return Response(PreferencesSerializer(selectors.preferences_for(user=request.user)).data)
+
+
+class WsTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="connect within a minute; the ticket works once")
+
+
+class WsTicketView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="A single-use ticket (valid 60 s) for opening /ws/v1/ from a browser",
+                   request=None, responses={201: WsTicketSerializer})
+    def post(self, request: Request) -> Response:
+        ticket, expires = services.ws_ticket_issue(user=request.user)
+        return Response({"ticket": ticket, "expires_at": expires, "url": f"/ws/v1/?ticket={ticket}"},
+                        status=status.HTTP_201_CREATED)

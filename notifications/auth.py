@@ -1,0 +1,45 @@
+"""Websocket authentication: the JWT in the Authorization header (mobile), or a short-lived
+single-use ticket in the query string (browsers). Never a long-lived token in a URL."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+
+@database_sync_to_async
+def _user_from_jwt(raw: str) -> Any:
+    from backend.people.models import User
+
+    try:
+        token = AccessToken(raw)
+    except TokenError:
+        return None
+    return User.objects.filter(pk=token.get("user_id"), is_active=True).select_related("profile").first()
+
+
+@database_sync_to_async
+def _user_from_ticket(key: str) -> Any:
+    from notifications.services import ws_ticket_redeem
+
+    return ws_ticket_redeem(key=key)
+
+
+class JWTAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        user = None
+        headers = dict(scope.get("headers") or [])
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        if authorization.lower().startswith("bearer "):
+            user = await _user_from_jwt(authorization[7:].strip())
+        else:
+            ticket = parse_qs(scope.get("query_string", b"").decode()).get("ticket", [""])[0]
+            if ticket:
+                user = await _user_from_ticket(ticket)
+        scope["user"] = user or AnonymousUser()
+        return await super().__call__(scope, receive, send)

@@ -1,0 +1,117 @@
+"""Devices, the notification outbox (which is also the in-app inbox), preferences, websocket tickets.
+
+A `Notification` row is written in the same transaction as the event that causes it. Delivery
+(push through FCM) happens after commit, by a Celery task that moves the row from pending to
+sent, failed or not_pushed. Nothing is dropped: a row that could not be pushed stays in the inbox.
+"""
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Platform(models.TextChoices):
+    ANDROID = "android", "Android"
+    IOS = "ios", "iOS"
+    WEB = "web", "Web"
+
+
+class Device(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    token = models.CharField(max_length=4096, unique=True, help_text="FCM registration token")
+    installation_id = models.CharField(max_length=200, blank=True, help_text="Firebase installation id")
+    platform = models.CharField(max_length=8, choices=Platform.choices)
+    app_version = models.CharField(max_length=40, blank=True)
+    locale = models.CharField(max_length=20, blank=True)
+    active = models.BooleanField(default=True)
+    deactivated_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "active"], name="device_user_active_idx")]
+
+
+class Category(models.TextChoices):
+    NEW_STORIES = "new_stories", "New stories"
+    QUEUE = "queue", "Leads and queue alerts"
+    MY_SIGNALS = "my_signals", "Status of my signals"
+    DRAFTS = "drafts", "Drafts"
+
+
+class PushState(models.TextChoices):
+    PENDING = "pending", "Waiting to be pushed"
+    SENDING = "sending", "Being pushed"
+    SENT = "sent", "Pushed"
+    FAILED = "failed", "Push failed"
+    NOT_PUSHED = "not_pushed", "Not pushed (no push provider or no device)"
+    SUPPRESSED = "suppressed", "Not pushed (preferences or daily cap)"
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    type = models.CharField(max_length=40, help_text="dotted event type, e.g. signal.routed")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # What the app deep-links to: {"type": "signal", "id": "42"}. Values are strings (FCM data payload).
+    data = models.JSONField(default=dict)
+    collapse_key = models.CharField(max_length=100, blank=True)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    # Silent ones are data-only pushes (e.g. "drop this lead, a colleague took it"): not in the inbox.
+    silent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    push_state = models.CharField(max_length=12, choices=PushState.choices, default=PushState.PENDING)
+    push_after = models.DateTimeField(null=True, blank=True, help_text="quiet hours or retry back-off")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="a worker is sending until then")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    delivered_to = models.JSONField(default=list, blank=True, help_text="device ids already pushed to")
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notif_inbox_idx"),
+            models.Index(fields=["push_state", "push_after"], name="notif_outbox_idx",
+                         condition=Q(push_state__in=["pending", "sending"])),
+        ]
+
+
+class Preference(models.Model):
+    """Push on/off per person and category. A missing row means on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_preferences")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    push = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "category"], name="uniq_pref_user_category")]
+
+
+class QuietHours(models.Model):
+    """Non-urgent pushes wait until the end of quiet hours, in the person's own time zone."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours")
+    enabled = models.BooleanField(default=True)
+    start = models.TimeField(default=time(21, 0))
+    end = models.TimeField(default=time(7, 30))
+    daily_story_cap = models.PositiveSmallIntegerField(default=3, help_text="story pushes per day at most")
+
+
+class WsTicket(models.Model):
+    """A short-lived, single-use ticket for browsers, which cannot set headers on a websocket."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,202 @@
+"""Writes of the notifications app: devices, the outbox (notify), the inbox, preferences, tickets."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.core.errors import NotFound
+from backend.people.models import User
+from notifications import live
+from notifications.models import Category, Device, Notification, Preference, Priority, PushState, QuietHours, WsTicket
+
+logger = logging.getLogger(__name__)
+
+
+# --- devices ----------------------------------------------------------------------------------
+@transaction.atomic
+def device_register(
+    *, user: User, token: str, platform: str, installation_id: str = "", app_version: str = "", locale: str = ""
+) -> Device:
+    """Register (or refresh) the app's FCM token. A token that moves to another user is moved."""
+    device, _ = Device.objects.update_or_create(
+        token=token,
+        defaults={
+            "user": user, "platform": platform, "installation_id": installation_id, "app_version": app_version,
+            "locale": locale, "active": True, "deactivated_reason": "",
+        },
+    )
+    if installation_id:
+        # One installation has one current token: older tokens of the same installation are stale.
+        Device.objects.filter(installation_id=installation_id).exclude(pk=device.pk).update(
+            active=False, deactivated_reason="replaced by a newer token"
+        )
+    return device
+
+
+@transaction.atomic
+def device_unregister(*, user: User, token: str) -> None:
+    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+    if not deleted:
+        raise NotFound("No such device.")
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Draft:
+    """One notification to create for one person."""
+
+    user_id: int
+    type: str
+    category: str
+    title: str
+    body: str = ""
+    data: dict[str, str] | None = None
+    collapse_key: str = ""
+    priority: str = Priority.NORMAL
+    silent: bool = False
+
+
+def _in_quiet_hours(now: datetime, quiet: QuietHours, tz: str) -> datetime | None:
+    """When the person's quiet hours are on now, the moment they end; otherwise None."""
+    if not quiet.enabled or quiet.start == quiet.end:
+        return None
+    try:
+        zone = ZoneInfo(tz)
+    except Exception:  # noqa: BLE001 - an unknown zone must not stop a notification
+        zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    t = local.time()
+    overnight = quiet.start > quiet.end
+    inside = (t >= quiet.start or t < quiet.end) if overnight else (quiet.start <= t < quiet.end)
+    if not inside:
+        return None
+    end = local.replace(hour=quiet.end.hour, minute=quiet.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end
+
+
+def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
+    """Write notifications into the outbox inside the caller's transaction; deliver after commit.
+
+    Per person: category preference off → kept in the inbox, not pushed; quiet hours → a
+    non-urgent push waits until they end; story pushes beyond the daily cap → not pushed.
+    """
+    drafts = list(drafts)
+    if not drafts:
+        return []
+    now = now or timezone.now()
+    user_ids = {d.user_id for d in drafts}
+    prefs = {(p.user_id, p.category): p.push for p in Preference.objects.filter(user_id__in=user_ids)}
+    quiet = {q.user_id: q for q in QuietHours.objects.filter(user_id__in=user_ids)}
+    zones = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "profile__time_zone"))
+    stories_today: dict[int, int] = {}
+    if any(d.category == Category.NEW_STORIES for d in drafts):
+        since = now - timedelta(hours=24)
+        for uid in Notification.objects.filter(
+            user_id__in=user_ids, category=Category.NEW_STORIES, created_at__gte=since,
+            push_state__in=[PushState.PENDING, PushState.SENDING, PushState.SENT],
+        ).values_list("user_id", flat=True):
+            stories_today[uid] = stories_today.get(uid, 0) + 1
+
+    rows = []
+    for d in drafts:
+        state, push_after = PushState.PENDING, None
+        q = quiet.get(d.user_id) or QuietHours(user_id=d.user_id)
+        if not prefs.get((d.user_id, d.category), True):
+            state = PushState.SUPPRESSED
+        elif d.category == Category.NEW_STORIES and stories_today.get(d.user_id, 0) >= q.daily_story_cap:
+            state = PushState.SUPPRESSED
+        elif d.priority != Priority.HIGH and not d.silent:
+            push_after = _in_quiet_hours(now, q, zones.get(d.user_id) or settings.TIME_ZONE)
+        if d.category == Category.NEW_STORIES and state == PushState.PENDING:
+            stories_today[d.user_id] = stories_today.get(d.user_id, 0) + 1
+        rows.append(Notification(
+            user_id=d.user_id, type=d.type, category=d.category, title=d.title[:200], body=d.body,
+            data={k: str(v) for k, v in (d.data or {}).items()}, collapse_key=d.collapse_key,
+            priority=d.priority, silent=d.silent, push_state=state, push_after=push_after,
+        ))
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    due_ids = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
+    if due_ids:
+        transaction.on_commit(lambda: dispatch(due_ids))
+    for n in created:
+        if not n.silent:
+            live.publish_on_commit(live.user_group(n.user_id), "notification.created",
+                                   {"id": n.pk, "type": n.type, "title": n.title, "data": n.data})
+    return created
+
+
+def dispatch(notification_ids: list[int]) -> None:
+    """Hand notifications to the delivery task. A dead broker is logged; the sweeper retries later."""
+    from notifications.tasks import deliver_notifications
+
+    size = settings.NOTIFICATION_TASK_CHUNK
+    for start in range(0, len(notification_ids), size):
+        chunk = notification_ids[start:start + size]
+        try:
+            deliver_notifications.delay(notification_ids=chunk)
+        except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
+            logger.warning("could not queue delivery of %d notifications; the sweeper will", len(chunk))
+
+
+# --- the inbox -------------------------------------------------------------------------------------
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    notification = Notification.objects.filter(pk=notification_id, user=user, silent=False).first()
+    if notification is None:
+        raise NotFound("Notification not found.")
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True, silent=False).update(read_at=timezone.now())
+
+
+# --- preferences -------------------------------------------------------------------------------------
+@transaction.atomic
+def preferences_update(
+    *, user: User, push: dict[str, bool] | None = None, quiet_hours: dict[str, Any] | None = None
+) -> None:
+    for category, enabled in (push or {}).items():
+        Preference.objects.update_or_create(user=user, category=category, defaults={"push": enabled})
+    if quiet_hours:
+        QuietHours.objects.update_or_create(user=user, defaults=quiet_hours)
+
+
+# --- websocket tickets -----------------------------------------------------------------------------------
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def ws_ticket_issue(*, user: User) -> tuple[str, datetime]:
+    key = secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(seconds=settings.WS_TICKET_SECONDS)
+    WsTicket.objects.create(key_hash=_hash(key), user=user, expires_at=expires)
+    WsTicket.objects.filter(Q(expires_at__lt=timezone.now() - timedelta(hours=1))).delete()
+    return key, expires
+
+
+def ws_ticket_redeem(*, key: str) -> User | None:
+    """Single use: a conditional UPDATE marks it used, so two connections cannot share one ticket."""
+    now = timezone.now()
+    ticket = WsTicket.objects.filter(key_hash=_hash(key)).select_related("user").first()
+    if ticket is None:
+        return None
+    used = WsTicket.objects.filter(pk=ticket.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
+    if not used or not ticket.user.is_active:
+        return None
+    return ticket.user
