@@ -23,7 +23,7 @@ from .contacts import find_spans
 
 __all__ = ["FEATURES_VERSION", "featurize", "LEXICON"]
 
-FEATURES_VERSION = "5"
+FEATURES_VERSION = "6"
 
 # Stems matched at the start of a lowercased word (so "sollicit" matches "solliciteren").
 # Kept short and multilingual on purpose: nl, da, en (and the English staff mix in).
@@ -52,6 +52,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "staff", "employee", "ansatterabat", "friends and family", "friends & family", "family discount",
         "staff rate", "staff price", "medewerkerstarief", "personeelstarief", "geldt", "gælder", "apply to",
         "kwalificeer", "kvalificer", "qualify", "eligible", "recht op", "ret til", "entitled",
+        "medarbejder", "medewerker", "familiedeal", "vilkår for ansatte", "relative discount",
     ),
     # third parties staff talk about; present in every kind, so one shared marker
     "relation": (
@@ -109,7 +110,9 @@ LEXICON: dict[str, tuple[str, ...]] = {
         "zou fijn", "zou handig", "zou top", "ville være", "would be", "could you", "kunnen we", "kan vi", "wish",
         "wens", "ønske", "verbeter", "forbedr", "improve", "feature", "functionaliteit", "funktion", "misschien",
         "måske", "maybe", "perhaps", "graag zien", "gerne se", "love to see", "relay", "campagne", "kampagne",
-        "campaign", "meedenken", "brugertest", "user test",
+        "campaign", "meedenken", "brugertest", "user test", "opmerking", "bemærkning", "remark", "geen klacht",
+        "ikke en klage", "not a complaint", "puntje", "lille ting", "small thing", "handiger", "nemmere", "easier",
+        "duidelijker", "tydeligere", "clearer",
     ),
     "praise": (
         "compliment", "ros", "roser", "praise", "pluim", "chapeau", "top", "super", "fijn", "dejlig", "lovely",

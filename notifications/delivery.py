@@ -96,8 +96,8 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
         batch = pending[start:start + push.MAX_BATCH]
         results = push.send_batch([
             push.PushMessage(
-                token=d.token, title=n.title, body=n.body,
-                data={**n.data, "notification_id": str(n.pk), "type": n.type},
+                token=d.token, fid=d.installation_id, title=n.title, body=n.body,
+                data={**n.data, "notification_id": str(n.pk), "event": n.type},
                 collapse_key=n.collapse_key, high_priority=n.priority == Priority.HIGH, silent=n.silent,
             )
             for n, d in batch

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -33,9 +34,10 @@ class Outcome(str, Enum):
 @dataclass(frozen=True)
 class PushMessage:
     token: str
-    title: str
-    body: str
-    data: dict[str, str]
+    fid: str = ""  # the Firebase installation id: the SDK's preferred target when the app sent one
+    title: str = ""
+    body: str = ""
+    data: dict[str, str] = field(default_factory=dict)
     collapse_key: str = ""
     high_priority: bool = False
     silent: bool = False
@@ -79,8 +81,18 @@ def reset_app() -> None:
 def build(msg: PushMessage) -> messaging.Message:
     notification = None if msg.silent else messaging.Notification(title=msg.title, body=msg.body)
     priority = "high" if msg.high_priority else "normal"
+    target = {"fid": msg.fid} if msg.fid else {"token": msg.token}
+    with warnings.catch_warnings():
+        # firebase-admin 7 deprecates `token` in favour of `fid`; apps that do not send an
+        # installation id still have only a registration token, which FCM keeps accepting.
+        warnings.filterwarnings("ignore", message="Message.token is deprecated", category=DeprecationWarning)
+        return _message(msg, target, notification, priority)
+
+
+def _message(msg: PushMessage, target: dict[str, str], notification: messaging.Notification | None,
+             priority: str) -> messaging.Message:
     return messaging.Message(
-        token=msg.token,
+        **target,
         notification=notification,
         data=msg.data,
         android=messaging.AndroidConfig(

@@ -83,3 +83,31 @@ def employee(db):  # type: ignore[no-untyped-def]
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     # PBKDF2's deliberate slowness is for attackers, not for a test suite that creates many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "localhost", "0:0:0:0:0:0:0:1")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Fail any test that tries to reach a non-loopback address (FCM, Google OAuth, anything)."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock: socket.socket, address):  # type: ignore[no-untyped-def]
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = str(address[0])
+            if not host.startswith(_LOOPBACK_PREFIXES):
+                pytest.fail(f"test tried to reach a non-loopback address: {host}")
+        return real_connect(sock, address)
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host is not None and not str(host).startswith(_LOOPBACK_PREFIXES):
+            pytest.fail(f"test tried to resolve a non-loopback host: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)

@@ -1,0 +1,247 @@
+"""Delivery through the real firebase-admin SDK to a fake FCM HTTP v1 server on 127.0.0.1."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from notifications import delivery
+from notifications.models import Device, Notification, Priority
+from notifications.services import Draft, notify
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN_A = "token-a-" + "x" * 40
+TOKEN_B = "token-b-" + "y" * 40
+
+
+def device(user, token: str, platform: str = "android") -> Device:  # type: ignore[no-untyped-def]
+    return Device.objects.create(user=user, token=token, platform=platform)
+
+
+def make_notification(user, **kw) -> Notification:  # type: ignore[no-untyped-def]
+    draft = Draft(user_id=user.pk, type=kw.pop("type", "signal.routed"), category=kw.pop("category", "queue"),
+                  title=kw.pop("title", "New lead for Sales NL"), body=kw.pop("body", "buurman wil hypotheek"),
+                  data={"type": "signal", "id": "42"}, collapse_key="signal-42", **kw)
+    return notify([draft])[0]
+
+
+def deliver_until_settled(ids: list[int], rounds: int = 10) -> None:
+    for _ in range(rounds):
+        delivery.deliver(notification_ids=ids)
+        if not Notification.objects.filter(pk__in=ids, push_state__in=["pending", "sending"]).exists():
+            return
+        time.sleep(0.06)  # past the (test-sized) back-off
+
+
+def test_success_pushes_to_every_active_device_with_a_deep_link(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_A, "android")
+    device(user, TOKEN_B, "ios")
+    Device.objects.create(user=user, token="old-" + "z" * 40, platform="android", active=False)
+    n = make_notification(user, priority=Priority.HIGH)
+
+    report = delivery.deliver(notification_ids=[n.pk])
+
+    n.refresh_from_db()
+    assert (report.sent, n.push_state, n.sent_at is not None) == (1, "sent", True), n.last_error
+    assert fake_fcm.token_requests >= 1  # the service-account auth path ran against the fake token endpoint
+    assert sorted(m["token"] for m in fake_fcm.received) == sorted([TOKEN_A, TOKEN_B])
+    android = fake_fcm.sent_to(TOKEN_A)[0]
+    assert android["data"] == {"type": "signal", "id": "42", "notification_id": str(n.pk), "event": "signal.routed"}
+    assert android["notification"] == {"title": "New lead for Sales NL", "body": "buurman wil hypotheek"}
+    assert android["android"]["priority"] == "high"
+    assert android["android"]["collapse_key"] == "signal-42"
+    assert fake_fcm.sent_to(TOKEN_B)[0]["apns"]["headers"]["apns-priority"] == "10"
+
+
+@pytest.mark.parametrize("error", ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"])
+def test_a_token_fcm_rejects_is_deactivated_and_the_others_still_get_it(fake_fcm, firebase_credentials, error) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    bad = device(user, TOKEN_A)
+    good = device(user, TOKEN_B)
+    fake_fcm.token_errors[TOKEN_A] = error
+    n = make_notification(user)
+
+    report = delivery.deliver(notification_ids=[n.pk])
+
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    n.refresh_from_db()
+    assert (bad.active, good.active) == (False, True)
+    assert report.tokens_deactivated == 1
+    assert n.push_state == "sent"
+    assert [m["token"] for m in fake_fcm.received] == [TOKEN_B]
+
+
+def test_an_invalid_message_is_a_permanent_failure_with_the_reason(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    d = device(user, TOKEN_A)
+    fake_fcm.token_errors[TOKEN_A] = "INVALID_MESSAGE"
+    n = make_notification(user)
+
+    delivery.deliver(notification_ids=[n.pk])
+
+    n.refresh_from_db()
+    d.refresh_from_db()
+    assert n.push_state == "failed"
+    assert "Invalid JSON payload" in n.last_error
+    assert d.active is True  # the message was wrong, not the token
+
+
+def test_503_then_success_is_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_A)
+    fake_fcm.failures.extend([503, 503])
+    n = make_notification(user)
+
+    deliver_until_settled([n.pk])
+
+    n.refresh_from_db()
+    assert n.push_state == "sent"
+    assert len(fake_fcm.sent_to(TOKEN_A)) == 1
+    assert fake_fcm.requests == 3
+
+
+def test_429_is_retried_with_backoff_and_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_A)
+    fake_fcm.failures.append(429)
+    n = make_notification(user)
+
+    first = delivery.deliver(notification_ids=[n.pk])
+    n.refresh_from_db()
+    assert (first.retry, n.push_state, n.push_after is not None) == (1, "pending", True)
+    assert "QuotaExceeded" in n.last_error
+    deliver_until_settled([n.pk])
+
+    n.refresh_from_db()
+    assert n.push_state == "sent"
+    assert n.attempts == 2
+    assert len(fake_fcm.sent_to(TOKEN_A)) == 1
+
+
+def test_429_with_retry_after_is_retried_by_the_sdk_and_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_A)
+    fake_fcm.failures.append("429+")
+    n = make_notification(user)
+
+    deliver_until_settled([n.pk])
+
+    n.refresh_from_db()
+    assert n.push_state == "sent"
+    assert len(fake_fcm.sent_to(TOKEN_A)) == 1
+    assert fake_fcm.requests == 2
+
+
+def test_fcm_down_for_a_while_then_back_loses_nothing_and_sends_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    users = [UserFactory() for _ in range(3)]
+    for i, u in enumerate(users):
+        device(u, f"token-{i}-" + "q" * 40)
+    ids = [make_notification(u).pk for u in users]
+    port = fake_fcm.port
+    fake_fcm.stop()
+
+    while_down = delivery.deliver(notification_ids=ids)
+    assert while_down.retry == 3
+    assert set(Notification.objects.filter(pk__in=ids).values_list("push_state", flat=True)) == {"pending"}
+    fake_fcm.port = port
+    fake_fcm.start()
+    deliver_until_settled(ids)
+
+    assert set(Notification.objects.filter(pk__in=ids).values_list("push_state", flat=True)) == {"sent"}
+    assert sorted(m["token"] for m in fake_fcm.received) == sorted(f"token-{i}-" + "q" * 40 for i in range(3))
+
+
+def test_delivering_the_same_rows_twice_sends_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_A)
+    n = make_notification(user)
+
+    delivery.deliver(notification_ids=[n.pk])
+    again = delivery.deliver(notification_ids=[n.pk])
+
+    assert again.claimed == 0
+    assert len(fake_fcm.received) == 1
+
+
+def test_a_partly_delivered_row_only_goes_to_the_devices_it_missed(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    a = device(user, TOKEN_A)
+    device(user, TOKEN_B)
+    n = make_notification(user)
+    # A worker died after pushing to A but before finishing: its lease expired.
+    Notification.objects.filter(pk=n.pk).update(push_state="sending", delivered_to=[a.pk],
+                                                lease_until="2000-01-01T00:00:00Z")
+
+    assert n.pk in delivery.sweep()
+    delivery.deliver(notification_ids=[n.pk])
+
+    assert [m["token"] for m in fake_fcm.received] == [TOKEN_B]
+    n.refresh_from_db()
+    assert n.push_state == "sent"
+
+
+def test_a_person_without_devices_is_not_pushed_but_keeps_the_notification(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    n = make_notification(UserFactory())
+
+    delivery.deliver(notification_ids=[n.pk])
+
+    n.refresh_from_db()
+    assert n.push_state == "not_pushed"
+    assert fake_fcm.received == []
+
+
+def test_without_firebase_credentials_notifications_are_stored_and_marked_not_pushed(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.FIREBASE_CREDENTIALS = ""
+    user = UserFactory()
+    device(user, TOKEN_A)
+    n = make_notification(user)
+
+    report = delivery.deliver(notification_ids=[n.pk])
+
+    n.refresh_from_db()
+    assert (report.not_pushed, n.push_state) == (1, "not_pushed")
+    assert Notification.objects.filter(user=user).count() == 1
+
+
+def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from notifications import push
+
+    sizes: list[int] = []
+    real = push.send_batch
+    monkeypatch.setattr(push, "send_batch", lambda msgs: sizes.append(len(msgs)) or real(msgs))
+    users = UserFactory.create_batch(3)
+    Device.objects.bulk_create(Device(user=users[i % 3], token=f"t{i:04d}-" + "k" * 30, platform="android")
+                               for i in range(1201))
+    ids = [make_notification(u).pk for u in users]
+
+    delivery.deliver(notification_ids=ids)
+
+    assert sizes == [500, 500, 201]
+    assert len(fake_fcm.received) == 1201
+
+
+def test_a_silent_push_has_no_notification_block(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    device(user, TOKEN_B, "ios")
+    n = make_notification(user, silent=True)
+
+    delivery.deliver(notification_ids=[n.pk])
+
+    message = fake_fcm.received[0]
+    assert "notification" not in message
+    assert message["apns"]["headers"]["apns-push-type"] == "background"
+
+
+def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    Device.objects.create(user=user, token=TOKEN_A, installation_id="fid-123", platform="android")
+    n = make_notification(user)
+
+    delivery.deliver(notification_ids=[n.pk])
+
+    assert fake_fcm.received[0].get("fid") == "fid-123"
+    assert "token" not in fake_fcm.received[0]
