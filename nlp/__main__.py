@@ -76,13 +76,14 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     for raw in sys.stdin:
         if not raw.strip():
             continue
+        obj = None
         try:
             obj = json.loads(raw)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 raise ValueError("expected an object with a string 'text'")
             batch.append((obj.get("id"), obj["text"], None))
         except ValueError as exc:  # JSONDecodeError is a ValueError
-            ident = obj.get("id") if isinstance(locals().get("obj"), dict) else None
+            ident = obj.get("id") if isinstance(obj, dict) else None
             batch.append((ident, None, f"bad input line: {exc}"))
         if len(batch) >= CLASSIFY_BATCH:
             _emit(router, batch)

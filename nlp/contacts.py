@@ -256,8 +256,8 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def extract_contacts(text: str) -> Contacts:
-    spans = find_spans(text)
+def extract_contacts(text: str, spans: list[Span] | None = None) -> Contacts:
+    spans = find_spans(text) if spans is None else spans
     return Contacts(
         phones=_unique([s.value for s in spans if s.label == "phone"]),
         emails=_unique([s.value for s in spans if s.label == "email"]),

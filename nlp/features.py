@@ -18,6 +18,7 @@ model version and makes ``python -m nlp ensure`` rebuild.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .contacts import find_spans
 
@@ -130,13 +131,18 @@ LEXICON: dict[str, tuple[str, ...]] = {
 
 # Multi-word entries are matched on the joined text; single words by prefix.
 _SINGLE: list[tuple[str, str]] = []
-_MULTI: list[tuple[str, re.Pattern[str]]] = []
+_MULTI_STEMS: dict[str, list[str]] = {}
 for _marker, _stems in LEXICON.items():
     for _stem in _stems:
-        if " " in _stem or "-" in _stem:
-            _MULTI.append((_marker, re.compile(r"(?<!\w)" + re.escape(_stem))))
+        if " " in _stem or "-" in _stem or "'" in _stem or "&" in _stem:
+            _MULTI_STEMS.setdefault(_marker, []).append(re.escape(_stem))
         else:
             _SINGLE.append((_stem, _marker))
+# One alternation per marker: a handful of searches per message instead of one per phrase.
+_MULTI: list[tuple[str, re.Pattern[str]]] = [
+    (marker, re.compile(r"(?<!\w)(?:%s)" % "|".join(sorted(stems, key=len, reverse=True))))
+    for marker, stems in _MULTI_STEMS.items()
+]
 # Short stems (≤ 3 chars) must match the whole word, or "kr" would match "krijgen".
 _EXACT: dict[str, set[str]] = {}
 _PREFIX: dict[str, list[tuple[str, str]]] = {}
@@ -155,9 +161,9 @@ PREFIX_LEN = 5
 PREFIX_MIN_WORD = 7
 
 
-def _redact_for_features(text: str) -> str:
+def _redact_for_features(text: str, spans=None) -> str:
     out, last = [], 0
-    for span in find_spans(text):
+    for span in find_spans(text) if spans is None else spans:
         out.append(text[last:span.start])
         out.append(" [iban] " if span.label == "iban_shape" else f" [{span.label}] ")
         last = span.end
@@ -165,12 +171,13 @@ def _redact_for_features(text: str) -> str:
     return "".join(out)
 
 
-def _markers_for_word(word: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def _markers_for_word(word: str) -> frozenset[str]:
     found = set(_EXACT.get(word, ()))
     for stem, marker in _PREFIX.get(word[:3], ()):
         if word.startswith(stem):
             found.add(marker)
-    return found
+    return frozenset(found)
 
 
 def featurize(
@@ -183,9 +190,10 @@ def featurize(
     suffix_len: int = 0,
     marker_repeat: int = 1,
     char_ngrams: int = 0,
+    spans=None,
 ) -> list[str]:
     """The token sequence the kind classifier is trained and run on."""
-    cleaned = _redact_for_features(text or "")
+    cleaned = _redact_for_features(text or "", spans)
     cleaned = _MONEY_RE.sub(" qqmoneyqq ", cleaned).lower()
     words: list[str] = []
     extra: list[str] = []

@@ -74,13 +74,13 @@ _ISO = {"DUTCH": "nl", "DANISH": "da", "ENGLISH": "en"}
 _NAME_RE = re.compile(r"(?<=[^\s.!?:]\s)[A-ZÆØÅ][\w'-]*")
 
 
-def _clean(text: str, strip_names: bool) -> str:
+def _clean(text: str, strip_names: bool, spans=None) -> str:
     """Drop contact details (digits, addresses say nothing about the language) and, optionally,
     capitalised words inside a sentence (place and person names: "Aarhus", "Amsterdam Centraal")."""
     from .contacts import find_spans
 
     out, last = [], 0
-    for span in find_spans(text):
+    for span in find_spans(text) if spans is None else spans:
         out.append(text[last:span.start])
         last = span.end
     out.append(text[last:])
@@ -92,19 +92,12 @@ def _clean(text: str, strip_names: bool) -> str:
     return cleaned
 
 
-def language_scores(
-    text: str,
-    stopword_boost: float = STOPWORD_BOOST,
-    stopword_boost_long: float = STOPWORD_BOOST_LONG,
-    strip_names: bool = STRIP_NAMES,
-) -> dict[str, float]:
-    detector = _get_detector()
-    cleaned = _clean(text, strip_names)
-    if not _WORD_RE.search(cleaned):
-        cleaned = text
-    scores = {lang: 0.0 for lang in LANGUAGES}
-    for cv in detector.compute_language_confidence_values(cleaned):
-        scores[_ISO[cv.language.name]] = float(cv.value)
+def _prepare(text: str, strip_names: bool, spans=None) -> str:
+    cleaned = _clean(text, strip_names, spans)
+    return cleaned if _WORD_RE.search(cleaned) else text
+
+
+def _boost(cleaned: str, scores: dict[str, float], stopword_boost: float, stopword_boost_long: float) -> dict[str, float]:
     words = [w.lower() for w in _WORD_RE.findall(cleaned)]
     weight = stopword_boost if len(words) <= SHORT_TEXT_WORDS else stopword_boost_long
     if words and weight:
@@ -112,6 +105,20 @@ def language_scores(
             hits = sum(1 for w in words if w in _EXCLUSIVE[lang])
             scores[lang] += weight * hits / len(words)
     return scores
+
+
+def language_scores(
+    text: str,
+    stopword_boost: float = STOPWORD_BOOST,
+    stopword_boost_long: float = STOPWORD_BOOST_LONG,
+    strip_names: bool = STRIP_NAMES,
+    spans=None,
+) -> dict[str, float]:
+    cleaned = _prepare(text, strip_names, spans)
+    scores = {lang: 0.0 for lang in LANGUAGES}
+    for cv in _get_detector().compute_language_confidence_values(cleaned):
+        scores[_ISO[cv.language.name]] = float(cv.value)
+    return _boost(cleaned, scores, stopword_boost, stopword_boost_long)
 
 
 def detect_language(text: str, default: str = "nl", **options: float) -> str:
@@ -122,8 +129,23 @@ def detect_language(text: str, default: str = "nl", **options: float) -> str:
     return best if scores[best] > 0 else default
 
 
-def detect_languages(texts: list[str], default: str = "nl") -> list[str]:
-    return [detect_language(t, default) for t in texts]
+def detect_languages(texts: list[str], default: str = "nl", spans: list | None = None) -> list[str]:
+    """Batch form of detect_language; lingua scores the batch on all cores."""
+    spans = spans if spans is not None else [None] * len(texts)
+    cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans)]
+    values = _get_detector().compute_language_confidence_values_in_parallel(cleaned)
+    out = []
+    for text, clean, cvs in zip(texts, cleaned, values):
+        if not _WORD_RE.search(text or ""):
+            out.append(default)
+            continue
+        scores = {lang: 0.0 for lang in LANGUAGES}
+        for cv in cvs:
+            scores[_ISO[cv.language.name]] = float(cv.value)
+        scores = _boost(clean, scores, STOPWORD_BOOST, STOPWORD_BOOST_LONG)
+        best = max(LANGUAGES, key=lambda lang: scores[lang])
+        out.append(best if scores[best] > 0 else default)
+    return out
 
 
 @lru_cache(maxsize=1)

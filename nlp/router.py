@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contacts import extract_contacts
+from .contacts import extract_contacts, find_spans
 from .corpus import KINDS, model_dir
 from .features import featurize
-from .language import detect_language
+from .language import detect_languages
 from .topics import TopicMatcher, load_products
 from .urgency import is_urgent
 
@@ -68,21 +68,27 @@ class Router:
         # spaCy's StringStore grows when unseen words are added: serialise inference.
         self._lock = threading.Lock()
 
-    def kind_scores(self, texts: list[str], batch_size: int = 256) -> list[dict[str, float]]:
+    def kind_scores(self, texts: list[str], batch_size: int = 256, spans: list | None = None) -> list[dict[str, float]]:
         from spacy.tokens import Doc
 
+        spans = spans if spans is not None else [None] * len(texts)
         with self._lock:
-            docs = [Doc(self.nlp.vocab, words=featurize(t, **self.feature_options)) for t in texts]
+            docs = [Doc(self.nlp.vocab, words=featurize(t, spans=s, **self.feature_options)) for t, s in zip(texts, spans)]
             raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
         return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
 
     def classify_many(self, texts: list[str]) -> list[Classification]:
         texts = [t if isinstance(t, str) else "" for t in texts]
-        all_scores = self.kind_scores(texts)
+        if not texts:
+            return []
+        # Contact spans feed redaction-before-features, language ID and extraction: find them once.
+        spans = [find_spans(t) for t in texts]
+        all_scores = self.kind_scores(texts, spans=spans)
+        languages = detect_languages(texts, spans=spans)
         results = []
-        for text, scores in zip(texts, all_scores):
+        for text, text_spans, language, scores in zip(texts, spans, languages, all_scores):
             kind = max(KINDS, key=lambda k: scores[k])
-            contacts = extract_contacts(text)
+            contacts = extract_contacts(text, text_spans)
             with self._lock:
                 topics = self.topics(self.nlp.make_doc(text))
             results.append(
@@ -90,7 +96,7 @@ class Router:
                     kind=kind,
                     scores={k: round(scores[k], 6) for k in KINDS},
                     confidence=round(scores[kind], 6),
-                    language=detect_language(text),
+                    language=language,
                     urgent=is_urgent(text, kind, scores),
                     phones=contacts.phones,
                     emails=contacts.emails,

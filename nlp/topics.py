@@ -1,18 +1,18 @@
 """Products mentioned in a message ("topics"), from the vocabulary in fixtures/nlp/products.json.
 
-A spaCy ``PhraseMatcher`` on lowercased tokens finds phrases and short words; a ``Matcher``
-with one prefix regex per topic finds long words inside Dutch/Danish inflections and
-compounds ("hypotheekaanvraag", "boliglånet"), which whole-token matching would miss.
+A spaCy ``PhraseMatcher`` on lowercased tokens finds phrases and short words; long single
+words (6+ letters) also match as token prefixes, which finds them inside Dutch/Danish
+inflections and compounds ("hypotheekaanvraag", "boliglånet") that whole-token matching
+would miss.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 
 __all__ = ["TopicMatcher", "load_products", "PREFIX_MIN_LEN"]
 
@@ -28,23 +28,29 @@ class TopicMatcher:
     def __init__(self, nlp: Language, products: dict[str, list[str]]) -> None:
         self.order = list(products)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.prefixes = Matcher(nlp.vocab)
+        # stem → topics, bucketed by the first 3 letters; a dict lookup per token is far
+        # cheaper than a REGEX token pattern.
+        self.stems: dict[str, list[tuple[str, str]]] = {}
         for topic, terms in products.items():
             docs = []
             stems = []
             for term in terms:
                 doc = nlp.make_doc(term)
                 if len(doc) == 1 and len(term) >= PREFIX_MIN_LEN:
-                    stems.append(re.escape(term))
+                    stems.append(term)
                 else:
                     docs.append(doc)
             if docs:
                 self.phrases.add(topic, docs)
-            if stems:
-                self.prefixes.add(topic, [[{"LOWER": {"REGEX": "^(?:%s)" % "|".join(stems)}}]])
+            for stem in stems:
+                self.stems.setdefault(stem[:3], []).append((stem, topic))
 
     def __call__(self, doc) -> list[str]:
         vocab = doc.vocab
         found = {vocab.strings[m_id] for m_id, _, _ in self.phrases(doc)}
-        found |= {vocab.strings[m_id] for m_id, _, _ in self.prefixes(doc)}
+        for token in doc:
+            word = token.lower_
+            for stem, topic in self.stems.get(word[:3], ()):
+                if word.startswith(stem):
+                    found.add(topic)
         return [t for t in self.order if t in found]

@@ -55,6 +55,39 @@ URGENT_PATTERNS: dict[str, str] = {
              r"spoed|dringend|urgent|haster|akut|asap|zsm|z\.s\.m|omgående|straks|immediately|nu!|now!|\bnow\b|\bnu\b|\bnu\s*(?:blokkeren|aub|svp)|"
              r"direct blokkeren|med det samme|i paniek|i panik|panic|in paniek|stranded|strandet|zit vast|sidder fast",
 }
+# Situations the first lexicon missed, written from the kind definitions (not from held-out text):
+# unknown debits/withdrawals, pickpockets and swallowed cards, scams by phone/remote access,
+# salary "missing", rent or a deadline that cannot be paid today, MitID/DigiD not working.
+URGENT_PATTERNS["fraud_more"] = (
+    r"ukendte? (?:hævning|betaling|køb|modtager)|onbekende (?:webshop|betaling|ontvanger|opname)|unknown (?:withdrawal|purchase|recipient)|"
+    r"(?:niet|ikke|doesn'?t|don'?t|never) (?:kent|kender|know|recogni[sz]e)|aldrig (?:har )?hørt om|nooit van gehoord|never heard of|"
+    r"lommetyv|zakkenroll|pickpocket|beroofd|røvet|robbed|overval|snydt|snyd|bedrogen|tricked|conned|oplichter|"
+    r"fjernstyr|overgenomen computer|remote access|screen ?shar|scherm gedeeld|delt skærm|spoofed|gespoofed|"
+    r"(?:gepind|gehæv|hævet|withdrawn|afgeschreven|trukket|debited|charged)\W+(?:\w+\W+){0,8}?(?:terwijl|selvom|while|but)|"
+    r"(?:card|kaart|pas|kort) (?:in (?:her|his|my) hand|in (?:haar|zijn) (?:hand|portemonnee)|i hånden)|"
+    r"investeringsrådgiver|beleggingsplatform|crypto|krypto|bitcoin|whatsapp|nyt nummer|nieuw nummer|new number|"
+    r"sikkerhedsafdeling|veiligheidsafdeling|security (?:team|department) (?:of|from)|fra banken|van de bank|from the bank|"
+    r"ny modtager|nieuwe begunstigde|new payee|new recipient"
+)
+URGENT_PATTERNS["card_more"] = (
+    r"opslugt|slugt|spist|opgegeten|ingeslikt|ate (?:my|his|her|the)|eaten|kept the card|beholdt kortet|"
+    r"(?:mistet|tabt|lost|kwijt|stjålet|stjaalet|gestolen|stolen)\W+(?:\w+\W+){0,3}?(?:mobil|mobile|telefon|phone|pung|wallet|tas|taske|bag)|"
+    r"(?:abroad|udlandet|buitenland|on holiday|på ferie|op vakantie)\W+(?:\w+\W+){0,6}?(?:blocked|spærret|geblokkeerd|declined|afvist|geweigerd)|"
+    r"(?:blocked|spærret|geblokkeerd|declined|afvist|geweigerd)\W+(?:\w+\W+){0,6}?(?:abroad|udlandet|buitenland|on holiday|på ferie|op vakantie)"
+)
+URGENT_PATTERNS["salary_more"] = (
+    r"(?:salaris|loon|løn|lønnen|loen|salary|wages|payroll|uitkering|pension|dagpenge|su)\W+(?:\w+\W+){0,4}?(?:mangler|ontbreekt|missing|niet binnen|ikke kommet|not in|not paid|niet betaald|ikke udbetalt)|"
+    r"(?:mangler|missing)\W+(?:\w+\W+){0,3}?(?:sin|sit|hans|hendes|his|her|their)?\s*(?:løn|loen|salary|wages|pay)\b|"
+    r"loonstrook|lønseddel|payslip|payday|betaaldag|lønningsdag|salarissen|lønningerne|lønnen skulle|"
+    r"(?:geen|ingen|no|zero|0)\s+(?:geld|penge|money)\b|heeft niks meer|har ingenting|flad|broke|blut|ikke råd til mad|geen geld voor"
+)
+URGENT_PATTERNS["deadline_more"] = (
+    r"(?:huur|husleje|huslejen|rent|hypotheek|mortgage payment|udbetaling|aanbetaling|deposit|leveranciers|suppliers|leverandører)\W+(?:\w+\W+){0,10}?"
+    r"(?:vandaag|i dag|idag|today|tonight|vanavond|i aften|morgen|i morgen|tomorrow|frist|deadline|udsættelse|uitzetting|eviction|rykker|aanmaning)|"
+    r"(?:mitid|nemid|digid|netbank|app|appen|internetbankieren)\W+(?:\w+\W+){0,3}?(?:virker ikke|werkt niet|doesn'?t work|not working|kapot|nede|down)\W+(?:\w+\W+){0,12}?"
+    r"(?:vandaag|i dag|today|betale|betalen|pay|husleje|huur|rent)|"
+    r"kan (?:ikke|niet) (?:betale|betalen) (?:huslejen|de huur|husleje|huur)|can'?t pay (?:the |her |his |my )?rent"
+)
 URGENT_PATTERNS["payment_failed"] = (
     r"gestorneerd|storneret|bounced|mislukt|failed|fejlet|afgewezen|afvist|rejected|teruggeboekt|teruggestort|returned|"
     r"in behandeling|pending|hangen|hænger|dubbel|dobbelt|twice|x2|niet (?:aangekomen|binnen|bijgeschreven)|ikke (?:modtaget|kommet|landet)|"
@@ -64,7 +97,7 @@ URGENT_PATTERNS["payment_failed"] = (
 _COMPILED = {name: re.compile(p, re.IGNORECASE) for name, p in URGENT_PATTERNS.items()}
 # A deadline alone is not urgent ("bel haar vandaag even terug over de hypotheek"); it counts
 # together with a money problem that the complaint already implies.
-_STRONG = ("fraud", "card", "money_gone", "salary", "locked")
+_STRONG = ("fraud", "card", "money_gone", "salary", "locked", "fraud_more", "card_more", "salary_more", "deadline_more")
 
 
 def urgency_hits(text: str) -> list[str]:

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -43,3 +44,23 @@ class JWTAuthMiddleware(BaseMiddleware):
                 user = await _user_from_ticket(ticket)
         scope["user"] = user or AnonymousUser()
         return await super().__call__(scope, receive, send)
+
+
+class AppOrSameHostOriginValidator(OriginValidator):
+    """Channels' AllowedHostsOriginValidator, except that a handshake without an Origin header is let
+    through: native apps send none, and browsers (the only place cross-site websocket hijacking
+    happens) always send one, which is then checked against ALLOWED_HOSTS (read per handshake)."""
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        if parsed_origin is None:
+            return True
+        from django.conf import settings
+
+        self.allowed_origins = list(settings.ALLOWED_HOSTS) or (
+            ["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else []
+        )
+        return self.validate_origin(parsed_origin)
+
+
+def origin_validator(application: Any) -> AppOrSameHostOriginValidator:
+    return AppOrSameHostOriginValidator(application, [])

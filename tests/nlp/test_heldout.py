@@ -11,12 +11,15 @@ import pytest
 from nlp.corpus import heldout_files, load_jsonl
 from nlp.evaluation import evaluate_examples
 
-MACRO_F1_FLOOR = 0.85
-LANGUAGE_MACRO_F1_FLOOR = 0.80
-LANGUAGE_ID_FLOOR = 0.97
-URGENT_RECALL_FLOOR = 0.80
-PHONE_RECALL_FLOOR = 0.95
+# measured on kind-bow-139c5161: macro-F1 0.949 (da 0.944, en 0.959, nl 0.943), language ID 0.999,
+# urgent recall 0.80, phone and e-mail recall 1.00; short_langid.jsonl language ID 0.978.
+MACRO_F1_FLOOR = 0.93
+LANGUAGE_MACRO_F1_FLOOR = 0.92
+LANGUAGE_ID_FLOOR = 0.99
+URGENT_RECALL_FLOOR = 0.75
+PHONE_RECALL_FLOOR = 0.97
 EMAIL_RECALL_FLOOR = 0.97
+SHORT_LANGUAGE_ID_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -48,4 +51,4 @@ def test_short_language_id_probes(router):
     if not files:
         pytest.skip("no short language-ID probes")
     report = evaluate_examples(load_jsonl(files[0], require_kind=False), router=router)
-    assert report["language_id"]["accuracy"] >= 0.90
+    assert report["language_id"]["accuracy"] >= SHORT_LANGUAGE_ID_FLOOR

@@ -101,7 +101,10 @@ class FakeFCM:
                     n = len(fake.received)
                 self._reply(200, {"name": f"projects/relay-test/messages/{n}"})
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # the SDK opens up to 500 connections at once
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

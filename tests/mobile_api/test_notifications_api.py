@@ -1,0 +1,165 @@
+"""Devices, inbox, preferences and websocket tickets over the API, with object-level permissions."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications.models import Device, Notification, WsTicket
+from notifications.services import Draft, notify, ws_ticket_redeem
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = "fcm-token-" + "a" * 60
+
+
+def test_register_a_device(client_for) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+
+    response = client_for(user).post("/api/v1/devices/", {"token": TOKEN, "platform": "android",
+                                                          "app_version": "1.4.0", "locale": "nl-NL"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["platform"] == "android"
+    device = Device.objects.get()
+    assert (device.user, device.token, device.app_version, device.active) == (user, TOKEN, "1.4.0", True)
+
+
+def test_a_token_that_moves_to_another_user_is_moved_not_duplicated(client_for) -> None:  # type: ignore[no-untyped-def]
+    first, second = UserFactory(), UserFactory()
+    client_for(first).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
+
+    client_for(second).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
+
+    assert list(Device.objects.values_list("user_id", flat=True)) == [second.pk]
+
+
+def test_a_new_token_for_the_same_installation_retires_the_old_one(client_for) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    client = client_for(user)
+    client.post("/api/v1/devices/", {"token": TOKEN, "platform": "android", "installation_id": "fid-1"}, format="json")
+
+    client.post("/api/v1/devices/", {"token": TOKEN + "new", "platform": "android", "installation_id": "fid-1"},
+                format="json")
+
+    assert dict(Device.objects.values_list("token", "active")) == {TOKEN: False, TOKEN + "new": True}
+
+
+def test_unregister_on_logout_and_only_my_own(client_for) -> None:  # type: ignore[no-untyped-def]
+    owner, other = UserFactory(), UserFactory()
+    client_for(owner).post("/api/v1/devices/", {"token": TOKEN, "platform": "android"}, format="json")
+
+    refused = client_for(other).delete("/api/v1/devices/", {"token": TOKEN}, format="json")
+    done = client_for(owner).delete("/api/v1/devices/", {"token": TOKEN}, format="json")
+
+    assert refused.status_code == 404
+    assert done.status_code == 204
+    assert not Device.objects.exists()
+
+
+@pytest.mark.parametrize("payload", [{}, {"token": "short", "platform": "android"},
+                                     {"token": TOKEN, "platform": "symbian"}])
+def test_bad_device_input_is_a_400(client_for, payload) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(UserFactory()).post("/api/v1/devices/", payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert not Device.objects.exists()
+
+
+def test_inbox_lists_my_notifications_with_the_unread_count(client_for) -> None:  # type: ignore[no-untyped-def]
+    me, other = UserFactory(), UserFactory()
+    notify([Draft(user_id=me.pk, type="signal.status", category="my_signals", title=f"n{i}") for i in range(3)])
+    notify([Draft(user_id=me.pk, type="signal.claimed", category="queue", title="silent", silent=True)])
+    notify([Draft(user_id=other.pk, type="signal.status", category="my_signals", title="not mine")])
+
+    body = client_for(me).get("/api/v1/notifications/").json()
+
+    assert [n["title"] for n in body["results"]] == ["n2", "n1", "n0"]
+    assert body["unread_count"] == 3
+    assert body["results"][0]["pushed"] is False
+
+
+def test_mark_read_and_mark_all_read(client_for) -> None:  # type: ignore[no-untyped-def]
+    me = UserFactory()
+    first, *_ = notify([Draft(user_id=me.pk, type="a.b", category="queue", title=str(i)) for i in range(3)])
+    client = client_for(me)
+
+    one = client.post(f"/api/v1/notifications/{first.pk}/read/")
+    assert one.status_code == 200 and one.json()["read_at"] is not None
+    assert client.get("/api/v1/notifications/").json()["unread_count"] == 2
+    rest = client.post("/api/v1/notifications/read-all/").json()
+
+    assert rest == {"marked": 2, "unread_count": 0}
+
+
+def test_someone_elses_notification_is_404(client_for) -> None:  # type: ignore[no-untyped-def]
+    other_n = notify([Draft(user_id=UserFactory().pk, type="a.b", category="queue", title="x")])[0]
+
+    assert client_for(UserFactory()).post(f"/api/v1/notifications/{other_n.pk}/read/").status_code == 404
+    other_n.refresh_from_db()
+    assert other_n.read_at is None
+
+
+def test_inbox_query_count_is_constant(client_for) -> None:  # type: ignore[no-untyped-def]
+    me = UserFactory()
+    client = client_for(me)
+    notify([Draft(user_id=me.pk, type="a.b", category="queue", title="x")])
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/notifications/")
+    notify([Draft(user_id=me.pk, type="a.b", category="queue", title="x") for _ in range(25)])
+
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/notifications/")
+
+    assert len(many) == len(few)
+
+
+def test_preferences_read_and_update(client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(UserFactory(profile={"time_zone": "Europe/Copenhagen"}))
+
+    before = client.get("/api/v1/notifications/preferences/").json()
+    after = client.patch("/api/v1/notifications/preferences/", {
+        "push": {"new_stories": False},
+        "quiet_hours": {"start": "22:00", "end": "07:00", "daily_story_cap": 1},
+    }, format="json").json()
+
+    assert before["push"] == {"new_stories": True, "queue": True, "my_signals": True, "drafts": True}
+    assert after["push"]["new_stories"] is False and after["push"]["queue"] is True
+    assert after["quiet_hours"] == {"enabled": True, "start": "22:00:00", "end": "07:00:00", "daily_story_cap": 1}
+    assert after["time_zone"] == "Europe/Copenhagen"
+
+
+def test_unknown_preference_categories_are_refused(client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(UserFactory()).patch("/api/v1/notifications/preferences/",
+                                                {"push": {"spam": True}}, format="json")
+
+    assert response.status_code == 400
+    assert "push" in response.json()["error"]["fields"]
+
+
+def test_ws_ticket_is_short_lived_and_single_use(client_for) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+
+    body = client_for(user).post("/api/v1/ws-ticket/").json()
+
+    assert body["url"] == f"/ws/v1/?ticket={body['ticket']}"
+    assert WsTicket.objects.get().key_hash != body["ticket"]  # only a hash is stored
+    assert ws_ticket_redeem(key=body["ticket"]) == user
+    assert ws_ticket_redeem(key=body["ticket"]) is None
+
+
+def test_an_expired_ticket_does_not_work(client_for) -> None:  # type: ignore[no-untyped-def]
+    body = client_for(UserFactory()).post("/api/v1/ws-ticket/").json()
+    WsTicket.objects.update(expires_at="2000-01-01T00:00:00Z")
+
+    assert ws_ticket_redeem(key=body["ticket"]) is None
+
+
+@pytest.mark.parametrize(("method", "url"), [
+    ("post", "/api/v1/devices/"), ("get", "/api/v1/notifications/"), ("post", "/api/v1/notifications/read-all/"),
+    ("get", "/api/v1/notifications/preferences/"), ("post", "/api/v1/ws-ticket/"),
+])
+def test_anonymous_is_refused(api_client, method, url) -> None:  # type: ignore[no-untyped-def]
+    assert getattr(api_client, method)(url).status_code == 401
+    assert not Notification.objects.exists()
