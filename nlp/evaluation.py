@@ -30,13 +30,20 @@ def _prf(gold: list[str], pred: list[str]) -> dict[str, Any]:
 
 
 def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]] | None = None,
-                      router=None) -> dict[str, Any]:
-    """Score ``examples``; kind scores come from ``scores`` or from ``router``."""
+                      router=None, urgency_model=None) -> dict[str, Any]:
+    """Score ``examples``; kind scores come from ``scores`` or from ``router``, p(urgent) from
+    ``urgency_model`` (an ``UrgencyModel``) or from the router's."""
     texts = [e.text for e in examples]
     if scores is None:
         from .router import get_router
 
-        scores = (router or get_router()).kind_scores(texts)
+        router = router or get_router()
+        scores = router.kind_scores(texts)
+        if urgency_model is None:
+            urgency_model = router.urgency
+    u_probs = [urgency_model.prob(t) for t in texts] if urgency_model is not None else [None] * len(texts)
+    u_threshold = urgency_model.threshold if urgency_model is not None else 1.0
+    u_of = {id(e): u for e, u in zip(examples, u_probs)}
     labelled = [(e, s) for e, s in zip(examples, scores) if e.kind]
     gold = [e.kind for e, _ in labelled]
     pred = [max(KINDS, key=lambda k: s[k]) for _, s in labelled]
@@ -73,7 +80,7 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     for (e, s), p in zip(labelled, pred):
         if e.urgent is None:
             continue
-        u = is_urgent(e.text, p, s)
+        u = is_urgent(e.text, p, s, urgent_prob=u_of[id(e)], threshold=u_threshold)
         tp += bool(u and e.urgent)
         fp += bool(u and not e.urgent)
         fn += bool(not u and e.urgent)

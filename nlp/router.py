@@ -14,7 +14,7 @@ from .corpus import KINDS, model_dir
 from .features import featurize
 from .language import detect_languages
 from .topics import TopicMatcher, load_products
-from .urgency import is_urgent
+from .urgency import UrgencyModel, is_urgent
 
 __all__ = ["Classification", "ModelNotBuilt", "Router", "get_router", "reset_router"]
 
@@ -65,6 +65,9 @@ class Router:
         self.feature_options: dict[str, Any] = self.meta.get("features", {})
         self.nlp = spacy.load(path / "textcat")
         self.topics = TopicMatcher(self.nlp, load_products(path / "products.json"))
+        urgency_path = path / "urgency.json"
+        self.urgency = (UrgencyModel(json.loads(urgency_path.read_text(encoding="utf-8")))
+                        if urgency_path.exists() else None)
         # spaCy's StringStore grows when unseen words are added: serialise inference.
         self._lock = threading.Lock()
 
@@ -77,6 +80,17 @@ class Router:
             raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
         return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
 
+    def urgent_probs(self, texts: list[str], spans: list | None = None) -> list[float | None]:
+        """p(urgent) from the learned urgency model (None for every text when the model has none)."""
+        spans = spans if spans is not None else [None] * len(texts)
+        if self.urgency is None:
+            return [None] * len(texts)
+        return [self.urgency.prob(t, s) for t, s in zip(texts, spans)]
+
+    def is_urgent(self, text: str, kind: str, scores: dict[str, float], urgent_prob: float | None) -> bool:
+        threshold = self.urgency.threshold if self.urgency is not None else 1.0
+        return is_urgent(text, kind, scores, urgent_prob=urgent_prob, threshold=threshold)
+
     def classify_many(self, texts: list[str]) -> list[Classification]:
         texts = [t if isinstance(t, str) else "" for t in texts]
         if not texts:
@@ -85,8 +99,9 @@ class Router:
         spans = [find_spans(t) for t in texts]
         all_scores = self.kind_scores(texts, spans=spans)
         languages = detect_languages(texts, spans=spans)
+        urgent_probs = self.urgent_probs(texts, spans)
         results = []
-        for text, text_spans, language, scores in zip(texts, spans, languages, all_scores):
+        for text, text_spans, language, scores, u_prob in zip(texts, spans, languages, all_scores, urgent_probs):
             kind = max(KINDS, key=lambda k: scores[k])
             contacts = extract_contacts(text, text_spans)
             with self._lock:
@@ -97,7 +112,7 @@ class Router:
                     scores={k: round(scores[k], 6) for k in KINDS},
                     confidence=round(scores[kind], 6),
                     language=language,
-                    urgent=is_urgent(text, kind, scores),
+                    urgent=self.is_urgent(text, kind, scores, u_prob),
                     phones=contacts.phones,
                     emails=contacts.emails,
                     ibans=contacts.ibans,

@@ -36,6 +36,8 @@ CONFIG: dict[str, Any] = {
     "folds": 5,
     "dev_fold": 0,
     "features": {"prefixes": True, "markers": True},
+    # urgency: rule-set revision + the learned model's options (nlp/urgency.py)
+    "urgency": {"rules": 2, "char_ngrams": 4, "l2": 1e-3, "iters": 300, "learn_rate": 0.05, "threshold": 0.3},
 }
 BLOCK = 25
 
@@ -135,6 +137,14 @@ def predict(nlp, texts: list[str], config: dict = CONFIG) -> list[dict[str, floa
     return [{k: float(d.cats[k]) for k in KINDS} for d in nlp.pipe(docs, batch_size=256)]
 
 
+def _fit_urgency(examples: list[Example], config: dict = CONFIG):
+    from .urgency import URGENCY_MODEL_DEFAULTS, UrgencyModel, fit_urgency_model, urgency_labels
+
+    options = {k: v for k, v in config.get("urgency", {}).items() if k in URGENCY_MODEL_DEFAULTS}
+    texts, labels = urgency_labels(examples)
+    return UrgencyModel(fit_urgency_model(texts, labels, options))
+
+
 # --- calibration ----------------------------------------------------------------------
 def _scaled(probs: dict[str, float], t: float) -> dict[str, float]:
     from .router import calibrate
@@ -219,7 +229,8 @@ def train(
             "dev_nll_before": round(nll(probs, gold, 1.0), 4),
             "dev_nll_after": round(nll(probs, gold, temperature), 4),
         }
-        report = evaluate_examples(dev, scores=[_scaled(p, temperature) for p in probs])
+        dev_urgency = _fit_urgency(train_part + corrections, config)
+        report = evaluate_examples(dev, scores=[_scaled(p, temperature) for p in probs], urgency_model=dev_urgency)
         meta["dev"] = {k: report[k] for k in ("n", "macro_f1", "accuracy", "per_language", "urgent")}
         _log("evaluation on the dev split:", quiet)
         _log(format_report(report), quiet)
@@ -227,6 +238,8 @@ def train(
 
     _log("training the final model on all lines …", quiet)
     final = fit(base + corrections, config, quiet=quiet)
+    _log("training the urgency model on all lines …", quiet)
+    urgency = _fit_urgency(base + corrections, config)
     base_fp = fingerprint(files, config)
     full_fp = fingerprint(files, config, list(extra)) if extra else base_fp
     version = version_from(full_fp, config)
@@ -237,6 +250,8 @@ def train(
     tmp.mkdir(parents=True)
     final.to_disk(tmp / "textcat")
     shutil.copyfile(products_path(), tmp / "products.json")
+    (tmp / "urgency.json").write_text(
+        json.dumps({"options": urgency.options, "weights": urgency.weights}, sort_keys=True), encoding="utf-8")
     import spacy
 
     meta.update(

@@ -1,17 +1,19 @@
 """Urgency: a complaint that needs action today.
 
-Rules, not a model: the situations the bank calls urgent are a short, stable list (fraud,
-a stolen/lost/blocked/swallowed card, money gone, salary or benefits not arriving, an
-account locked, payroll failing, a payment that must go out today). Each is a lexicon
-pattern in Dutch, Danish and English, run over the lowercased text. A message is urgent
-when the kind is complaint (or complaint is a close second) and a pattern fires.
+Rules plus a small learned model. The situations the bank calls urgent are a short list
+(fraud, a stolen/lost/blocked/swallowed card, money gone, salary or benefits not arriving,
+an account locked, payroll failing, rent or a payment that must go out today). Each is a
+lexicon pattern in Dutch, Danish and English, run over the lowercased text; a message is
+urgent when the kind is complaint (or complaint is a close second) and a pattern fires.
+Phrasings the lexicon misses are caught by a logistic regression over the featurised text
+(see the end of this file): urgent also when p_urgent × p_complaint ≥ 0.3.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["urgency_hits", "is_urgent", "URGENT_PATTERNS"]
+__all__ = ["urgency_hits", "is_urgent", "URGENT_PATTERNS", "UrgencyModel", "fit_urgency_model", "urgency_labels"]
 
 _CARD = r"(?:pas|pasje|bankpas|pinpas|betaalpas|debitcard|creditcard|kaart|bankkaart|kort|kortet|dankort|visa|mastercard|card|debit card|credit card|telefoon|telefon|telefonen|phone|portemonnee|pung|punge|wallet|tegoedbon)"
 URGENT_PATTERNS: dict[str, str] = {
@@ -60,54 +62,137 @@ URGENT_PATTERNS: dict[str, str] = {
 # salary "missing", rent or a deadline that cannot be paid today, MitID/DigiD not working.
 URGENT_PATTERNS["fraud_more"] = (
     r"ukendte? (?:hævning|betaling|køb|modtager)|onbekende (?:webshop|betaling|ontvanger|opname)|unknown (?:withdrawal|purchase|recipient)|"
-    r"(?:niet|ikke|doesn'?t|don'?t|never) (?:kent|kender|know|recogni[sz]e)|aldrig (?:har )?hørt om|nooit van gehoord|never heard of|"
-    r"lommetyv|zakkenroll|pickpocket|beroofd|røvet|robbed|overval|snydt|snyd|bedrogen|tricked|conned|oplichter|"
-    r"fjernstyr|overgenomen computer|remote access|screen ?shar|scherm gedeeld|delt skærm|spoofed|gespoofed|"
-    r"(?:gepind|gehæv|hævet|withdrawn|afgeschreven|trukket|debited|charged)\W+(?:\w+\W+){0,8}?(?:terwijl|selvom|while|but)|"
-    r"(?:card|kaart|pas|kort) (?:in (?:her|his|my) hand|in (?:haar|zijn) (?:hand|portemonnee)|i hånden)|"
-    r"investeringsrådgiver|beleggingsplatform|crypto|krypto|bitcoin|whatsapp|nyt nummer|nieuw nummer|new number|"
-    r"sikkerhedsafdeling|veiligheidsafdeling|security (?:team|department) (?:of|from)|fra banken|van de bank|from the bank|"
+    r"(?:niet|ikke|doesn'?t|don'?t) (?:kent|kender|know|recogni[sz]e)\b|aldrig (?:har )?hørt om|nooit van gehoord|"
+    r"lommetyv|zakkenroll|pickpocket|beroofd|røvet|robbed|overval|(?:blevet|er|is) snydt (?:af|for)|bedrogen|tricked|conned|oplichter|"
+    r"fjernstyr|remote access|screen ?shar|scherm gedeeld|delt skærm|spoofed|gespoofed|"
+    r"(?:gepind|hævet|withdrawn|afgeschreven|trukket|debited|charged)\W+(?:\w+\W+){0,8}?(?:terwijl|selvom|while)\b|"
+    r"(?:card|kaart|pas|kort|kortet) (?:in (?:her|his|my) hand|in (?:haar|zijn) (?:hand|portemonnee)|i hånden)|"
+    r"investeringsrådgiver|beleggingsplatform|crypto|krypto|bitcoin|nyt nummer|nieuw nummer|new number|"
+    r"sikkerhedsafdeling|veiligheidsafdeling|påst(?:år|od) at være fra|beweerde van de bank|claim(?:ed|ing|s)? to be from|pretend(?:ed|ing)? to be|"
     r"ny modtager|nieuwe begunstigde|new payee|new recipient"
 )
 URGENT_PATTERNS["card_more"] = (
-    r"opslugt|slugt|spist|opgegeten|ingeslikt|ate (?:my|his|her|the)|eaten|kept the card|beholdt kortet|"
-    r"(?:mistet|tabt|lost|kwijt|stjålet|stjaalet|gestolen|stolen)\W+(?:\w+\W+){0,3}?(?:mobil|mobile|telefon|phone|pung|wallet|tas|taske|bag)|"
+    r"opslugt|slugt|opgegeten|ingeslikt|ate (?:my|his|her|the) card|eaten\b|kept the card|beholdt kortet|"
+    r"(?:mistet|tabt|lost|kwijt|stjålet|stjaalet|gestolen|stolen)\W+(?:\w+\W+){0,3}?(?:mobil|mobile|telefon|phone|pung|wallet|tas|taske|bag)\b|"
     r"(?:abroad|udlandet|buitenland|on holiday|på ferie|op vakantie)\W+(?:\w+\W+){0,6}?(?:blocked|spærret|geblokkeerd|declined|afvist|geweigerd)|"
     r"(?:blocked|spærret|geblokkeerd|declined|afvist|geweigerd)\W+(?:\w+\W+){0,6}?(?:abroad|udlandet|buitenland|on holiday|på ferie|op vakantie)"
 )
 URGENT_PATTERNS["salary_more"] = (
-    r"(?:salaris|loon|løn|lønnen|loen|salary|wages|payroll|uitkering|pension|dagpenge|su)\W+(?:\w+\W+){0,4}?(?:mangler|ontbreekt|missing|niet binnen|ikke kommet|not in|not paid|niet betaald|ikke udbetalt)|"
-    r"(?:mangler|missing)\W+(?:\w+\W+){0,3}?(?:sin|sit|hans|hendes|his|her|their)?\s*(?:løn|loen|salary|wages|pay)\b|"
-    r"loonstrook|lønseddel|payslip|payday|betaaldag|lønningsdag|salarissen|lønningerne|lønnen skulle|"
-    r"(?:geen|ingen|no|zero|0)\s+(?:geld|penge|money)\b|heeft niks meer|har ingenting|flad|broke|blut|ikke råd til mad|geen geld voor"
+    r"(?:salaris|loon|løn|lønnen|loen|salary|wages|payroll|uitkering|dagpenge)\W+(?:\w+\W+){0,4}?(?:mangler|ontbreekt|missing|niet binnen|ikke kommet|not in|not paid|niet betaald|ikke udbetalt)\b|"
+    r"(?:mangler|missing)\W+(?:\w+\W+){0,3}?(?:løn|lønnen|loen|salary|wages|salaris|loon)\b|"
+    r"loonstrook zegt|payday today|lønningsdag|salarissen|lønningerne|lønnen skulle|"
+    r"(?:geen|ingen|no|zero)\s+(?:geld|penge|money) (?:meer|mere|left|for|til|voor)\b|heeft niks meer|har ingenting|flad\b|broke\b|blut\b|"
+    r"ikke (?:har )?råd til mad|geen geld voor (?:eten|boodschappen)|got zero"
 )
 URGENT_PATTERNS["deadline_more"] = (
-    r"(?:huur|husleje|huslejen|rent|hypotheek|mortgage payment|udbetaling|aanbetaling|deposit|leveranciers|suppliers|leverandører)\W+(?:\w+\W+){0,10}?"
-    r"(?:vandaag|i dag|idag|today|tonight|vanavond|i aften|morgen|i morgen|tomorrow|frist|deadline|udsættelse|uitzetting|eviction|rykker|aanmaning)|"
-    r"(?:mitid|nemid|digid|netbank|app|appen|internetbankieren)\W+(?:\w+\W+){0,3}?(?:virker ikke|werkt niet|doesn'?t work|not working|kapot|nede|down)\W+(?:\w+\W+){0,12}?"
-    r"(?:vandaag|i dag|today|betale|betalen|pay|husleje|huur|rent)|"
+    r"(?:huur|husleje|huslejen|rent|udbetalingen|aanbetaling|leveranciers|suppliers|leverandører)\W+(?:\w+\W+){0,10}?"
+    r"(?:vandaag|i dag|idag|today|tonight|vanavond|i aften|frist|deadline|udsættelse|uitzetting|eviction|rykker|aanmaning)|"
+    r"(?:mitid|nemid|digid)\W+(?:\w+\W+){0,3}?(?:virker ikke|werkt niet|doesn'?t work|not working|kapot|nede|down)\W+(?:\w+\W+){0,12}?"
+    r"(?:vandaag|i dag|today|betale|betalen|pay|husleje|huur|rent)\b|"
     r"kan (?:ikke|niet) (?:betale|betalen) (?:huslejen|de huur|husleje|huur)|can'?t pay (?:the |her |his |my )?rent"
 )
+_NEW = ("fraud_more", "card_more", "salary_more", "deadline_more")
 URGENT_PATTERNS["payment_failed"] = (
     r"gestorneerd|storneret|bounced|mislukt|failed|fejlet|afgewezen|afvist|rejected|teruggeboekt|teruggestort|returned|"
     r"in behandeling|pending|hangen|hænger|dubbel|dobbelt|twice|x2|niet (?:aangekomen|binnen|bijgeschreven)|ikke (?:modtaget|kommet|landet)|"
     r"haven'?t landed|didn'?t (?:come|arrive|land)|not arrived|hasn'?t arrived|wrong account|verkeerde (?:rekening|iban)|forkert konto|"
     r"gave no money|gaf geen geld|gav ingen penge|\bminus\b|\bmin \d|-\s?€?\s?\d|rood|overtrukket|negative"
 )
-_COMPILED = {name: re.compile(p, re.IGNORECASE) for name, p in URGENT_PATTERNS.items()}
+# The newer patterns only match from the start of a word ("eaten" must not fire on "threatens").
+_COMPILED = {name: re.compile(r"(?<!\w)(?:%s)" % p if name in _NEW else p, re.IGNORECASE)
+             for name, p in URGENT_PATTERNS.items()}
 # A deadline alone is not urgent ("bel haar vandaag even terug over de hypotheek"); it counts
 # together with a money problem that the complaint already implies.
-_STRONG = ("fraud", "card", "money_gone", "salary", "locked", "fraud_more", "card_more", "salary_more", "deadline_more")
+_STRONG = ("fraud", "card", "money_gone", "salary", "locked") + _NEW
 
 
 def urgency_hits(text: str) -> list[str]:
     return [name for name, pattern in _COMPILED.items() if pattern.search(text or "")]
 
 
-def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margin: float = 0.25) -> bool:
-    """Urgent = complaint-ish + a strong urgency pattern (or a deadline plus a failed payment)."""
+def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margin: float = 0.25,
+              urgent_prob: float | None = None, threshold: float = 0.3) -> bool:
+    """Urgent = complaint-ish + a strong urgency pattern (or a deadline plus a failed payment),
+    or, with the learned model, p_urgent × p_complaint ≥ threshold."""
+    if urgent_prob is not None and urgent_prob * scores.get("complaint", 0.0) >= threshold:
+        return True
     complaintish = kind == "complaint" or scores.get("complaint", 0.0) >= complaint_margin
     if not complaintish:
         return False
     hits = urgency_hits(text)
     return any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits)
+
+
+# --- the learned part ------------------------------------------------------------------
+# A logistic regression over the same feature tokens as the kind classifier (+ character
+# 4-grams + which rule families fired), trained on every training line (urgent complaints
+# against everything else). Chosen by cross-validation on the training corpus only: trained on
+# complaint lines alone it learned the writers' styles (precision fell to ~0.7 when a whole
+# writer's file was held out); trained on all lines it held ~0.90 precision in both splits.
+# Decision: rules (as above) OR p_urgent × p_complaint ≥ threshold.
+URGENCY_MODEL_DEFAULTS: dict = {"char_ngrams": 4, "l2": 1e-3, "iters": 300, "learn_rate": 0.05, "threshold": 0.3}
+
+
+def urgency_features(text: str, spans=None, char_ngrams: int = 4) -> set[str]:
+    from .features import featurize
+
+    feats = set(featurize(text or "", prefixes=True, markers=True, char_ngrams=char_ngrams, spans=spans))
+    hits = urgency_hits(text)
+    feats.update("__r_%s__" % h for h in hits)
+    if any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits):
+        feats.add("__r_urgent__")
+    feats.add("__bias__")
+    return feats
+
+
+def fit_urgency_model(texts: list[str], labels: list[bool], options: dict | None = None) -> dict:
+    """Full-batch Adam on the L2-regularised log loss; deterministic (fixed order, no sampling)."""
+    import numpy as np
+
+    opts = {**URGENCY_MODEL_DEFAULTS, **(options or {})}
+    feats = [sorted(urgency_features(t, char_ngrams=opts["char_ngrams"])) for t in texts]
+    vocab: dict[str, int] = {}
+    for fs in feats:
+        for f in fs:
+            vocab.setdefault(f, len(vocab))
+    n, m = len(feats), len(vocab)
+    weights = np.zeros(m)
+    if n and m:
+        rows = np.concatenate([np.full(len(fs), i) for i, fs in enumerate(feats)])
+        cols = np.array([vocab[f] for fs in feats for f in fs])
+        y = np.asarray(labels, dtype=float)
+        m1, m2 = np.zeros(m), np.zeros(m)
+        for t in range(1, opts["iters"] + 1):
+            z = np.bincount(rows, weights=weights[cols], minlength=n)
+            p = 1.0 / (1.0 + np.exp(-z))
+            grad = np.bincount(cols, weights=(p - y)[rows], minlength=m) / n + opts["l2"] * weights
+            m1 = 0.9 * m1 + 0.1 * grad
+            m2 = 0.999 * m2 + 0.001 * grad * grad
+            weights -= opts["learn_rate"] * (m1 / (1 - 0.9 ** t)) / (np.sqrt(m2 / (1 - 0.999 ** t)) + 1e-8)
+    kept = {f: round(float(weights[i]), 6) for f, i in vocab.items() if abs(weights[i]) >= 1e-4}
+    return {"options": opts, "weights": dict(sorted(kept.items()))}
+
+
+class UrgencyModel:
+    def __init__(self, data: dict) -> None:
+        self.options = {**URGENCY_MODEL_DEFAULTS, **data.get("options", {})}
+        self.weights: dict[str, float] = data.get("weights", {})
+        self.threshold = float(self.options["threshold"])
+
+    def prob(self, text: str, spans=None) -> float:
+        import math
+
+        z = sum(self.weights.get(f, 0.0) for f in urgency_features(text, spans, self.options["char_ngrams"]))
+        z = max(min(z, 30.0), -30.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def urgency_labels(examples) -> tuple[list[str], list[bool]]:
+    """Training pairs: gold urgent flag; lines without one count as not urgent unless a complaint."""
+    texts, labels = [], []
+    for e in examples:
+        if e.urgent is None and e.kind == "complaint":
+            continue
+        texts.append(e.text)
+        labels.append(bool(e.urgent) and e.kind == "complaint")
+    return texts, labels
