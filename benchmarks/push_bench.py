@@ -97,7 +97,15 @@ def main() -> None:
                 pool_connections=100, pool_maxsize=100))
             tracemalloc.start() if os.environ.get("TRACE") else None
             started = time.perf_counter()
-            report = delivery.deliver(notification_ids=ids, limit=len(ids))
+            # As the tasks do: one delivery per chunk of NOTIFICATION_TASK_CHUNK rows.
+            from django.conf import settings as dj
+
+            report = delivery.DeliveryReport()
+            for start in range(0, len(ids), dj.NOTIFICATION_TASK_CHUNK):
+                part = delivery.deliver(notification_ids=ids[start:start + dj.NOTIFICATION_TASK_CHUNK])
+                report.sent += part.sent
+                report.messages += part.messages
+                report.retry_ids += part.retry_ids
             elapsed = time.perf_counter() - started
             peak = tracemalloc.get_traced_memory()[1] / 2**20 if tracemalloc.is_tracing() else 0.0
             tracemalloc.stop()

@@ -65,7 +65,7 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
 
     # language ID (all rows with a gold language, labelled with a kind or not)
     lang_rows = [e for e in examples if e.language]
-    detected = [detect_language(e.text) for e in lang_rows]
+    detected = router.languages([e.text for e in lang_rows]) if router is not None else [detect_language(e.text) for e in lang_rows]
     short = [(e, d) for e, d in zip(lang_rows, detected) if len(e.text.split()) <= 3]
     report["language_id"] = {
         "accuracy": round(sum(e.language == d for e, d in zip(lang_rows, detected)) / len(lang_rows), 4) if lang_rows else None,

@@ -1,9 +1,11 @@
 """Language identification restricted to the three languages staff write: nl, da, en.
 
-lingua (offline, high-accuracy mode) decides; for texts of one to three words its
-confidence is nudged by spaCy's stop-word lists, because two-word Danish and Dutch
-snippets ("ring tilbage", "bel even") are where character n-grams alone waver.
-The weight was chosen on short probes cut from the training corpus (see training.py).
+lingua (offline, high-accuracy mode) decides; its confidence is nudged by spaCy's stop-word
+lists and by a word-unigram naive-Bayes posterior learned from the training corpus (stored
+in the model directory as ``language_words.json``), because two-word Danish and Dutch
+snippets ("ring tilbage", "bel even") are where character n-grams alone waver. The weights
+were chosen by writer-held-out cross-validation on 2–4-word probes cut from the training
+corpus (see fixtures/nlp/README.md).
 """
 
 from __future__ import annotations
@@ -49,6 +51,82 @@ _EXCLUSIVE = {
     for lang, words in _STOPS.items()
 }
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+# word-unigram naive Bayes over the training corpus: posterior = softmax(T × mean log p(w|lang))
+WORD_MODEL_WEIGHT = 2.0
+WORD_MODEL_TEMPERATURE = 1.0
+WORD_MODEL_ALPHA = 0.5
+_word_model: dict | None = None  # {"logp": {word: [nl, da, en]}, "unk": [nl, da, en]}
+_word_model_source: str | None = None
+
+
+def build_word_counts(examples) -> dict:
+    """Per-language word counts from labelled examples (what ``language_words.json`` holds)."""
+    counts: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
+    for e in examples:
+        if e.language in counts:
+            bucket = counts[e.language]
+            for w in _WORD_RE.findall(e.text.lower()):
+                bucket[w] = bucket.get(w, 0) + 1
+    return {"alpha": WORD_MODEL_ALPHA, "counts": {lang: dict(sorted(c.items())) for lang, c in counts.items()}}
+
+
+def compile_word_model(data: dict | None) -> dict | None:
+    """``language_words.json`` → log-probabilities per word (None without a table)."""
+    if not data:
+        return None
+    import math
+
+    alpha = float(data.get("alpha", WORD_MODEL_ALPHA))
+    counts = data["counts"]
+    vocab = set().union(*(c.keys() for c in counts.values()))
+    denom = [sum(counts[lang].values()) + alpha * len(vocab) for lang in LANGUAGES]
+    logp = {w: [math.log((counts[lang].get(w, 0) + alpha) / denom[i]) for i, lang in enumerate(LANGUAGES)] for w in vocab}
+    return {"logp": logp, "unk": [math.log(alpha / d) for d in denom]}
+
+
+def load_word_model(path) -> dict | None:
+    import json
+    from pathlib import Path
+
+    try:
+        return compile_word_model(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+_DEFAULT = object()
+
+
+def _default_word_model() -> dict | None:
+    """Without a router: the default model directory's table, loaded once (None if not built)."""
+    global _word_model, _word_model_source
+    if _word_model_source is None:
+        with _lock:
+            if _word_model_source is None:
+                from .corpus import model_dir
+
+                path = model_dir() / "language_words.json"
+                _word_model = load_word_model(path)
+                _word_model_source = str(path)
+    return _word_model
+
+
+def _word_posterior(words: list[str], model: dict | None) -> dict[str, float] | None:
+    import math
+
+    if model is None or not words:
+        return None
+    logp, unk = model["logp"], model["unk"]
+    totals = [0.0, 0.0, 0.0]
+    for w in words:
+        lp = logp.get(w, unk)
+        for i in range(3):
+            totals[i] += lp[i]
+    mean = [t / len(words) * WORD_MODEL_TEMPERATURE for t in totals]
+    top = max(mean)
+    exp = [math.exp(v - top) for v in mean]
+    z = sum(exp)
+    return {lang: exp[i] / z for i, lang in enumerate(LANGUAGES)}
 _lock = threading.Lock()
 _detector = None
 
@@ -97,13 +175,20 @@ def _prepare(text: str, strip_names: bool, spans=None) -> str:
     return cleaned if _WORD_RE.search(cleaned) else text
 
 
-def _boost(cleaned: str, scores: dict[str, float], stopword_boost: float, stopword_boost_long: float) -> dict[str, float]:
+def _boost(cleaned: str, scores: dict[str, float], stopword_boost: float, stopword_boost_long: float,
+           word_model=_DEFAULT) -> dict[str, float]:
     words = [w.lower() for w in _WORD_RE.findall(cleaned)]
     weight = stopword_boost if len(words) <= SHORT_TEXT_WORDS else stopword_boost_long
     if words and weight:
         for lang in LANGUAGES:
             hits = sum(1 for w in words if w in _EXCLUSIVE[lang])
             scores[lang] += weight * hits / len(words)
+    if WORD_MODEL_WEIGHT:
+        model = _default_word_model() if word_model is _DEFAULT else word_model
+        posterior = _word_posterior(words, model)
+        if posterior:
+            for lang in LANGUAGES:
+                scores[lang] += WORD_MODEL_WEIGHT * posterior[lang]
     return scores
 
 
@@ -129,7 +214,8 @@ def detect_language(text: str, default: str = "nl", **options: float) -> str:
     return best if scores[best] > 0 else default
 
 
-def detect_languages(texts: list[str], default: str = "nl", spans: list | None = None) -> list[str]:
+def detect_languages(texts: list[str], default: str = "nl", spans: list | None = None,
+                     word_model=_DEFAULT) -> list[str]:
     """Batch form of detect_language; lingua scores the batch on all cores."""
     spans = spans if spans is not None else [None] * len(texts)
     cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans)]
@@ -142,7 +228,7 @@ def detect_languages(texts: list[str], default: str = "nl", spans: list | None =
         scores = {lang: 0.0 for lang in LANGUAGES}
         for cv in cvs:
             scores[_ISO[cv.language.name]] = float(cv.value)
-        scores = _boost(clean, scores, STOPWORD_BOOST, STOPWORD_BOOST_LONG)
+        scores = _boost(clean, scores, STOPWORD_BOOST, STOPWORD_BOOST_LONG, word_model)
         best = max(LANGUAGES, key=lambda lang: scores[lang])
         out.append(best if scores[best] > 0 else default)
     return out

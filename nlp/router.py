@@ -65,6 +65,9 @@ class Router:
         self.feature_options: dict[str, Any] = self.meta.get("features", {})
         self.nlp = spacy.load(path / "textcat")
         self.topics = TopicMatcher(self.nlp, load_products(path / "products.json"))
+        from .language import load_word_model
+
+        self.language_words = load_word_model(path / "language_words.json")  # None for an older model
         urgency_path = path / "urgency.json"
         self.urgency = (UrgencyModel(json.loads(urgency_path.read_text(encoding="utf-8")))
                         if urgency_path.exists() else None)
@@ -79,6 +82,9 @@ class Router:
             docs = [Doc(self.nlp.vocab, words=featurize(t, spans=s, **self.feature_options)) for t, s in zip(texts, spans)]
             raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
         return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
+
+    def languages(self, texts: list[str], spans: list | None = None) -> list[str]:
+        return detect_languages(texts, spans=spans, word_model=self.language_words)
 
     def urgent_probs(self, texts: list[str], spans: list | None = None) -> list[float | None]:
         """p(urgent) from the learned urgency model (None for every text when the model has none)."""
@@ -98,7 +104,7 @@ class Router:
         # Contact spans feed redaction-before-features, language ID and extraction: find them once.
         spans = [find_spans(t) for t in texts]
         all_scores = self.kind_scores(texts, spans=spans)
-        languages = detect_languages(texts, spans=spans)
+        languages = self.languages(texts, spans)
         urgent_probs = self.urgent_probs(texts, spans)
         results = []
         for text, text_spans, language, scores, u_prob in zip(texts, spans, languages, all_scores, urgent_probs):

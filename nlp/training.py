@@ -37,6 +37,7 @@ CONFIG: dict[str, Any] = {
     "dev_fold": 0,
     "features": {"prefixes": True, "markers": True},
     # urgency: rule-set revision + the learned model's options (nlp/urgency.py)
+    "language": {"word_model_weight": 2.0, "word_model_temperature": 1.0, "alpha": 0.5},
     "urgency": {"rules": 2, "char_ngrams": 4, "l2": 1e-3, "iters": 300, "learn_rate": 0.05, "threshold": 0.3},
 }
 BLOCK = 25
@@ -250,6 +251,10 @@ def train(
     tmp.mkdir(parents=True)
     final.to_disk(tmp / "textcat")
     shutil.copyfile(products_path(), tmp / "products.json")
+    from .language import build_word_counts
+
+    (tmp / "language_words.json").write_text(
+        json.dumps(build_word_counts(base + corrections), ensure_ascii=False, sort_keys=True), encoding="utf-8")
     (tmp / "urgency.json").write_text(
         json.dumps({"options": urgency.options, "weights": urgency.weights}, sort_keys=True), encoding="utf-8")
     import spacy
