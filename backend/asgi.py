@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through Channels, on one server."""
 import os
+import threading
 
 from django.core.asgi import get_asgi_application
 
@@ -11,6 +12,22 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from notifications.auth import JWTAuthMiddleware, origin_validator  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+
+
+
+def _warm_nlp() -> None:
+    """Load the spaCy router in the background, so the first signal does not pay for it."""
+    import logging
+
+    import nlp
+
+    try:
+        nlp.classify("warm up")
+    except nlp.ModelNotBuilt:
+        logging.getLogger(__name__).warning("nlp model missing: run `python -m nlp ensure`")
+
+
+threading.Thread(target=_warm_nlp, name="nlp-warm-up", daemon=True).start()
 
 application = ProtocolTypeRouter(
     {

@@ -74,7 +74,7 @@ def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [PY, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+         "--workers", str(workers), "--no-access-log", "--log-level", "warning", "--ws", "websockets-sansio"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"

@@ -14,7 +14,7 @@ from .corpus import KINDS, model_dir
 from .features import featurize
 from .language import detect_languages
 from .topics import TopicMatcher, load_products
-from .urgency import UrgencyModel, is_urgent
+from .urgency import UrgencyModel, is_urgent, urgency_hits
 
 __all__ = ["Classification", "ModelNotBuilt", "Router", "get_router", "reset_router"]
 
@@ -86,16 +86,18 @@ class Router:
     def languages(self, texts: list[str], spans: list | None = None) -> list[str]:
         return detect_languages(texts, spans=spans, word_model=self.language_words)
 
-    def urgent_probs(self, texts: list[str], spans: list | None = None) -> list[float | None]:
+    def urgent_probs(self, texts: list[str], spans: list | None = None, hits: list | None = None) -> list[float | None]:
         """p(urgent) from the learned urgency model (None for every text when the model has none)."""
         spans = spans if spans is not None else [None] * len(texts)
+        hits = hits if hits is not None else [None] * len(texts)
         if self.urgency is None:
             return [None] * len(texts)
-        return [self.urgency.prob(t, s) for t, s in zip(texts, spans)]
+        return [self.urgency.prob(t, s, h) for t, s, h in zip(texts, spans, hits)]
 
-    def is_urgent(self, text: str, kind: str, scores: dict[str, float], urgent_prob: float | None) -> bool:
+    def is_urgent(self, text: str, kind: str, scores: dict[str, float], urgent_prob: float | None,
+                  hits: list[str] | None = None) -> bool:
         threshold = self.urgency.threshold if self.urgency is not None else 1.0
-        return is_urgent(text, kind, scores, urgent_prob=urgent_prob, threshold=threshold)
+        return is_urgent(text, kind, scores, urgent_prob=urgent_prob, threshold=threshold, hits=hits)
 
     def classify_many(self, texts: list[str]) -> list[Classification]:
         texts = [t if isinstance(t, str) else "" for t in texts]
@@ -105,9 +107,12 @@ class Router:
         spans = [find_spans(t) for t in texts]
         all_scores = self.kind_scores(texts, spans=spans)
         languages = self.languages(texts, spans)
-        urgent_probs = self.urgent_probs(texts, spans)
+        hits = [urgency_hits(t) for t in texts]
+        urgent_probs = self.urgent_probs(texts, spans, hits)
         results = []
-        for text, text_spans, language, scores, u_prob in zip(texts, spans, languages, all_scores, urgent_probs):
+        for text, text_spans, language, scores, u_prob, text_hits in zip(
+            texts, spans, languages, all_scores, urgent_probs, hits
+        ):
             kind = max(KINDS, key=lambda k: scores[k])
             contacts = extract_contacts(text, text_spans)
             with self._lock:
@@ -118,7 +123,7 @@ class Router:
                     scores={k: round(scores[k], 6) for k in KINDS},
                     confidence=round(scores[kind], 6),
                     language=language,
-                    urgent=self.is_urgent(text, kind, scores, u_prob),
+                    urgent=self.is_urgent(text, kind, scores, u_prob, text_hits),
                     phones=contacts.phones,
                     emails=contacts.emails,
                     ibans=contacts.ibans,

@@ -99,19 +99,20 @@ URGENT_PATTERNS["payment_failed"] = (
     r"gave no money|gaf geen geld|gav ingen penge|\bminus\b|\bmin \d|-\s?€?\s?\d|rood|overtrukket|negative"
 )
 # The newer patterns only match from the start of a word ("eaten" must not fire on "threatens").
-_COMPILED = {name: re.compile(r"(?<!\w)(?:%s)" % p if name in _NEW else p, re.IGNORECASE)
-             for name, p in URGENT_PATTERNS.items()}
+# Patterns are lowercase and run over the lowercased text: ~5× faster than re.IGNORECASE.
+_COMPILED = {name: re.compile(r"(?<!\w)(?:%s)" % p if name in _NEW else p) for name, p in URGENT_PATTERNS.items()}
 # A deadline alone is not urgent ("bel haar vandaag even terug over de hypotheek"); it counts
 # together with a money problem that the complaint already implies.
 _STRONG = ("fraud", "card", "money_gone", "salary", "locked") + _NEW
 
 
 def urgency_hits(text: str) -> list[str]:
-    return [name for name, pattern in _COMPILED.items() if pattern.search(text or "")]
+    lowered = (text or "").lower()
+    return [name for name, pattern in _COMPILED.items() if pattern.search(lowered)]
 
 
 def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margin: float = 0.25,
-              urgent_prob: float | None = None, threshold: float = 0.3) -> bool:
+              urgent_prob: float | None = None, threshold: float = 0.3, hits: list[str] | None = None) -> bool:
     """Urgent = complaint-ish + a strong urgency pattern (or a deadline plus a failed payment),
     or, with the learned model, p_urgent × p_complaint ≥ threshold."""
     if urgent_prob is not None and urgent_prob * scores.get("complaint", 0.0) >= threshold:
@@ -119,7 +120,7 @@ def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margi
     complaintish = kind == "complaint" or scores.get("complaint", 0.0) >= complaint_margin
     if not complaintish:
         return False
-    hits = urgency_hits(text)
+    hits = urgency_hits(text) if hits is None else hits
     return any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits)
 
 
@@ -133,11 +134,11 @@ def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margi
 URGENCY_MODEL_DEFAULTS: dict = {"char_ngrams": 4, "l2": 1e-3, "iters": 300, "learn_rate": 0.05, "threshold": 0.3}
 
 
-def urgency_features(text: str, spans=None, char_ngrams: int = 4) -> set[str]:
+def urgency_features(text: str, spans=None, char_ngrams: int = 4, hits: list[str] | None = None) -> set[str]:
     from .features import featurize
 
     feats = set(featurize(text or "", prefixes=True, markers=True, char_ngrams=char_ngrams, spans=spans))
-    hits = urgency_hits(text)
+    hits = urgency_hits(text) if hits is None else hits
     feats.update("__r_%s__" % h for h in hits)
     if any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits):
         feats.add("__r_urgent__")
@@ -179,10 +180,11 @@ class UrgencyModel:
         self.weights: dict[str, float] = data.get("weights", {})
         self.threshold = float(self.options["threshold"])
 
-    def prob(self, text: str, spans=None) -> float:
+    def prob(self, text: str, spans=None, hits: list[str] | None = None) -> float:
         import math
 
-        z = sum(self.weights.get(f, 0.0) for f in urgency_features(text, spans, self.options["char_ngrams"]))
+        feats = urgency_features(text, spans, self.options["char_ngrams"], hits)
+        z = sum(self.weights.get(f, 0.0) for f in feats)
         z = max(min(z, 30.0), -30.0)
         return 1.0 / (1.0 + math.exp(-z))
 

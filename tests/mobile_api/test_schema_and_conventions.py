@@ -79,3 +79,23 @@ def test_every_api_view_declares_its_permissions() -> None:
             if klass.__module__.startswith(("mobile_api", "drf_spectacular", "rest_framework_simplejwt"))
         )
         assert declared, f"{route} ({view_class.__name__}) does not declare permission_classes"
+
+
+def test_a_briefly_unavailable_database_is_a_503_with_a_retry_hint(client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from django.db import OperationalError
+
+    from backend.people import selectors
+    from tests.factories import UserFactory
+
+    client = client_for(UserFactory())
+
+    def down(**kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(selectors, "profile_get_for_user", down)
+
+    response = client.get("/api/v1/me/")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "service_unavailable"
