@@ -49,5 +49,5 @@ class Submitter(FastHttpUser):
     def submit(self) -> None:
         self.client.post(
             "/api/v1/signals/", json={"text": random.choice(TEXTS), "heard_via": "in_person"},
-            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())}, name="POST /api/v1/signals/",
+            headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())}, name="/api/v1/signals/",
         )

@@ -131,10 +131,11 @@ def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
     due_ids = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
     if due_ids:
         transaction.on_commit(lambda: dispatch(due_ids))
-    for n in created:
-        if not n.silent:
-            live.publish_on_commit(live.user_group(n.user_id), "notification.created",
-                                   {"id": n.pk, "type": n.type, "title": n.title, "data": n.data})
+    live.publish_many_on_commit([
+        (live.user_group(n.user_id), "notification.created",
+         {"id": n.pk, "type": n.type, "title": n.title, "data": n.data})
+        for n in created if not n.silent
+    ])
     return created
 
 

@@ -54,6 +54,8 @@ def test_delivery_is_dispatched_after_commit_and_stored_as_not_pushed_without_fi
     bank, settings, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     settings.FIREBASE_CREDENTIALS = ""
+    for member in (bank.sam, bank.pieter):  # not deferred by quiet hours, whatever the hour of the run
+        QuietHours.objects.create(user=member, enabled=False)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         listening.signal_submit(submitter=bank.emma, text=LEAD)
     assert set(Notification.objects.values_list("push_state", flat=True)) == {"pending"}
@@ -147,6 +149,7 @@ def test_complaints_about_to_pass_their_due_time_alert_the_support_leads_once(ba
 
 def test_the_sweeper_finds_rows_left_pending(bank) -> None:  # type: ignore[no-untyped-def]
     user = UserFactory()
+    QuietHours.objects.create(user=user, enabled=False)
     n = notify([Draft(user_id=user.pk, type="x.y", category="queue", title="t")])[0]
     Notification.objects.filter(pk=n.pk).update(created_at=timezone.now() - timedelta(minutes=5))
     fresh = notify([Draft(user_id=user.pk, type="x.y", category="queue", title="t")])[0]
