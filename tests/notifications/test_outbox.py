@@ -157,3 +157,22 @@ def test_the_sweeper_finds_rows_left_pending(bank) -> None:  # type: ignore[no-u
     ids = delivery.sweep()
 
     assert n.pk in ids and fresh.pk not in ids
+
+
+def test_a_dead_channel_layer_never_fails_the_request(bank, client_for, settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 0.2}]},
+    }}
+    channel_layers.backends.clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_for(bank.emma).post("/api/v1/signals/", {"text": LEAD}, format="json")
+    finally:
+        channel_layers.backends.clear()
+
+    assert response.status_code == 201
+    # The push still waits in the outbox for the team.
+    assert Notification.objects.filter(type="signal.routed").count() == 2
