@@ -97,6 +97,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60},
     "complaints-due-soon": {"task": "listening.complaints_due_soon_alert", "schedule": 300},
+    "stories-publish-due": {"task": "sharing.stories_publish_due", "schedule": 60},
+    "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
+    "click-salts-purge": {"task": "sharing.salts_purge_old", "schedule": 6 * 3600},
 }
 
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")
@@ -132,6 +135,8 @@ INSTALLED_APPS = [
     "backend.core",
     "backend.people",
     "backend.listening",
+    "backend.sharing",
+    "backend.insights",
     "notifications",
     "mobile_api",
 ]
@@ -213,7 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mobile_api.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mobile_api.schema.RelayAutoSchema",
     "EXCEPTION_HANDLER": "mobile_api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "mobile_api.throttles.AnonThrottle",
@@ -258,7 +263,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "backend.people.models.Language"},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "backend.people.models.Language",
+        "ReactionKindEnum": "backend.sharing.models.ReactionKind",
+        "KindEnum": "backend.listening.models.Kind",
+    },
 }
 
 # --- Logging: a request id on every line, third-party contact details never ----------------
@@ -302,3 +311,15 @@ RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", defaul
 RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")
 RELAY_SIGNAL_TEXT_MIN = 3
 RELAY_SIGNAL_TEXT_MAX = 2000
+
+# Sharing: a message this similar (0..1) to a colleague's message for the same story is a near-duplicate.
+RELAY_SHARE_SIMILARITY_THRESHOLD: float = env.float("RELAY_SHARE_SIMILARITY_THRESHOLD", default=0.85)
+# Off: a near-duplicate message gets a warning. On: it is refused (an organisation's choice).
+RELAY_SHARE_REFUSE_SIMILAR: bool = env.bool("RELAY_SHARE_REFUSE_SIMILAR", default=False)
+RELAY_SHARE_COMPARE_LAST: int = env.int("RELAY_SHARE_COMPARE_LAST", default=500)  # bounds the comparison cost
+# Where tracked links point (e.g. https://rly.example); empty: the host of the API request.
+RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip("/")
+# The header a trusted proxy puts the visitor's address in (e.g. X-Forwarded-For); empty: the socket's.
+RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
+# The URL a story made from an approved draft starts with, until the editor sets the published page.
+RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")

@@ -1,13 +1,16 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mobile_api import health
+from mobile_api.v1.sharing import share_redirect
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # The tracked short link of a share: the product's hot path (one indexed lookup, one insert).
+    re_path(r"^s/(?P<code>[A-Za-z0-9]{6,16})$", share_redirect, name="share-redirect"),
     path("api/v1/", include("mobile_api.urls", namespace="v1")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="api-redoc"),

@@ -51,3 +51,40 @@ class Submitter(FastHttpUser):
             "/api/v1/signals/", json={"text": random.choice(TEXTS), "heard_via": "in_person"},
             headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())}, name="/api/v1/signals/",
         )
+
+
+# --- sharing (benchmarks/sharing_bench.py) ---------------------------------------------------------
+CODES: list[str] = json.loads(os.environ.get("RELAY_BENCH_CODES", "[]"))
+AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+]
+
+
+class Redirector(FastHttpUser):
+    """People following tracked links (and a few link-preview bots): GET /s/{code}, not followed."""
+
+    wait_time = wait()
+
+    @task
+    def follow(self) -> None:
+        with self.client.get(f"/s/{random.choice(CODES)}", name="/s/{code}", allow_redirects=False,
+                             headers={"User-Agent": random.choice(AGENTS),
+                                      "Referer": "https://www.linkedin.com/feed/"},
+                             catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"expected 302, got {response.status_code}")
+
+
+class FeedReader(FastHttpUser):
+    """Employees opening the app: GET /api/v1/feed/ (first page)."""
+
+    wait_time = wait()
+
+    def on_start(self) -> None:
+        self.headers = {"Authorization": f"Bearer {random.choice(list(TOKENS.values()))}"}
+
+    @task
+    def feed(self) -> None:
+        self.client.get("/api/v1/feed/", headers=self.headers, name="/api/v1/feed/")

@@ -121,3 +121,92 @@ class RoutingRuleFactory(DjangoModelFactory):
     language = ""
     keyword = ""
     team = factory.SubFactory(TeamFactory)
+
+
+# --- sharing -----------------------------------------------------------------------------------
+from backend.sharing.models import (  # noqa: E402
+    Campaign,
+    Click,
+    Guidelines,
+    Share,
+    Story,
+    StoryDraft,
+    StoryTarget,
+)
+
+
+class CampaignFactory(DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    goal = "reach"
+    owner = factory.SubFactory(UserFactory, role="editor")
+
+
+class StoryFactory(DjangoModelFactory):
+    """A published, unexpired story for everyone (no audience targets) unless told otherwise."""
+
+    class Meta:
+        model = Story
+
+    title = factory.Sequence(lambda n: f"Story {n}")
+    summary = "What happened"
+    url = factory.Sequence(lambda n: f"https://bank.example/news/{n}")
+    language = "nl"
+    talking_points = factory.LazyFunction(lambda: ["A point to make"])
+    suggested_texts = factory.LazyFunction(lambda: [{"channel": "linkedin", "language": "nl", "text": "Mooi nieuws!"}])
+    state = "published"
+    published_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(UserFactory, role="editor")
+
+
+class StoryTargetFactory(DjangoModelFactory):
+    class Meta:
+        model = StoryTarget
+
+    story = factory.SubFactory(StoryFactory)
+    dimension = "language"
+    value = "nl"
+
+
+class ShareFactory(DjangoModelFactory):
+    class Meta:
+        model = Share
+
+    story = factory.SubFactory(StoryFactory)
+    user = factory.SubFactory(UserFactory)
+    channel = "linkedin"
+    message = factory.Sequence(lambda n: f"My own words about this, number {n}")
+    message_normalised = factory.LazyAttribute(lambda o: o.message.lower())
+    code = factory.Sequence(lambda n: f"code{n:06d}")
+    network_size = 100
+
+
+class ClickFactory(DjangoModelFactory):
+    class Meta:
+        model = Click
+
+    share = factory.SubFactory(ShareFactory)
+    channel = factory.SelfAttribute("share.channel")
+    visitor_key = factory.Sequence(lambda n: f"{n:032x}")
+    at = factory.LazyFunction(timezone.now)
+
+
+class StoryDraftFactory(DjangoModelFactory):
+    class Meta:
+        model = StoryDraft
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"My story {n}")
+    text = "We helped the local football club with a new scoreboard."
+    language = "nl"
+
+
+class GuidelinesFactory(DjangoModelFactory):
+    class Meta:
+        model = Guidelines
+
+    version = factory.Sequence(lambda n: f"2026-{n:02d}")
+    text = "Be yourself; never share customer data."

@@ -77,6 +77,9 @@ class MeUpdateSerializer(serializers.Serializer):
         return value
 
     def validate_channels(self, value: list[dict]) -> list[dict]:
+        # A PATCH makes nested fields optional too; the channel name is still required per item.
+        if any("channel" not in c for c in value):
+            raise serializers.ValidationError("Each item needs a `channel`.")
         names = [c["channel"] for c in value]
         if len(names) != len(set(names)):
             raise serializers.ValidationError("Each channel may appear once.")

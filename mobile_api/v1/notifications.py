@@ -1,9 +1,11 @@
 """Devices, the in-app inbox, push preferences and websocket tickets."""
 from __future__ import annotations
 
+import re
+from datetime import time
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -13,6 +15,8 @@ from rest_framework.views import APIView
 
 from notifications import selectors, services
 from notifications.models import Category, Notification, Platform
+
+LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class DeviceInputSerializer(serializers.Serializer):
@@ -121,10 +125,26 @@ class MarkAllReadView(APIView):
         return Response({"marked": marked, "unread_count": selectors.unread_count(user=request.user)})
 
 
+@extend_schema_field({"type": "string", "pattern": LOCAL_TIME.pattern, "example": "21:30"})
+class LocalTimeField(serializers.Field):
+    """A wall-clock time "HH:MM" in the person's own time zone (not an RFC 3339 time with offset)."""
+
+    default_error_messages = {"invalid": "Use HH:MM, e.g. 21:30."}
+
+    def to_internal_value(self, data: Any) -> time:
+        if not isinstance(data, str) or not LOCAL_TIME.match(data):
+            self.fail("invalid")
+        hours, minutes = data.split(":")
+        return time(int(hours), int(minutes))
+
+    def to_representation(self, value: time) -> str:
+        return value.strftime("%H:%M")
+
+
 class QuietHoursSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
-    start = serializers.TimeField(required=False)
-    end = serializers.TimeField(required=False)
+    start = LocalTimeField(required=False, help_text="HH:MM, my local time")
+    end = LocalTimeField(required=False, help_text="HH:MM, my local time")
     daily_story_cap = serializers.IntegerField(min_value=0, max_value=50, required=False)
 
 

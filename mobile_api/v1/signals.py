@@ -12,7 +12,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
@@ -320,7 +320,10 @@ class SignalDetailView(APIView):
 
     @extend_schema(
         summary="One signal: the full record for its team, the submitter's view for the submitter",
-        responses={200: SignalDetailSerializer},
+        responses={200: PolymorphicProxySerializer(
+            component_name="SignalView", serializers=[SignalDetailSerializer, MySignalSerializer],
+            resource_type_field_name=None,
+        )},
     )
     def get(self, request: Request, pk: int) -> Response:
         signal = selectors.signal_get_for_user(user=request.user, signal_id=pk)

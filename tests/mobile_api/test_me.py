@@ -98,3 +98,11 @@ def test_email_and_role_cannot_be_changed_through_me(client_for) -> None:  # typ
 
     user.refresh_from_db()
     assert (user.email, user.role) == ("emma@example.test", "employee")
+
+
+def test_a_channel_item_without_its_name_is_a_400_not_a_500(client_for) -> None:  # type: ignore[no-untyped-def]
+    # Found by schemathesis: PATCH made the nested `channel` optional and the view crashed.
+    response = client_for(UserFactory()).patch(ME, {"channels": [{"network_size": 5}]}, format="json")
+
+    assert response.status_code == 400
+    assert "channels" in response.json()["error"]["fields"]

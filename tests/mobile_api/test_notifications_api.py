@@ -126,7 +126,7 @@ def test_preferences_read_and_update(client_for) -> None:  # type: ignore[no-unt
 
     assert before["push"] == {"new_stories": True, "queue": True, "my_signals": True, "drafts": True}
     assert after["push"]["new_stories"] is False and after["push"]["queue"] is True
-    assert after["quiet_hours"] == {"enabled": True, "start": "22:00:00", "end": "07:00:00", "daily_story_cap": 1}
+    assert after["quiet_hours"] == {"enabled": True, "start": "22:00", "end": "07:00", "daily_story_cap": 1}
     assert after["time_zone"] == "Europe/Copenhagen"
 
 

@@ -11,13 +11,13 @@ import pytest
 from nlp.corpus import heldout_files, load_jsonl
 from nlp.evaluation import evaluate_examples
 
-# measured on kind-bow-f7b27a42: macro-F1 0.949 (da 0.944, en 0.959, nl 0.943), language ID 1.000,
-# urgent recall 0.867 / precision 0.839, phone and e-mail recall 1.00; short_langid.jsonl language ID 1.000.
+# measured on kind-bow-47f044e5: macro-F1 0.945 (da 0.944, en 0.952, nl 0.940), language ID 1.000,
+# urgent recall 0.933 / precision 0.800, phone and e-mail recall 1.00; short_langid.jsonl language ID 1.000.
 MACRO_F1_FLOOR = 0.93
 LANGUAGE_MACRO_F1_FLOOR = 0.92
 LANGUAGE_ID_FLOOR = 0.99
-URGENT_RECALL_FLOOR = 0.83
-URGENT_PRECISION_FLOOR = 0.80
+URGENT_RECALL_FLOOR = 0.90
+URGENT_PRECISION_FLOOR = 0.78
 PHONE_RECALL_FLOOR = 0.97
 EMAIL_RECALL_FLOOR = 0.97
 SHORT_LANGUAGE_ID_FLOOR = 0.98

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from backend.listening.demo import demo_routing_load
 from backend.people.demo import DEMO_FILE, demo_organisation_load
+from backend.sharing.demo import demo_sharing_load
 
 
 class Command(BaseCommand):
@@ -14,10 +15,12 @@ class Command(BaseCommand):
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
         counts = demo_organisation_load(data=data, with_passwords=settings.DEBUG)
         rules = demo_routing_load(data=data)
+        sharing = demo_sharing_load()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organisation loaded: {counts['people']} people, {counts['teams']} teams, "
-                f"{counts['interests']} interests, {rules} routing rules"
+                f"{counts['interests']} interests, {rules} routing rules, "
+                f"{sharing['stories']} stories, {sharing['campaigns']} campaign"
                 + ("" if settings.DEBUG else " (no passwords: DEBUG is off)")
             )
         )

@@ -1,0 +1,1 @@
+"""Insights owns no tables: it only reads what sharing and listening wrote."""

@@ -1,0 +1,52 @@
+"""What sharing tells people: outbox notifications (same transaction) and live events (after
+commit). Services call these; nothing here decides business rules."""
+from __future__ import annotations
+
+from backend.people.models import Role, User
+from backend.sharing.models import DraftDecision, Story, StoryDraft
+from notifications import live
+from notifications.models import Category
+from notifications.services import Draft, notify
+
+_DECISION_TITLE = {
+    DraftDecision.APPROVE: "Your story was approved",
+    DraftDecision.REQUEST_CHANGES: "Your story needs a few changes",
+    DraftDecision.DECLINE: "Your story was not accepted",
+}
+
+
+def story_published(story: Story, *, user_ids: list[int]) -> None:
+    """A new story for its audience: through the outbox, so preferences and the daily cap apply."""
+    notify(
+        Draft(
+            user_id=uid, type="story.published", category=Category.NEW_STORIES, title=story.title,
+            body=story.summary[:140], data={"type": "story", "id": str(story.pk)},
+            collapse_key=f"story-{story.pk}",
+        )
+        for uid in user_ids
+    )
+
+
+def draft_submitted(draft: StoryDraft) -> None:
+    """A draft waits for review: tell the editors."""
+    editors = User.objects.filter(role=Role.EDITOR, is_active=True).values_list("pk", flat=True)
+    name = getattr(getattr(draft.author, "profile", None), "display_name", "") or "A colleague"
+    notify(
+        Draft(
+            user_id=uid, type="draft.submitted", category=Category.DRAFTS,
+            title=f"{name} wrote a story for review", body=draft.title[:140],
+            data={"type": "draft", "id": str(draft.pk)}, collapse_key=f"draft-{draft.pk}",
+        )
+        for uid in editors if uid != draft.author_id
+    )
+
+
+def draft_reviewed(draft: StoryDraft, *, decision: str, comment: str) -> None:
+    """The author hears the decision and the editor's words."""
+    notify([Draft(
+        user_id=draft.author_id, type="draft.reviewed", category=Category.DRAFTS,
+        title=_DECISION_TITLE[DraftDecision(decision)], body=comment[:500],
+        data={"type": "draft", "id": str(draft.pk)}, collapse_key=f"draft-{draft.pk}",
+    )])
+    live.publish_on_commit(live.user_group(draft.author_id), "draft.reviewed",
+                           {"id": draft.pk, "status": draft.status, "decision": decision})

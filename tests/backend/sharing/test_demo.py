@@ -1,0 +1,32 @@
+"""The demo stories, campaign and guidelines load idempotently and push nothing."""
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from backend.sharing.models import Campaign, Guidelines, Story, StoryTarget
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict:
+    return {
+        "stories": sorted(Story.objects.values_list("title", "state", "campaign__slug", "for_alumni")),
+        "targets": sorted(StoryTarget.objects.values_list("story__title", "dimension", "value")),
+        "campaigns": sorted(Campaign.objects.values_list("slug", "goal", "owner__email")),
+        "guidelines": sorted(Guidelines.objects.values_list("version", flat=True)),
+    }
+
+
+def test_demo_sharing_loads_twice_to_the_same_data(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DEBUG = True
+    call_command("load_demo")
+    first = snapshot()
+
+    call_command("load_demo")
+
+    assert snapshot() == first
+    assert len(first["stories"]) == 3 and {s[1] for s in first["stories"]} == {"published"}
+    assert first["campaigns"] == [("green-homes-2026", "leads", "mark@relay.demo")]
+    assert Notification.objects.count() == 0

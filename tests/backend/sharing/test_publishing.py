@@ -1,0 +1,161 @@
+"""Audience targeting, scheduled publishing (with the audience notified once, through the outbox)
+and expiry."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from backend.core.errors import Conflict
+from backend.sharing import selectors, services
+from backend.sharing.models import Story, StoryState
+from notifications.models import Notification, PushState, QuietHours
+from tests.factories import InterestFactory, MembershipFactory, StoryFactory, StoryTargetFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_ids(user) -> list[int]:  # type: ignore[no-untyped-def]
+    return sorted(selectors.feed_for_user(user=user).values_list("pk", flat=True))
+
+
+def test_audience_dimensions_must_all_match_and_empty_means_everyone(bank) -> None:  # type: ignore[no-untyped-def]
+    for_all = StoryFactory()
+    danish = StoryTargetFactory(dimension="language", value="da").story
+    sales_nl = StoryTargetFactory(dimension="team", value=str(bank.sales_nl.id)).story
+    dutch_sales = StoryTargetFactory(dimension="language", value="nl").story
+    StoryTargetFactory(story=dutch_sales, dimension="role", value="sales")
+
+    assert feed_ids(bank.emma) == [for_all.id]  # Dutch, but not in sales
+    assert feed_ids(bank.sam) == sorted([for_all.id, sales_nl.id, dutch_sales.id])
+    assert feed_ids(bank.lars) == sorted([for_all.id, danish.id])
+    assert feed_ids(bank.rasmus) == sorted([for_all.id, danish.id])
+
+
+def test_interests_and_other_languages_target_readers(bank) -> None:  # type: ignore[no-untyped-def]
+    mortgages = InterestFactory(slug="mortgages")
+    bank.emma.profile.interests.add(mortgages)
+    bank.emma.profile.other_languages = ["da"]
+    bank.emma.profile.save()
+    story = StoryTargetFactory(dimension="interest", value="mortgages").story
+    StoryTargetFactory(story=story, dimension="language", value="da")
+
+    assert feed_ids(bank.emma) == [story.id]
+    assert feed_ids(bank.lars) == []
+    assert selectors.audience_user_ids(story=story) == [bank.emma.id]
+
+
+def test_alumni_see_only_stories_flagged_for_them(bank) -> None:  # type: ignore[no-untyped-def]
+    StoryFactory(for_alumni=False)
+    for_alumni = StoryFactory(for_alumni=True)
+
+    assert feed_ids(bank.olga) == [for_alumni.id]
+    assert bank.olga.id not in selectors.audience_user_ids(story=StoryFactory(for_alumni=False))
+    assert bank.olga.id in selectors.audience_user_ids(story=for_alumni)
+
+
+def test_feed_and_notification_audience_agree(bank) -> None:  # type: ignore[no-untyped-def]
+    story = StoryTargetFactory(dimension="team", value=str(bank.support.id)).story
+    MembershipFactory(team=bank.support, user=bank.emma)
+
+    audience = selectors.audience_user_ids(story=story)
+
+    everyone = [bank.emma, bank.lars, bank.sam, bank.pieter, bank.rasmus, bank.sofie, bank.rita, bank.mark,
+                bank.olga, bank.admin, bank.triager]
+    assert audience == sorted(u.id for u in everyone if story.id in feed_ids(u))
+    assert audience == sorted([bank.emma.id, bank.sofie.id])
+
+
+def test_draft_scheduled_and_expired_stories_are_not_in_the_feed(bank) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    StoryFactory(state="draft", published_at=None)
+    StoryFactory(state="scheduled", published_at=None, publish_at=now + timedelta(hours=1))
+    StoryFactory(expires_at=now - timedelta(seconds=1))  # past its time, even before the beat marks it
+    StoryFactory(state="archived")
+    live = StoryFactory(expires_at=now + timedelta(days=1))
+
+    assert feed_ids(bank.emma) == [live.id]
+
+
+def test_scheduled_story_publishes_itself_and_notifies_its_audience_once(bank, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    story = StoryFactory(state="draft", published_at=None)
+    StoryTargetFactory(story=story, dimension="language", value="da")
+    services.story_schedule(story_id=story.id, publish_at=now + timedelta(minutes=30), now=now)
+
+    early = services.stories_publish_due(now=now + timedelta(minutes=29))
+    with django_capture_on_commit_callbacks():
+        on_time = services.stories_publish_due(now=now + timedelta(minutes=31))
+    again = services.stories_publish_due(now=now + timedelta(minutes=32))
+
+    story.refresh_from_db()
+    assert (early, on_time, again) == (0, 1, 0)
+    assert story.state == StoryState.PUBLISHED
+    notes = Notification.objects.filter(type="story.published")
+    assert sorted(notes.values_list("user_id", flat=True)) == sorted([bank.lars.id, bank.rasmus.id, bank.sofie.id])
+    assert {(n.category, n.data["id"]) for n in notes} == {("new_stories", str(story.id))}
+
+
+def test_story_notifications_respect_the_daily_cap(bank) -> None:  # type: ignore[no-untyped-def]
+    QuietHours.objects.create(user=bank.lars, enabled=False, daily_story_cap=1)
+    first, second = StoryFactory(state="draft"), StoryFactory(state="draft")
+    for story in (first, second):
+        StoryTargetFactory(story=story, dimension="language", value="da")
+        services.story_schedule(story_id=story.id)
+
+    states = list(Notification.objects.filter(user=bank.lars, type="story.published").order_by("id")
+                  .values_list("push_state", flat=True))
+    assert states[1] == PushState.SUPPRESSED and states[0] != PushState.SUPPRESSED
+
+
+def test_publishing_now_and_expiry(bank) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    story = StoryFactory(state="draft", published_at=None)
+
+    services.story_schedule(story_id=story.id, expires_at=now + timedelta(hours=2), now=now)
+    expired = services.stories_expire_due(now=now + timedelta(hours=3))
+
+    story.refresh_from_db()
+    assert expired == 1 and story.state == StoryState.EXPIRED and story.published_at == now
+
+
+def test_a_published_or_archived_story_cannot_be_scheduled_again(bank) -> None:  # type: ignore[no-untyped-def]
+    story = StoryFactory()
+    before = Notification.objects.count()
+
+    with pytest.raises(Conflict):
+        services.story_schedule(story_id=story.id)
+
+    assert Notification.objects.count() == before
+    services.story_archive(story_id=story.id)
+    with pytest.raises(Conflict):
+        services.story_archive(story_id=story.id)
+    assert Story.objects.get(pk=story.id).state == StoryState.ARCHIVED
+
+
+def test_old_click_salts_are_forgotten() -> None:
+    today = timezone.localdate()
+    services.daily_salt(day=today)
+    services.daily_salt(day=today - timedelta(days=3))
+
+    assert services.salts_purge_old() == 1
+    assert services.daily_salt(day=today) == services.daily_salt(day=today)
+
+
+def test_a_person_with_no_profile_still_gets_a_feed(db) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory.build(role="employee")
+    user.save()
+    story = StoryFactory()
+
+    assert feed_ids(user) == [story.id]
+
+
+def test_the_beat_schedule_names_real_tasks(settings) -> None:  # type: ignore[no-untyped-def]
+    from backend.celery import app
+
+    app.loader.import_default_modules()
+    names = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert {"sharing.stories_publish_due", "sharing.stories_expire_due", "sharing.salts_purge_old"} <= names
+    assert names <= set(app.tasks)
