@@ -113,9 +113,10 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
                 failed_reason.setdefault(n.pk, result.error)
             else:
                 failed_reason[n.pk] = result.error
-        # Record progress after every batch, so a crash re-sends at most one batch.
-        for n, _ in batch:
-            Notification.objects.filter(pk=n.pk).update(delivered_to=delivered[n.pk])
+        # Record progress after every batch, so a crash re-sends at most one batch; one UPDATE per
+        # row, however many of its devices the batch held.
+        for pk in {n.pk for n, _ in batch}:
+            Notification.objects.filter(pk=pk).update(delivered_to=delivered[pk])
 
     if bad_tokens:
         report.tokens_deactivated = Device.objects.filter(pk__in=bad_tokens).update(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 import nlp
 from backend.core.errors import Conflict, DomainError, NotFound
+from backend.core.text import text_clean
 from backend.listening import events, lifecycle, routing
 from backend.listening.models import (
     Correction,
@@ -41,16 +41,6 @@ class SubmitResult:
     signal: Signal
     created: bool
     suggested_contact: dict[str, Any] = field(default_factory=dict)
-
-
-def _clean_text(text: str) -> str:
-    """NFC, no zero-width or control characters (except newlines), trimmed."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(
-        ch for ch in text
-        if ch in "\n\t" or not (unicodedata.category(ch).startswith("C") or ch in "\u200b\u200c\u200d\u2060\ufeff")
-    )
-    return text.strip()
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:
@@ -161,7 +151,7 @@ def signal_submit(
     the retries race each other: the unique constraint decides, and the loser replays the winner.
     """
     now = timezone.now()
-    text = _clean_text(text)
+    text = text_clean(text)
     if len(text) < settings.RELAY_SIGNAL_TEXT_MIN:
         raise DomainError("Please write a few words.", code="validation_error",
                           fields={"text": [f"At least {settings.RELAY_SIGNAL_TEXT_MIN} characters."]})
@@ -353,7 +343,7 @@ def signal_transition(
 @transaction.atomic
 def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter: bool = False) -> SignalEvent:
     signal = _lock_for_work(signal_id=signal_id, by=by)
-    text = _clean_text(text)
+    text = text_clean(text)
     if not text:
         raise DomainError("A note needs some text.", code="validation_error", fields={"text": ["Required."]})
     if signal.first_action_at is None:

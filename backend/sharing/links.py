@@ -21,16 +21,6 @@ PREVIEW_BOTS = re.compile(
 )
 
 
-def message_clean(text: str) -> str:
-    """NFC, no control or zero-width characters (newlines kept), trimmed."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(
-        ch for ch in text
-        if ch in "\n\t" or not (unicodedata.category(ch).startswith("C") or ch in "\u200b\u200c\u200d\u2060\ufeff")
-    )
-    return text.strip()
-
-
 def message_normalise(text: str) -> str:
     """What two messages are compared on: case, accents, links, punctuation and spacing do not count."""
     text = unicodedata.normalize("NFKD", text.casefold())

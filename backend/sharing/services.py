@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from backend.core.errors import Conflict, DomainError, NotFound
+from backend.core.text import text_clean
 from backend.people.models import ChannelPresence, Role, User
 from backend.sharing import events, links, selectors
 from backend.sharing.models import (
@@ -279,7 +280,7 @@ def share_create(*, story_id: int, by: User, channel: str, message: str, now: da
         raise Conflict("Please read and accept the social-media guidelines first.", code="guidelines_required",
                        extra={"guidelines_version": current.version})
 
-    message = links.message_clean(message)
+    message = text_clean(message)
     normalised = links.message_normalise(message)
     if len(normalised.replace(" ", "")) < 3:
         raise DomainError("Add a few words of your own: a share always carries a personal message.",
@@ -378,7 +379,7 @@ def reaction_add(*, story_id: int, by: User, kind: str, comment: str = "") -> tu
     company's own post. Both count as engagement."""
     story = selectors.story_get_for_user(user=by, story_id=story_id)
     if kind == "comment":
-        comment = links.message_clean(comment)
+        comment = text_clean(comment)
         if not comment:
             raise DomainError("A comment needs its text.", code="validation_error",
                               fields={"comment": ["This field may not be blank."]})
@@ -398,7 +399,7 @@ def draft_submit(
     if responds_to is not None:
         selectors.story_get_for_user(user=author, story_id=responds_to)  # 404 for a story they cannot see
     draft = StoryDraft.objects.create(
-        author=author, title=links.message_clean(title), text=links.message_clean(text), language=language,
+        author=author, title=text_clean(title), text=text_clean(text), language=language,
         photo_url=photo_url, responds_to_id=responds_to,
     )
     events.draft_submitted(draft)
@@ -414,7 +415,7 @@ def draft_update(*, draft_id: int, by: User, **changes: Any) -> StoryDraft:
     if draft.status not in (DraftStatus.SUBMITTED, DraftStatus.CHANGES_REQUESTED):
         raise Conflict(f"A draft that is {draft.status} cannot change.", code="draft_closed")
     for name, value in changes.items():
-        setattr(draft, name, links.message_clean(value) if name in ("title", "text") else value)
+        setattr(draft, name, text_clean(value) if name in ("title", "text") else value)
     was = draft.status
     draft.status = DraftStatus.SUBMITTED
     draft.save(update_fields=[*changes, "status", "updated_at"])
@@ -437,7 +438,7 @@ def draft_review(*, draft_id: int, by: User, decision: str, comment: str = "") -
     editors deciding at once get one decision and one 409."""
     if by.role not in (Role.EDITOR, Role.ADMIN):
         raise NotFound("Draft not found.")
-    comment = links.message_clean(comment)
+    comment = text_clean(comment)
     if decision != DraftDecision.APPROVE and not comment:
         raise DomainError("Tell the author why.", code="validation_error",
                           fields={"comment": ["Required when requesting changes or declining."]})

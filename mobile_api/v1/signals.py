@@ -91,7 +91,16 @@ class SuggestedContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, help_text="found in the text")
 
 
-class SignalCreatedSerializer(serializers.Serializer):
+class StatusTextMixin:
+    """The status in plain words, in the reader's language (`context["language"]`)."""
+
+    context: dict[str, Any]
+
+    def get_status_text(self, signal: Signal) -> str:
+        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
+
+
+class SignalCreatedSerializer(StatusTextMixin, serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     language = serializers.CharField()
@@ -106,9 +115,6 @@ class SignalCreatedSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
-    def get_status_text(self, signal: Signal) -> str:
-        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
-
     @extend_schema_field(SuggestedContactSerializer)
     def get_suggested_contact(self, signal: Signal) -> dict[str, Any]:
         return self.context.get("suggested_contact", {})
@@ -120,7 +126,7 @@ class NoteOutSerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="created_at")
 
 
-class MySignalSerializer(serializers.Serializer):
+class MySignalSerializer(StatusTextMixin, serializers.Serializer):
     """What the submitter sees: their words, the status in plain words, and notes meant for them."""
 
     id = serializers.IntegerField()
@@ -135,9 +141,6 @@ class MySignalSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     notes = serializers.SerializerMethodField()
     can_withdraw = serializers.SerializerMethodField()
-
-    def get_status_text(self, signal: Signal) -> str:
-        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
 
     def get_closed(self, signal: Signal) -> bool:
         return signal.closed_at is not None
