@@ -1,19 +1,32 @@
 """Publishing live events to websocket groups. Group names come from these functions only.
 
-Publishing happens after commit and never fails the caller: when the channel layer (Redis) is
-down, the event is dropped with a warning — the outbox still delivers the push, and the app
-re-reads state when it reconnects.
+Publishing happens after commit and never fails or slows the caller: with Redis, events go to one
+background thread per process that keeps its own event loop and Redis connections, so a request
+thread never waits for a Redis round trip (nor builds a new event loop and connection pool per
+event, which is what `async_to_sync` does outside the server). When the channel layer is down the
+event is dropped with a warning — the outbox still delivers the push, and the app re-reads state
+when it reconnects. Live events are a courtesy; the database is the record.
 """
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
+import os
+import threading
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# Batches waiting for the publisher thread; past this (Redis stalled) new ones are dropped.
+QUEUE_LIMIT = 10_000
+# A batch that Redis cannot take within this time is dropped rather than holding up the next ones.
+SEND_TIMEOUT_SECONDS = 2.0
 
 
 def user_group(user_id: int) -> str:
@@ -33,20 +46,106 @@ async def _send_all(events: list[Event]) -> None:
         await layer.group_send(group, {"type": event_type, "payload": payload})
 
 
+class _Publisher:
+    """A daemon thread with a long-lived event loop that sends batches in the order given."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue[list[Event]] | None = None
+        self._thread: threading.Thread | None = None
+        self._pending = 0  # batches handed over and not yet finished (read for flush())
+
+    def _start(self) -> None:
+        # Forked processes (Celery prefork, uvicorn workers) inherit no running thread: start anew.
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+                return
+            loop = asyncio.new_event_loop()
+            started = threading.Event()
+
+            def run() -> None:
+                asyncio.set_event_loop(loop)
+                self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+                loop.create_task(self._drain())
+                started.set()
+                loop.run_forever()
+
+            self._loop, self._pending = loop, 0
+            self._thread = threading.Thread(target=run, name="relay-live-publisher", daemon=True)
+            self._thread.start()
+            started.wait(5)
+            self._pid = os.getpid()
+
+    def _put(self, events: list[Event]) -> None:
+        assert self._queue is not None
+        try:
+            self._queue.put_nowait(events)
+        except asyncio.QueueFull:
+            self._pending -= 1
+            logger.warning("%d live events dropped: the publisher is %d batches behind", len(events), QUEUE_LIMIT)
+
+    async def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            events = await self._queue.get()
+            try:
+                await asyncio.wait_for(_send_all(events), SEND_TIMEOUT_SECONDS)
+            except Exception:  # noqa: BLE001 - Redis down, timeouts: degrade, never fail anyone
+                logger.warning("%d live events not published: channel layer unavailable", len(events))
+            finally:
+                self._pending -= 1
+
+    def submit(self, events: list[Event]) -> None:
+        self._start()
+        assert self._loop is not None
+        self._pending += 1
+        self._loop.call_soon_threadsafe(self._put, events)
+
+    def flush(self, timeout: float = 2.0) -> bool:
+        """Wait (bounded) until what was handed over is sent; True when nothing is left."""
+        deadline = time.monotonic() + timeout
+        while self._pending > 0 and time.monotonic() < deadline and self._pid == os.getpid():
+            time.sleep(0.005)
+        return self._pending <= 0
+
+
+_publisher = _Publisher()
+atexit.register(_publisher.flush)
+
+
+def flush(timeout: float = 2.0) -> bool:
+    """Wait until handed-over events are sent (a worker shutting down, a test); bounded."""
+    return _publisher.flush(timeout)
+
+
 def publish_many(events: list[Event]) -> bool:
-    """Send events now, in one hop to the event loop. Returns False when they could not be sent."""
-    if not events or get_channel_layer() is None:
+    """Hand events over for sending. Returns False when there is no channel layer or it failed.
+
+    The in-memory layer (embedded default) lives on the server's own event loop, so it is sent
+    there directly; any other layer goes through the background publisher.
+    """
+    if not events:
         return False
     try:
-        async_to_sync(_send_all)(events)
+        layer = get_channel_layer()
+        if layer is None:
+            return False
+        if isinstance(layer, InMemoryChannelLayer):
+            async_to_sync(_send_all)(events)
+        else:
+            _publisher.submit(list(events))
         return True
-    except Exception:  # noqa: BLE001 - Redis down, timeouts: degrade, never fail the request
+    except Exception:  # noqa: BLE001 - a broken layer configuration must not fail the request
         logger.warning("%d live events not published: channel layer unavailable", len(events))
         return False
 
 
 def publish(group: str, event_type: str, payload: dict[str, Any]) -> bool:
-    """Send `{"type": event_type, "payload": payload}` to a group now."""
+    """Send `{"type": event_type, "payload": payload}` to a group."""
     return publish_many([(group, event_type, payload)])
 
 

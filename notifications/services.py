@@ -99,8 +99,18 @@ def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
     now = now or timezone.now()
     user_ids = {d.user_id for d in drafts}
     prefs = {(p.user_id, p.category): p.push for p in Preference.objects.filter(user_id__in=user_ids)}
-    quiet = {q.user_id: q for q in QuietHours.objects.filter(user_id__in=user_ids)}
-    zones = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "profile__time_zone"))
+    # Time zone and quiet hours in one query (both one-to-one with the person).
+    quiet: dict[int, QuietHours] = {}
+    zones: dict[int, str] = {}
+    for person in User.objects.filter(pk__in=user_ids).select_related("profile", "quiet_hours").only(
+        "pk", "profile__time_zone", "quiet_hours__enabled", "quiet_hours__start", "quiet_hours__end",
+        "quiet_hours__daily_story_cap", "quiet_hours__user_id",
+    ):
+        profile = getattr(person, "profile", None)
+        zones[person.pk] = profile.time_zone if profile is not None else ""
+        hours = getattr(person, "quiet_hours", None)
+        if hours is not None:
+            quiet[person.pk] = hours
     stories_today: dict[int, int] = {}
     if any(d.category == Category.NEW_STORIES for d in drafts):
         since = now - timedelta(hours=24)

@@ -219,12 +219,14 @@ def signal_submit(
                     Signal.objects.filter(pk=signal.pk).update(duplicate_of=root)
                     signal.duplicate_of = root
                     SignalEvent.objects.create(signal=signal, type=EventType.DUPLICATE, data={"duplicate_of": root.pk})
-            SignalEvent.objects.create(signal=signal, actor=submitter, type=EventType.CREATED, to_status="new")
-            SignalEvent.objects.create(
-                signal=signal, type=EventType.ROUTED, to_status="new",
-                data={"team": decision.team.pk if decision.team else None, "in_triage": decision.in_triage,
-                      "reason": decision.reason},
-            )
+            SignalEvent.objects.bulk_create([
+                SignalEvent(signal=signal, actor=submitter, type=EventType.CREATED, to_status="new"),
+                SignalEvent(
+                    signal=signal, type=EventType.ROUTED, to_status="new",
+                    data={"team": decision.team.pk if decision.team else None, "in_triage": decision.in_triage,
+                          "reason": decision.reason},
+                ),
+            ])
             events.signal_routed(signal)
     except IntegrityError:
         if idempotency_key is None:
