@@ -141,18 +141,22 @@ INSTALLED_APPS = [
     "mobile_api",
 ]
 
+# Order matters for speed under ASGI, not only for behaviour. Django runs an async-capable
+# middleware's process_request/process_response hooks through sync_to_async one by one (a thread
+# hand-off each, a dozen per request with the stock middleware). The sync-only boundary at the
+# bottom puts the whole stack in sync mode instead: one hand-off to a worker thread for the stack
+# and the view together. servestatic (async-only) sits on top, on the event loop.
 MIDDLEWARE = [
+    "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Async-capable (a whitenoise fork): with every middleware async-capable, Django hands a
-    # request to a worker thread once (for the view) instead of bouncing between loop and threads.
-    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.core.middleware.SyncStackMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"

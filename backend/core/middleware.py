@@ -56,3 +56,17 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class SyncStackMiddleware:
+    """Sync-only and does nothing itself: as the innermost middleware it makes Django run the
+    whole stack above it in sync mode in one worker thread (see the note at MIDDLEWARE)."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
