@@ -19,6 +19,11 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
+def _n(value: float) -> str:
+    """SVG coordinates as text: format_html escapes its arguments, so numbers go in formatted."""
+    return f"{value:.1f}"
+
+
 def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, chart_id: str, width: int = 560) -> SafeString:
     """Horizontal bars, one per row, longest scaled to the width."""
     if not rows:
@@ -32,9 +37,10 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, chart_id: str, w
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>'
             '<text x="{}" y="{}" class="chart-value">{}</text></g>',
         (
-            (label_w - 8, gap + i * (bar_h + gap) + bar_h * 0.72, label[:28],
+            (label_w - 8, _n(gap + i * (bar_h + gap) + bar_h * 0.72), label[:28],
              label_w, gap + i * (bar_h + gap), max(1, round(plot_w * value / top)), bar_h, PALETTE[0],
-             label_w + max(1, round(plot_w * value / top)) + 6, gap + i * (bar_h + gap) + bar_h * 0.72, _fmt(value))
+             label_w + max(1, round(plot_w * value / top)) + 6, _n(gap + i * (bar_h + gap) + bar_h * 0.72),
+             _fmt(value))
             for i, (label, value) in enumerate(rows)
         ),
     )
@@ -67,13 +73,14 @@ def stacked_columns(
             h = plot_h * values[i] / top
             if h > 0:
                 y -= h
-                parts.append(format_html('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
+                parts.append(format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}">'
                                          '<title>{} {}: {}</title></rect>',
-                                         x, y, bar_w, h, PALETTE[s % len(PALETTE)], column, name, _fmt(values[i])))
-        parts.append(format_html('<text x="{:.1f}" y="{}" text-anchor="middle" class="chart-label">{}</text>',
-                                 x + bar_w / 2, height - 8, column[5:] if len(column) == 10 else column))
-        parts.append(format_html('<text x="{:.1f}" y="{:.1f}" text-anchor="middle" class="chart-value">{}</text>',
-                                 x + bar_w / 2, y - 4, _fmt(totals[i])))
+                                         _n(x), _n(y), _n(bar_w), _n(h), PALETTE[s % len(PALETTE)], column, name,
+                                         _fmt(values[i])))
+        parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="chart-label">{}</text>',
+                                 _n(x + bar_w / 2), height - 8, column[5:] if len(column) == 10 else column))
+        parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="chart-value">{}</text>',
+                                 _n(x + bar_w / 2), _n(y - 4), _fmt(totals[i])))
     legend = format_html_join(
         "", '<rect x="{}" y="4" width="12" height="12" fill="{}"></rect><text x="{}" y="14" class="chart-label">{}</text>',
         ((left + k * 120, PALETTE[k % len(PALETTE)], left + k * 120 + 16, name) for k, (name, _) in enumerate(series)),

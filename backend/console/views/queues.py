@@ -94,11 +94,15 @@ class TransitionForm(forms.Form):
                                               required=False)
 
     def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Several forms share the signal page: ids must differ for each label to find its control.
+        super().__init__(*args, auto_id="transition_%s", **kwargs)
         self.fields["to"].choices = [(s, s.replace("_", " ")) for s in allowed]
 
 
 class NoteForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="note_%s", **kwargs)
+
     text = forms.CharField(label=gettext_lazy("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     visible_to_submitter = forms.BooleanField(label=gettext_lazy("The colleague who passed it on may read this note"),
                                               required=False)
@@ -109,7 +113,7 @@ class RerouteForm(forms.Form):
     team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="reroute_%s", **kwargs)
         self.fields["kind"].choices = [("", _("(keep the kind)")), *Kind.choices]
         self.fields["team"].choices = [("", _("(by the routing rules)")),
                                        *[(t.pk, t.name) for t in people.teams_list()]]
