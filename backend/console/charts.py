@@ -59,12 +59,12 @@ def stacked_columns(
     """One column per x value (e.g. week), stacked by series (e.g. kind), with a legend."""
     if not columns or not series:
         return SafeString("")
-    left, bottom, legend_h = 40, 28, 24
+    left, bottom, legend_h = 40, 28, 40  # the legend, then room for the tallest column's total
     plot_h = height - bottom - legend_h
     totals = [sum(values[i] for _, values in series) for i in range(len(columns))]
     top = max(totals) or 1
     slot = (width - left - 10) / len(columns)
-    bar_w = max(4.0, slot * 0.7)
+    bar_w = min(max(4.0, slot * 0.7), 56.0)
     parts: list[SafeString] = []
     for i, column in enumerate(columns):
         x = left + i * slot + (slot - bar_w) / 2
@@ -81,9 +81,13 @@ def stacked_columns(
                                  _n(x + bar_w / 2), height - 8, column[5:] if len(column) == 10 else column))
         parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="chart-value">{}</text>',
                                  _n(x + bar_w / 2), _n(y - 4), _fmt(totals[i])))
+    legend_items, x_legend = [], 0
+    for k, (name, _) in enumerate(series):
+        legend_items.append((x_legend, PALETTE[k % len(PALETTE)], x_legend + 16, name))
+        x_legend += 16 + 7 * len(name) + 14  # ~7 px per character at 12 px
     legend = format_html_join(
         "", '<rect x="{}" y="4" width="12" height="12" fill="{}"></rect><text x="{}" y="14" class="chart-label">{}</text>',
-        ((left + k * 120, PALETTE[k % len(PALETTE)], left + k * 120 + 16, name) for k, (name, _) in enumerate(series)),
+        legend_items,
     )
     desc = "; ".join(
         f"{column}: " + ", ".join(f"{name} {_fmt(values[i])}" for name, values in series)
