@@ -6,8 +6,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from backend.console.access import LANGUAGES, SESSION_LANGUAGE, console_view, safe_next
+from backend.console.throttles import login_allowed
 from notifications.services import ws_ticket_issue
 
 
@@ -45,6 +47,16 @@ class LoginView(auth_views.LoginView):
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         with translation.override(request.session.get(SESSION_LANGUAGE) or translation.get_language_from_request(
                 request) or "en"):
+            if request.method == "POST":
+                allowed, wait = login_allowed(request)
+                if not allowed:
+                    form = self.get_form()
+                    form.is_bound = False
+                    response = self.render_to_response(self.get_context_data(
+                        form=form, throttled=_("Too many attempts. Try again in %(seconds)s seconds.")
+                        % {"seconds": wait}), status=429)
+                    response["Retry-After"] = str(wait)
+                    return response.render()
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render"):
                 response.render()

@@ -99,11 +99,11 @@ def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed( 
         sam.keyboard.press("Enter")
         sam.wait_for_url(f"{server}/console/signals/{signal_id}/")
 
-        # then: it is Sam's, and it vanishes from Pieter's page by itself
-        assert "You have it" in sam.locator(".messages").inner_text()
+        # then: it is Sam's (told in Dutch, his app language), and it vanishes from Pieter's page by itself
+        assert "Je hebt het" in sam.locator(".messages").inner_text()
         pieter.wait_for_selector(f"#signal-{signal_id}", state="detached")
         assert pieter.locator("#waiting li").count() == 0
-        assert "1 more is with a colleague" in pieter.locator("#queue-list").inner_text()
+        assert "Nog 1 ligt bij een collega" in pieter.locator("#queue-list").inner_text()
         assert Signal.objects.get(pk=signal_id).assignee_id == bank.sam.pk
 
         # and back on Sam's queue page it is under "Mine"

@@ -212,3 +212,21 @@ def test_a_wrong_password_does_not_sign_in(bank) -> None:  # type: ignore[no-unt
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
     assert client.get(reverse("console:home")).status_code == 302
+
+
+def test_sign_in_is_throttled_per_account_like_the_api(bank, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_email"].split("/")[0])
+    client = Client()
+    for _ in range(rate):
+        assert client.post(reverse("console:login"), {"username": bank.sam.email, "password": "wrong"}
+                           ).status_code == 200
+
+    refused = client.post(reverse("console:login"), {"username": bank.sam.email, "password": DEFAULT_PASSWORD})
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.content.decode()
+    assert "sessionid" not in refused.cookies
