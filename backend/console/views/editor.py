@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -227,7 +228,7 @@ def story_detail(request: HttpRequest, story_id: int) -> HttpResponse:
                 messages.success(request, _("Story saved."))
                 return redirect("console:story", story_id=story.pk)
         status = 400
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = settings.RELAY_PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")  # as the API's links
     audience_size = len(selectors.audience_user_ids(story=story))
     return render(request, "console/story.html", {
         "story": story, "form": form, "schedule_form": ScheduleForm(initial={"expires_at": story.expires_at}),
