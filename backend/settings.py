@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "backend.listening",
     "backend.sharing",
     "backend.insights",
+    "backend.console",
     "notifications",
     "mobile_api",
 ]
@@ -163,6 +164,10 @@ ROOT_URLCONF = "backend.urls"
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 AUTH_USER_MODEL = "people.User"
+# The web console (backend/console) signs people in with Django's session login.
+LOGIN_URL = "/console/login/"
+LOGIN_REDIRECT_URL = "/console/"
+LOGOUT_REDIRECT_URL = "/console/login/"
 
 TEMPLATES = [
     {

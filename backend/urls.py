@@ -12,6 +12,7 @@ urlpatterns = [
     # The tracked short link of a share: the product's hot path (one indexed lookup, one insert).
     re_path(r"^s/(?P<code>[A-Za-z0-9]{6,16})$", share_redirect, name="share-redirect"),
     path("api/v1/", include("mobile_api.urls", namespace="v1")),
+    path("console/", include("backend.console.urls", namespace="console")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="api-redoc"),
 ]

@@ -6,19 +6,25 @@ Everyone else gets a 404, so the existence of other people's signals does not le
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+import nlp
 from backend.core.errors import NotFound
 from backend.listening import lifecycle
 from backend.listening.models import Kind, Signal, SignalEvent
 from backend.people.models import Membership, Role, Team, User
+
+# Sorts signals without a due time after those with one, on every database.
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
 
 
 def team_ids_for(*, user: User) -> set[int]:
@@ -139,3 +145,81 @@ def signal_figures(*, since: datetime | None = None, now: datetime | None = None
         g["lead_conversion"] = round(g["won"] / decided, 3) if g["kind"] == Kind.LEAD and decided else None
         result.append(g)
     return result
+
+
+def queue_signals_by_attention(
+    *, team: Team, now: datetime | None = None, include_closed: bool = False
+) -> QuerySet[Signal]:
+    """A team's signals for a desk: overdue first, then urgent, then by due time, then oldest.
+
+    The API's queue orders by urgency and due time only; a person at a desk also needs what has
+    already passed its due time on top, whatever its urgency.
+    """
+    now = now or timezone.now()
+    return queue_signals(team=team, include_closed=include_closed).annotate(
+        is_overdue=Case(When(due_at__lt=now, closed_at__isnull=True, then=Value(1)), default=Value(0),
+                        output_field=IntegerField()),
+        due_sort=Coalesce("due_at", Value(_FAR_FUTURE)),
+    ).order_by("-is_overdue", "-urgent", "due_sort", "created_at", "id")
+
+
+def signals_per_kind_and_week(*, since: datetime | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+    """How many signals of each kind came in per week (last 12 weeks): the sum over teams of
+    `signal_figures`, so both pages count the same way."""
+    totals: dict[tuple[str, str], int] = {}
+    for row in signal_figures(since=since, now=now):
+        key = (row["week"], row["kind"])
+        totals[key] = totals.get(key, 0) + row["count"]
+    return [{"week": week, "kind": kind, "count": count} for (week, kind), count in sorted(totals.items())]
+
+
+def topics_mentioned(
+    *, since: datetime | None = None, now: datetime | None = None, kind: str | None = None, limit: int = 15
+) -> list[dict[str, Any]]:
+    """The products and topics nlp found in signals (last 12 weeks), most mentioned first."""
+    now = now or timezone.now()
+    signals = Signal.objects.filter(created_at__gte=since or now - timedelta(weeks=12))
+    if kind:
+        signals = signals.filter(kind=kind)
+    counts: Counter[str] = Counter()
+    for topics in signals.values_list("topics", flat=True).iterator(chunk_size=2000):
+        counts.update({str(t) for t in topics or []})
+    return [{"topic": t, "count": n} for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+@dataclass(frozen=True)
+class SignalGist:
+    """What a reader of the figures may see of one signal: the words, never who or how to reach them."""
+
+    id: int
+    kind: str
+    language: str
+    created_at: datetime
+    topics: list[str]
+    text: str
+
+
+def signal_gists(
+    *, kind: str | None = None, week: date | None = None, topic: str | None = None,
+    since: datetime | None = None, now: datetime | None = None, limit: int = 50,
+) -> list[SignalGist]:
+    """The drill-down behind the figures: recent signals of a kind, week and/or topic, with contact
+    details redacted from the text and no submitter or contact attached."""
+    now = now or timezone.now()
+    signals = Signal.objects.filter(created_at__gte=since or now - timedelta(weeks=12)).exclude(
+        status=lifecycle.WITHDRAWN)
+    if kind:
+        signals = signals.filter(kind=kind)
+    if week:
+        start = timezone.make_aware(datetime.combine(week, datetime.min.time()))
+        signals = signals.filter(created_at__gte=start, created_at__lt=start + timedelta(weeks=1))
+    rows = signals.order_by("-created_at", "-id").values_list("pk", "kind", "language", "created_at", "topics", "text")
+    gists = []
+    for pk, k, language, created_at, topics, text in rows.iterator(chunk_size=500):
+        if topic and topic not in (topics or []):
+            continue
+        gists.append(SignalGist(id=pk, kind=k, language=language, created_at=created_at, topics=list(topics or []),
+                                text=nlp.redact(text)))
+        if len(gists) >= limit:
+            break
+    return gists

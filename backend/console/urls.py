@@ -1,0 +1,42 @@
+"""The web console, mounted at /console/ on the same ASGI application as the API and websocket."""
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from backend.console.views import common, editor, insights, queues
+
+app_name = "console"
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    path("login/", common.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", common.language_set, name="language"),
+    path("ws-ticket/", common.ws_ticket, name="ws-ticket"),
+    # queues and signals
+    path("queues/", queues.queue_index, name="queues"),
+    path("queues/<int:team_id>/", queues.queue_page, name="queue"),
+    path("queues/<int:team_id>/list/", queues.queue_fragment, name="queue-list"),
+    path("triage/", queues.triage_page, name="triage"),
+    path("triage/list/", queues.triage_fragment, name="triage-list"),
+    path("signals/<int:signal_id>/", queues.signal_detail, name="signal"),
+    path("signals/<int:signal_id>/claim/", queues.signal_claim, name="signal-claim"),
+    path("signals/<int:signal_id>/transition/", queues.signal_transition, name="signal-transition"),
+    path("signals/<int:signal_id>/note/", queues.signal_note, name="signal-note"),
+    path("signals/<int:signal_id>/reroute/", queues.signal_reroute, name="signal-reroute"),
+    # editors
+    path("stories/", editor.story_index, name="stories"),
+    path("stories/new/", editor.story_new, name="story-new"),
+    path("stories/<int:story_id>/", editor.story_detail, name="story"),
+    path("stories/<int:story_id>/schedule/", editor.story_schedule, name="story-schedule"),
+    path("stories/<int:story_id>/archive/", editor.story_archive, name="story-archive"),
+    path("campaigns/", editor.campaign_index, name="campaigns"),
+    path("campaigns/<int:campaign_id>/", editor.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/archive/", editor.campaign_archive, name="campaign-archive"),
+    path("drafts/", editor.draft_index, name="drafts"),
+    path("drafts/<int:draft_id>/review/", editor.draft_review, name="draft-review"),
+    path("figures/", editor.figures, name="figures"),
+    path("figures/export.csv", editor.figures_export, name="figures-export"),
+    # what customers tell our staff
+    path("insights/", insights.insights_page, name="insights"),
+    path("insights/signals/", insights.insights_drill, name="insights-drill"),
+]
