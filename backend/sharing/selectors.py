@@ -6,12 +6,10 @@ seen by their author and by editors. What a person may not see answers 404.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Count, Exists, ExpressionWrapper, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -200,27 +198,6 @@ def campaign_get(*, campaign_id: int) -> Campaign:
 def campaigns_list(*, include_archived: bool = False) -> QuerySet[Campaign]:
     campaigns = Campaign.objects.select_related("owner__profile").annotate(story_count=Count("stories"))
     return campaigns if include_archived else campaigns.filter(archived_at__isnull=True)
-
-
-@functools.cache
-def _share_target_sql(vendor: str) -> str:
-    sql, params = (
-        Share.objects.filter(code="")
-        .values_list("pk", "channel", "story__url", "story__campaign_id", "story__campaign__slug")[:1]
-        .query.sql_with_params()
-    )
-    assert params == ("",), params  # the code is the only parameter
-    return sql
-
-
-def share_target_for_code(*, code: str) -> tuple[int, str, str, int | None, str | None] | None:
-    """The redirect's one indexed lookup: (share id, channel, story URL, campaign id, campaign slug).
-
-    The ORM writes the SQL once per process; compiling it per request cost more than running it.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(_share_target_sql(connection.vendor), [code])
-        return cursor.fetchone()
 
 
 def drafts_for_user(*, user: User, status: str | None = None) -> QuerySet[StoryDraft]:

@@ -338,30 +338,58 @@ def daily_salt(*, day: date) -> str:
     return salt
 
 
-def click_record(
-    *, share_id: int, channel: str, referrer: str, address: str, user_agent: str, now: datetime | None = None,
-) -> None:
-    """One cheap INSERT (autocommit, no lock): the redirect must stay fast. Preview bots are recorded
-    as bots so figures can leave them out; the address is hashed with today's salt and forgotten."""
+@dataclass(frozen=True)
+class ClickTarget:
+    """Where a tracked link leads: what the redirect needs to build the UTM URL."""
+
+    share_id: int
+    channel: str
+    url: str
+    campaign_slug: str | None
+
+
+def click_record_for_code(
+    *, code: str, referrer: str, address: str, user_agent: str, now: datetime | None = None,
+) -> ClickTarget | None:
+    """Record a visit through the tracked link `code` and say where it leads; None for an unknown code.
+
+    One statement, `INSERT ... SELECT ... RETURNING`: the indexed lookup of the code and the click
+    are one round trip and one autocommit transaction (durable when the redirect is answered, no
+    lock, nothing queued in memory). An unknown code inserts nothing. Preview bots are recorded as
+    bots so figures can leave them out; the address is hashed with today's salt and forgotten.
+    """
     now = now or timezone.now()
     key = links.visitor_key(salt=daily_salt(day=timezone.localdate(now)), address=address, user_agent=user_agent[:300])
     with connection.cursor() as cursor:
-        cursor.execute(_click_insert_sql(connection.vendor), [
-            share_id, channel, links.referrer_domain(referrer), key, links.is_preview_bot(user_agent),
-            connection.ops.adapt_datetimefield_value(now),
+        cursor.execute(_click_for_code_sql(connection.vendor), [
+            links.referrer_domain(referrer), key, links.is_preview_bot(user_agent),
+            connection.ops.adapt_datetimefield_value(now), code,
         ])
+        row = cursor.fetchone()
+    return ClickTarget(*row) if row else None
 
 
 @functools.cache
-def _click_insert_sql(vendor: str) -> str:
-    """A plain INSERT, its names taken from the model: the ORM's per-call compile doubled the cost."""
-    quote = connection.ops.quote_name
-    columns = [Click._meta.get_field(f).column for f in _CLICK_FIELDS]
-    return (f"INSERT INTO {quote(Click._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})")
-
-
-_CLICK_FIELDS = ("share", "channel", "referrer_domain", "visitor_key", "is_bot", "at")
+def _click_for_code_sql(vendor: str) -> str:
+    """Written once per process from the models' names: compiling ORM SQL per click cost more than
+    running it. The story URL and campaign slug come back through subqueries of RETURNING (PostgreSQL
+    and SQLite ≥ 3.35 both allow them), so the redirect needs no second query."""
+    q = connection.ops.quote_name
+    click, share, story, campaign = (m._meta.db_table for m in (Click, Share, Story, Campaign))
+    col = {f: Click._meta.get_field(f).column for f in ("share", "channel", "referrer_domain", "visitor_key",
+                                                          "is_bot", "at")}
+    share_story, story_campaign = Share._meta.get_field("story").column, Story._meta.get_field("campaign").column
+    inserted_share = f"{q(click)}.{q(col['share'])}"
+    return (
+        f"INSERT INTO {q(click)} ({', '.join(q(c) for c in col.values())}) "
+        f"SELECT s.{q('id')}, s.{q(Share._meta.get_field('channel').column)}, %s, %s, %s, %s "
+        f"FROM {q(share)} s WHERE s.{q(Share._meta.get_field('code').column)} = %s "
+        f"RETURNING {inserted_share}, {q(click)}.{q(col['channel'])}, "
+        f"(SELECT st.{q('url')} FROM {q(story)} st JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} "
+        f"WHERE s2.{q('id')} = {inserted_share}), "
+        f"(SELECT c.{q('slug')} FROM {q(campaign)} c JOIN {q(story)} st ON st.{q(story_campaign)} = c.{q('id')} "
+        f"JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} WHERE s2.{q('id')} = {inserted_share})"
+    )
 
 
 @transaction.atomic

@@ -2,11 +2,17 @@
 stories and campaigns (editors), figures, and the tracked-link redirect `GET /s/{code}`."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from asgiref.sync import markcoroutinefunction, sync_to_async
+
 from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +31,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
+from backend.core.middleware import RequestIdMiddleware
 from backend.insights import selectors as insights
 from backend.people.models import Language, Role, SocialChannel
 from backend.sharing import links, selectors, services
@@ -757,18 +764,65 @@ def _client_address(request: HttpRequest) -> str:
 
 
 @require_safe
-def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
-    """`GET /s/{code}`: one indexed lookup, one INSERT, a 302 to the story with UTM parameters."""
-    target = selectors.share_target_for_code(code=code)
-    if target is None:
-        return json_404(request)
-    share_id, channel, url, campaign_id, campaign_slug = target
-    services.click_record(
-        share_id=share_id, channel=channel, referrer=request.META.get("HTTP_REFERER", ""),
+async def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
+    """`GET /s/{code}`: one statement (the indexed lookup and the click's INSERT), then a 302 to the
+    story with UTM parameters. An async view: in the tracked-link handler below it runs on the event
+    loop, and only the database statement takes a thread."""
+    request.get_host()  # ALLOWED_HOSTS as everywhere else (a 400 for a forged Host); no middleware does it here
+    target = await sync_to_async(services.click_record_for_code, thread_sensitive=True)(
+        code=code, referrer=request.META.get("HTTP_REFERER", ""),
         address=_client_address(request), user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
+    if target is None:
+        return json_404(request)
     response = HttpResponseRedirect(links.utm_url(
-        url, channel=channel, campaign=campaign_slug or "employee-advocacy", content=f"share-{share_id}"))
+        target.url, channel=target.channel, campaign=target.campaign_slug or "employee-advocacy",
+        content=f"share-{target.share_id}"))
     response["Cache-Control"] = "private, no-store"  # every visit must reach us to be counted
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+TRACKED_LINK_PATH = re.compile(r"^/s/[A-Za-z0-9]{6,16}$")
+
+
+class TrackedLinkHandler(ASGIHandler):
+    """Django's ASGI handler for `/s/{code}` alone: the same URL conf, request, view and error
+    handling, but not the site's middleware stack.
+
+    Under ASGI every `MiddlewareMixin` in the main stack costs two thread hops per request (and the
+    sync-only static-files middleware turns the stack into sync→async→sync). The redirect needs none
+    of sessions, authentication, CSRF, messages, static files or DRF; what it does need — the request
+    id and transport security (HTTPS redirect, HSTS, nosniff, referrer policy) — runs here on the
+    event loop: SecurityMiddleware's two hooks are pure functions of the request and the settings,
+    so they are called directly instead of through a thread.
+    """
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        security = SecurityMiddleware(lambda request: HttpResponse())  # only its hooks are used
+        view = convert_exception_to_response(self._get_response_async)
+
+        async def transport_security(request: HttpRequest) -> HttpResponse:
+            response = security.process_request(request) or await view(request)
+            response = security.process_response(request, response)
+            response.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+            return response
+
+        markcoroutinefunction(transport_security)
+        self._middleware_chain = convert_exception_to_response(RequestIdMiddleware(transport_security))
+
+
+def tracked_links_first(app: Any) -> Any:
+    """The HTTP application: tracked links to their own handler, everything else to `app`."""
+    tracked = TrackedLinkHandler()
+
+    async def route(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if TRACKED_LINK_PATH.match(scope.get("path", "")):
+            await tracked(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return route
