@@ -193,7 +193,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded story images and draft photos (Django's storage API; point STORAGES["default"] elsewhere to change).
+MEDIA_ROOT = Path(env.str("RELAY_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL: str = env.str("RELAY_MEDIA_URL", default="/media/")
+# On: this process serves MEDIA_ROOT at MEDIA_URL (the embedded default). Off when a web server or CDN does.
+RELAY_SERVE_MEDIA: bool = env.bool("RELAY_SERVE_MEDIA", default=True)
+RELAY_IMAGE_MAX_BYTES: int = env.int("RELAY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+RELAY_IMAGE_MIN_SIDE: int = env.int("RELAY_IMAGE_MIN_SIDE", default=100)
+RELAY_IMAGE_MAX_SIDE: int = env.int("RELAY_IMAGE_MAX_SIDE", default=6000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) ------------------------

@@ -2,6 +2,7 @@
 stories and campaigns (editors), figures, and the tracked-link redirect `GET /s/{code}`."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -10,11 +11,15 @@ from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.security import SecurityMiddleware
 from django.utils import timezone
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -25,6 +30,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -91,6 +97,60 @@ def _version(story: Story, language: str) -> dict[str, Any]:
     return version if isinstance(version, dict) else {}
 
 
+def media_url(file: FieldFile | None, request: HttpRequest | None) -> str | None:
+    """The absolute URL of an uploaded file (null without one): the app loads it as it is."""
+    if not file:
+        return None
+    url = file.url
+    return url if "://" in url or request is None else request.build_absolute_uri(url)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class MediaUrlField(serializers.SerializerMethodField):
+    """An uploaded image as an absolute URL, or null."""
+
+    def __init__(self, source_field: str, **kwargs: Any) -> None:
+        self.source_field = source_field
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return media_url(getattr(value, self.source_field), self.context.get("request"))
+
+
+# Multipart forms carry flat values: lists and objects come as JSON text in these fields.
+_FORM_JSON_FIELDS = ("audience", "versions", "talking_points", "suggested_texts", "suggested_comments", "hashtags")
+UPLOAD_PARSERS = [JSONParser, MultiPartParser]
+
+
+def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | None]:
+    """The request's fields and its uploaded file `upload`: a JSON body as it is (no file), or a
+    multipart form whose list and object fields are JSON text. The body's declared length is
+    checked before it is read, so an oversize upload is refused without being spooled to disk."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > settings.RELAY_IMAGE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.RELAY_IMAGE_MAX_BYTES // (1024 * 1024)
+        raise DomainError(f"The upload is larger than {limit} MiB.", code="image_too_large", status_code=413,
+                          fields={upload: [f"At most {limit} MiB."]})
+    if not hasattr(request.data, "getlist"):  # JSON
+        return request.data, None
+    files = request.FILES.getlist(upload)
+    unexpected = sorted(set(request.FILES) - {upload})
+    if len(files) > 1 or unexpected:
+        raise DomainError("One file, in its own field.", code="validation_error",
+                          fields={name: ["Unexpected file."] for name in unexpected or [upload]})
+    data: dict[str, Any] = {k: v for k, v in request.data.items() if k not in request.FILES}
+    errors: dict[str, list[str]] = {}
+    for name in _FORM_JSON_FIELDS:
+        if isinstance(data.get(name), str):
+            try:
+                data[name] = json.loads(data[name])
+            except ValueError:
+                errors[name] = ["In a multipart form, send this field as JSON text."]
+    if errors:
+        raise DomainError("Invalid form.", code="validation_error", fields=errors)
+    return data, (files[0] if files else None)
+
+
 # --- feed -----------------------------------------------------------------------------------------
 class FeedItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -100,6 +160,7 @@ class FeedItemSerializer(serializers.Serializer):
     summary = serializers.SerializerMethodField()
     url = serializers.URLField()
     image_url = serializers.CharField()
+    image = MediaUrlField("image", help_text="the uploaded image (absolute URL), null without one")
     talking_points = serializers.SerializerMethodField()
     suggested_texts = serializers.SerializerMethodField()
     suggested_comments = serializers.ListField(child=serializers.CharField())
@@ -187,6 +248,7 @@ class StoryWriteSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     audience = AudienceSerializer(required=False)
+    remove_image = serializers.BooleanField(required=False, help_text="drop the uploaded image")
 
     def validate_suggested_texts(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # A PATCH makes nested fields optional too; every suggested text still needs all three.
@@ -203,6 +265,22 @@ class StoryWriteSerializer(serializers.Serializer):
         return {lang: dict(v) for lang, v in value.items()}
 
 
+class StoryUploadSerializer(StoryWriteSerializer):
+    """The same fields as a multipart form, with the image file; lists and objects as JSON text."""
+
+    image = serializers.FileField(required=False, help_text="JPEG, PNG or WebP, at most RELAY_IMAGE_MAX_BYTES; "
+                                                            "checked by content, re-encoded without metadata")
+    versions = serializers.CharField(required=False, help_text="JSON text")
+    talking_points = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    suggested_texts = serializers.CharField(required=False, help_text="JSON text")
+    suggested_comments = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    hashtags = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    audience = serializers.CharField(required=False, help_text="JSON text")
+
+
+_STORY_WRITE_BODY = {"application/json": StoryWriteSerializer, "multipart/form-data": StoryUploadSerializer}
+
+
 class StorySerializer(serializers.Serializer):
     """The editor's view of a story, with its state and audience."""
 
@@ -215,6 +293,7 @@ class StorySerializer(serializers.Serializer):
     body = serializers.CharField()
     url = serializers.URLField()
     image_url = serializers.CharField()
+    image = MediaUrlField("image", help_text="the uploaded image (absolute URL), null without one")
     versions = serializers.DictField(child=StoryVersionSerializer())
     talking_points = serializers.ListField(child=serializers.CharField())
     suggested_texts = SuggestedTextSerializer(many=True)
@@ -256,6 +335,7 @@ class StoryFilterMixin:
 def _story_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields = dict(data)
     fields.pop("audience", None)
+    fields.pop("remove_image", None)
     if "campaign" in fields:
         fields["campaign_id"] = fields.pop("campaign")
     if "suggested_texts" in fields:
@@ -266,6 +346,7 @@ def _story_fields(data: dict[str, Any]) -> dict[str, Any]:
 class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
     permission_classes = [IsEditor]
     serializer_class = StorySerializer
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[Story]:
         if getattr(self, "swagger_fake_view", False):
@@ -277,19 +358,21 @@ class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="Create a story (draft state; schedule it to publish)", request=StoryWriteSerializer,
-                   responses={201: StorySerializer})
+    @extend_schema(summary="Create a story (draft state; schedule it to publish); JSON, or a multipart form "
+                           "with the `image` file", request=_STORY_WRITE_BODY, responses={201: StorySerializer})
     def post(self, request: Request) -> Response:
-        data = StoryWriteSerializer(data=request.data)
+        body, image = form_or_json(request, upload="image")
+        data = StoryWriteSerializer(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        story = services.story_create(by=request.user, audience=v.get("audience"), **_story_fields(v))
-        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk)).data,
+        story = services.story_create(by=request.user, audience=v.get("audience"), image=image, **_story_fields(v))
+        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
 
 class StoryDetailView(APIView):
     permission_classes = [IsEditorOrReadOnly]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(summary="One story: the editor's view for editors, the feed item for everyone else",
                    responses={200: PolymorphicProxySerializer(
@@ -298,17 +381,19 @@ class StoryDetailView(APIView):
                    )})
     def get(self, request: Request, pk: int) -> Response:
         story = selectors.story_get_for_user(user=request.user, story_id=pk)
-        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk)).data
+        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data
                         if selectors.is_editor(request.user) else _feed_item(request, story.pk))
 
-    @extend_schema(summary="Update a story (editors); `audience` replaces the whole audience",
-                   request=StoryWriteSerializer, responses={200: StorySerializer})
+    @extend_schema(summary="Update a story (editors); `audience` replaces the whole audience; a multipart "
+                           "form may carry a new `image`", request=_STORY_WRITE_BODY, responses={200: StorySerializer})
     def patch(self, request: Request, pk: int) -> Response:
-        data = StoryWriteSerializer(data=request.data, partial=True)
+        body, image = form_or_json(request, upload="image")
+        data = StoryWriteSerializer(data=body, partial=True)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        services.story_update(story_id=pk, audience=v.get("audience"), **_story_fields(v))
-        return Response(StorySerializer(selectors.story_for_editor(story_id=pk)).data)
+        services.story_update(story_id=pk, audience=v.get("audience"), image=image,
+                              remove_image=v.get("remove_image", False), **_story_fields(v))
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
 
 
 def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
@@ -316,7 +401,7 @@ def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
     story = selectors.feed_for_user(user=request.user, reader=reader).filter(pk=story_id).first()
     if story is None:  # pragma: no cover - the caller has just checked visibility
         raise DomainError("Story not found.", code="not_found", status_code=404)
-    return FeedItemSerializer(story, context={"reader": reader}).data
+    return FeedItemSerializer(story, context={"reader": reader, "request": request}).data
 
 
 class StoryScheduleView(APIView):
@@ -330,7 +415,7 @@ class StoryScheduleView(APIView):
         data.is_valid(raise_exception=True)
         services.story_schedule(story_id=pk, publish_at=data.validated_data.get("publish_at"),
                                 expires_at=data.validated_data.get("expires_at"))
-        return Response(StorySerializer(selectors.story_for_editor(story_id=pk)).data)
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
 
 
 class StoryArchiveView(APIView):
@@ -340,7 +425,7 @@ class StoryArchiveView(APIView):
                    responses={200: StorySerializer})
     def post(self, request: Request, pk: int) -> Response:
         services.story_archive(story_id=pk)
-        return Response(StorySerializer(selectors.story_for_editor(story_id=pk)).data)
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
 
 
 # --- shares and reactions ---------------------------------------------------------------------------
@@ -474,11 +559,23 @@ class DraftCreateSerializer(serializers.Serializer):
                                            help_text="the story this draft responds to")
 
 
+_PHOTO_HELP = "JPEG, PNG or WebP, at most RELAY_IMAGE_MAX_BYTES; checked by content, re-encoded without metadata"
+
+
+class DraftCreateUploadSerializer(DraftCreateSerializer):
+    photo = serializers.FileField(required=False, help_text=_PHOTO_HELP)
+
+
 class DraftUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     text = serializers.CharField(max_length=20_000, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
     photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    remove_photo = serializers.BooleanField(required=False, help_text="drop the uploaded photo")
+
+
+class DraftUpdateUploadSerializer(DraftUpdateSerializer):
+    photo = serializers.FileField(required=False, help_text=_PHOTO_HELP)
 
 
 class DraftReviewOutSerializer(serializers.Serializer):
@@ -494,6 +591,7 @@ class DraftSerializer(serializers.Serializer):
     title = serializers.CharField()
     text = serializers.CharField()
     photo_url = serializers.CharField()
+    photo = MediaUrlField("photo", help_text="the uploaded photo (absolute URL), null without one")
     language = serializers.CharField()
     responds_to = serializers.IntegerField(source="responds_to_id", allow_null=True)
     status = serializers.CharField()
@@ -514,6 +612,7 @@ class DraftListCreateView(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = DraftSerializer
+    parser_classes = UPLOAD_PARSERS
 
     def get_queryset(self) -> QuerySet[StoryDraft]:
         if getattr(self, "swagger_fake_view", False):
@@ -527,30 +626,42 @@ class DraftListCreateView(generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="Write a story for the editors to review", request=DraftCreateSerializer,
+    @extend_schema(summary="Write a story for the editors to review; JSON, or a multipart form with a `photo`",
+                   request={"application/json": DraftCreateSerializer,
+                            "multipart/form-data": DraftCreateUploadSerializer},
                    responses={201: DraftSerializer})
     def post(self, request: Request) -> Response:
-        data = DraftCreateSerializer(data=request.data)
+        body, photo = form_or_json(request, upload="photo")
+        data = DraftCreateSerializer(data=body)
         data.is_valid(raise_exception=True)
-        draft = services.draft_submit(author=request.user, **data.validated_data)
-        return Response(DraftSerializer(selectors.draft_get_for_user(user=request.user, draft_id=draft.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        draft = services.draft_submit(author=request.user, photo=photo, **data.validated_data)
+        return Response(_draft_out(request, draft.pk), status=status.HTTP_201_CREATED)
+
+
+def _draft_out(request: Request, draft_id: int) -> dict[str, Any]:
+    draft = selectors.draft_get_for_user(user=request.user, draft_id=draft_id)
+    return DraftSerializer(draft, context={"request": request}).data
 
 
 class DraftDetailView(APIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = UPLOAD_PARSERS
 
     @extend_schema(summary="One draft (its author and editors)", responses={200: DraftSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(DraftSerializer(selectors.draft_get_for_user(user=request.user, draft_id=pk)).data)
+        return Response(_draft_out(request, pk))
 
-    @extend_schema(summary="Revise my draft (while waiting or after changes were requested); it waits again",
-                   request=DraftUpdateSerializer, responses={200: DraftSerializer})
+    @extend_schema(summary="Revise my draft (while waiting or after changes were requested); it waits again. "
+                           "Only its author; a multipart form may carry a new `photo`",
+                   request={"application/json": DraftUpdateSerializer,
+                            "multipart/form-data": DraftUpdateUploadSerializer},
+                   responses={200: DraftSerializer})
     def patch(self, request: Request, pk: int) -> Response:
-        data = DraftUpdateSerializer(data=request.data, partial=True)
+        body, photo = form_or_json(request, upload="photo")
+        data = DraftUpdateSerializer(data=body, partial=True)
         data.is_valid(raise_exception=True)
-        services.draft_update(draft_id=pk, by=request.user, **data.validated_data)
-        return Response(DraftSerializer(selectors.draft_get_for_user(user=request.user, draft_id=pk)).data)
+        services.draft_update(draft_id=pk, by=request.user, photo=photo, **data.validated_data)
+        return Response(_draft_out(request, pk))
 
 
 class DraftReviewView(APIView):
@@ -563,7 +674,7 @@ class DraftReviewView(APIView):
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.draft_review(draft_id=pk, by=request.user, **data.validated_data)
-        return Response(DraftSerializer(selectors.draft_get_for_user(user=request.user, draft_id=pk)).data)
+        return Response(_draft_out(request, pk))
 
 
 # --- campaigns ------------------------------------------------------------------------------------
@@ -751,6 +862,21 @@ class LeaderboardView(APIView):
                    responses={200: LeaderboardRowSerializer(many=True)})
     def get(self, request: Request) -> Response:
         return Response(LeaderboardRowSerializer(insights.leaderboard(), many=True).data)
+
+
+# --- uploaded images -------------------------------------------------------------------------------
+@require_safe
+def media_serve(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded images from MEDIA_ROOT (the embedded default; a web server or CDN in front does it
+    better). Names are random and never reused, so they may be cached for good; `serve` refuses
+    paths outside MEDIA_ROOT, and a missing file is the JSON 404."""
+    try:
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    except SuspiciousFileOperation:  # a path that leaves MEDIA_ROOT: there is nothing there to show
+        raise Http404("Not found.") from None
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- the tracked link -------------------------------------------------------------------------------
