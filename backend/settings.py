@@ -324,6 +324,8 @@ RELAY_SHARE_SIMILARITY_THRESHOLD: float = env.float("RELAY_SHARE_SIMILARITY_THRE
 # Off: a near-duplicate message gets a warning. On: it is refused (an organisation's choice).
 RELAY_SHARE_REFUSE_SIMILAR: bool = env.bool("RELAY_SHARE_REFUSE_SIMILAR", default=False)
 RELAY_SHARE_COMPARE_LAST: int = env.int("RELAY_SHARE_COMPARE_LAST", default=500)  # bounds the comparison cost
+# The feed ranks the N most recently published live stories for the reader (the feed is meant to be short).
+RELAY_FEED_WINDOW: int = env.int("RELAY_FEED_WINDOW", default=200)
 # Where tracked links point (e.g. https://rly.example); empty: the host of the API request.
 RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip("/")
 # The header a trusted proxy puts the visitor's address in (e.g. X-Forwarded-For); empty: the socket's.

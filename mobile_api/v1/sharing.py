@@ -398,7 +398,7 @@ class StoryDetailView(APIView):
 
 def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
     reader = selectors.reader_for(user=request.user)
-    story = selectors.feed_for_user(user=request.user, reader=reader).filter(pk=story_id).first()
+    story = selectors.feed_for_user(user=request.user, reader=reader, window=None).filter(pk=story_id).first()
     if story is None:  # pragma: no cover - the caller has just checked visibility
         raise DomainError("Story not found.", code="not_found", status_code=404)
     return FeedItemSerializer(story, context={"reader": reader, "request": request}).data
