@@ -10,8 +10,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from notifications.auth import JWTAuthMiddleware, origin_validator  # noqa: E402
 from mobile_api.v1.sharing import tracked_links_first  # noqa: E402
+from notifications.auth import JWTAuthMiddleware, origin_validator  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 

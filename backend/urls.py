@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -19,7 +21,7 @@ urlpatterns = [
 
 if settings.RELAY_SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     # Uploaded images (random names, validated and re-encoded); off when a web server or CDN serves them.
-    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media_serve, name="media"))
+    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media_serve, name="media"))
 
 handler400 = "mobile_api.errors.json_400"
 handler403 = "mobile_api.errors.json_403"
