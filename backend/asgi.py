@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from mobile_api.v1.sharing import tracked_links_first  # noqa: E402
 from notifications.auth import JWTAuthMiddleware, origin_validator  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
@@ -31,7 +32,8 @@ threading.Thread(target=_warm_nlp, name="nlp-warm-up", daemon=True).start()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Tracked links (the hot path) skip the site's middleware stack; see TrackedLinkHandler.
+        "http": tracked_links_first(django_asgi_app),
         "websocket": origin_validator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

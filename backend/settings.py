@@ -204,7 +204,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "servestatic.storage.CompressedStaticFilesStorage"},
 }
 SERVESTATIC_USE_FINDERS = DEBUG
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded story images and draft photos (Django's storage API; point STORAGES["default"] elsewhere to change).
+MEDIA_ROOT = Path(env.str("RELAY_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL: str = env.str("RELAY_MEDIA_URL", default="/media/")
+# On: this process serves MEDIA_ROOT at MEDIA_URL (the embedded default). Off when a web server or CDN does.
+RELAY_SERVE_MEDIA: bool = env.bool("RELAY_SERVE_MEDIA", default=True)
+RELAY_IMAGE_MAX_BYTES: int = env.int("RELAY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+RELAY_IMAGE_MIN_SIDE: int = env.int("RELAY_IMAGE_MIN_SIDE", default=100)
+RELAY_IMAGE_MAX_SIDE: int = env.int("RELAY_IMAGE_MAX_SIDE", default=6000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) ------------------------
@@ -328,6 +335,8 @@ RELAY_SHARE_SIMILARITY_THRESHOLD: float = env.float("RELAY_SHARE_SIMILARITY_THRE
 # Off: a near-duplicate message gets a warning. On: it is refused (an organisation's choice).
 RELAY_SHARE_REFUSE_SIMILAR: bool = env.bool("RELAY_SHARE_REFUSE_SIMILAR", default=False)
 RELAY_SHARE_COMPARE_LAST: int = env.int("RELAY_SHARE_COMPARE_LAST", default=500)  # bounds the comparison cost
+# The feed ranks the N most recently published live stories for the reader (the feed is meant to be short).
+RELAY_FEED_WINDOW: int = env.int("RELAY_FEED_WINDOW", default=200)
 # Where tracked links point (e.g. https://rly.example); empty: the host of the API request.
 RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip("/")
 # The header a trusted proxy puts the visitor's address in (e.g. X-Forwarded-For); empty: the socket's.

@@ -1,9 +1,12 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mobile_api import health
-from mobile_api.v1.sharing import share_redirect
+from mobile_api.v1.sharing import media_serve, share_redirect
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -16,6 +19,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="api-redoc"),
 ]
+
+if settings.RELAY_SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    # Uploaded images (random names, validated and re-encoded); off when a web server or CDN serves them.
+    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", media_serve, name="media"))
 
 handler400 = "mobile_api.errors.json_400"
 handler403 = "mobile_api.errors.json_403"

@@ -16,8 +16,8 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 class RequestIdMiddleware:
     """Give every request an id (the client's X-Request-ID when safe), on the response and in logs.
 
-    Sync and async capable: under ASGI it runs on the event loop, so it adds no thread hand-off
-    of its own (the context variable travels into the view's thread with the request context).
+    Sync and async capable: in the site stack it runs in sync mode (see SyncStackMiddleware), and
+    in the fully async tracked-link handler it needs no thread.
     """
 
     sync_capable = True
@@ -29,7 +29,8 @@ class RequestIdMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
 
-    def _request_id(self, request: HttpRequest) -> str:
+    @staticmethod
+    def _request_id(request: HttpRequest) -> str:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]

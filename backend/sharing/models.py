@@ -71,7 +71,9 @@ class Story(models.Model):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)
     url = models.URLField(max_length=500, help_text="canonical URL the tracked links redirect to")
-    image_url = models.URLField(max_length=500, blank=True)
+    image_url = models.URLField(max_length=500, blank=True, help_text="an image elsewhere (kept beside uploads)")
+    image = models.ImageField(upload_to="stories/", max_length=200, blank=True,
+                              help_text="an uploaded image (validated and re-encoded by sharing.images)")
     # Other language versions: {"da": {"title": ..., "summary": ..., "body": ..., "talking_points": [...]}}
     versions = models.JSONField(default=dict, blank=True)
     talking_points = models.JSONField(default=list, blank=True, help_text="for conversations offline")
@@ -207,6 +209,7 @@ class StoryDraft(models.Model):
     title = models.CharField(max_length=200)
     text = models.TextField()
     photo_url = models.URLField(max_length=500, blank=True)
+    photo = models.ImageField(upload_to="drafts/", max_length=200, blank=True)
     language = models.CharField(max_length=2)
     responds_to = models.ForeignKey(Story, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.SUBMITTED)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +22,7 @@ from django.utils.text import slugify
 from backend.core.errors import Conflict, DomainError, NotFound
 from backend.core.text import text_clean
 from backend.people.models import ChannelPresence, Role, User
-from backend.sharing import events, links, selectors
+from backend.sharing import events, images, links, selectors
 from backend.sharing.models import (
     KPI_NAMES,
     Campaign,
@@ -118,19 +119,26 @@ def _check_times(publish_at: datetime | None, expires_at: datetime | None) -> No
 
 @transaction.atomic
 def story_create(*, by: User, audience: dict[str, list[Any]] | None = None, campaign_id: int | None = None,
-                 **fields: Any) -> Story:
-    """A new story in the draft state; `story_schedule` publishes it (now or later)."""
+                 image: UploadedFile | None = None, **fields: Any) -> Story:
+    """A new story in the draft state; `story_schedule` publishes it (now or later). `image` is an
+    upload, validated and stored by `images.image_store` (after every other check, so a refused
+    story stores no file)."""
     if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id, archived_at__isnull=True).exists():
         raise DomainError("No such active campaign.", code="validation_error", fields={"campaign": ["Unknown."]})
     _check_times(fields.get("publish_at"), fields.get("expires_at"))
+    if image is not None:
+        fields["image"] = images.image_store(upload=image, folder="stories")
     story = Story.objects.create(created_by=by, campaign_id=campaign_id, state=StoryState.DRAFT, **fields)
     StoryTarget.objects.bulk_create(_audience_rows(story, audience or {}))
     return story
 
 
 @transaction.atomic
-def story_update(*, story_id: int, audience: dict[str, list[Any]] | None = None, **changes: Any) -> Story:
-    """Change content, times or audience. Takes the story's row lock so a publish cannot interleave."""
+def story_update(*, story_id: int, audience: dict[str, list[Any]] | None = None, image: UploadedFile | None = None,
+                 remove_image: bool = False, **changes: Any) -> Story:
+    """Change content, times, image or audience. Takes the story's row lock so a publish cannot
+    interleave. A new `image` replaces the uploaded one; `remove_image` drops it (the file stays in
+    storage: links already shared may show it in previews)."""
     story = Story.objects.select_for_update().filter(pk=story_id).first()
     if story is None:
         raise NotFound("Story not found.")
@@ -141,6 +149,10 @@ def story_update(*, story_id: int, audience: dict[str, list[Any]] | None = None,
     ).exists():
         raise DomainError("No such active campaign.", code="validation_error", fields={"campaign": ["Unknown."]})
     _check_times(changes.get("publish_at", story.publish_at), changes.get("expires_at", story.expires_at))
+    if image is not None:
+        changes["image"] = images.image_store(upload=image, folder="stories")
+    elif remove_image:
+        changes["image"] = ""
     for name, value in changes.items():
         setattr(story, name, value)
     if changes:
@@ -338,30 +350,58 @@ def daily_salt(*, day: date) -> str:
     return salt
 
 
-def click_record(
-    *, share_id: int, channel: str, referrer: str, address: str, user_agent: str, now: datetime | None = None,
-) -> None:
-    """One cheap INSERT (autocommit, no lock): the redirect must stay fast. Preview bots are recorded
-    as bots so figures can leave them out; the address is hashed with today's salt and forgotten."""
+@dataclass(frozen=True)
+class ClickTarget:
+    """Where a tracked link leads: what the redirect needs to build the UTM URL."""
+
+    share_id: int
+    channel: str
+    url: str
+    campaign_slug: str | None
+
+
+def click_record_for_code(
+    *, code: str, referrer: str, address: str, user_agent: str, now: datetime | None = None,
+) -> ClickTarget | None:
+    """Record a visit through the tracked link `code` and say where it leads; None for an unknown code.
+
+    One statement, `INSERT ... SELECT ... RETURNING`: the indexed lookup of the code and the click
+    are one round trip and one autocommit transaction (durable when the redirect is answered, no
+    lock, nothing queued in memory). An unknown code inserts nothing. Preview bots are recorded as
+    bots so figures can leave them out; the address is hashed with today's salt and forgotten.
+    """
     now = now or timezone.now()
     key = links.visitor_key(salt=daily_salt(day=timezone.localdate(now)), address=address, user_agent=user_agent[:300])
     with connection.cursor() as cursor:
-        cursor.execute(_click_insert_sql(connection.vendor), [
-            share_id, channel, links.referrer_domain(referrer), key, links.is_preview_bot(user_agent),
-            connection.ops.adapt_datetimefield_value(now),
+        cursor.execute(_click_for_code_sql(connection.vendor), [
+            links.referrer_domain(referrer), key, links.is_preview_bot(user_agent),
+            connection.ops.adapt_datetimefield_value(now), code,
         ])
+        row = cursor.fetchone()
+    return ClickTarget(*row) if row else None
 
 
 @functools.cache
-def _click_insert_sql(vendor: str) -> str:
-    """A plain INSERT, its names taken from the model: the ORM's per-call compile doubled the cost."""
-    quote = connection.ops.quote_name
-    columns = [Click._meta.get_field(f).column for f in _CLICK_FIELDS]
-    return (f"INSERT INTO {quote(Click._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})")
-
-
-_CLICK_FIELDS = ("share", "channel", "referrer_domain", "visitor_key", "is_bot", "at")
+def _click_for_code_sql(vendor: str) -> str:
+    """Written once per process from the models' names: compiling ORM SQL per click cost more than
+    running it. The story URL and campaign slug come back through subqueries of RETURNING (PostgreSQL
+    and SQLite ≥ 3.35 both allow them), so the redirect needs no second query."""
+    q = connection.ops.quote_name
+    click, share, story, campaign = (m._meta.db_table for m in (Click, Share, Story, Campaign))
+    col = {f: Click._meta.get_field(f).column for f in ("share", "channel", "referrer_domain", "visitor_key",
+                                                          "is_bot", "at")}
+    share_story, story_campaign = Share._meta.get_field("story").column, Story._meta.get_field("campaign").column
+    inserted_share = f"{q(click)}.{q(col['share'])}"
+    return (
+        f"INSERT INTO {q(click)} ({', '.join(q(c) for c in col.values())}) "
+        f"SELECT s.{q('id')}, s.{q(Share._meta.get_field('channel').column)}, %s, %s, %s, %s "
+        f"FROM {q(share)} s WHERE s.{q(Share._meta.get_field('code').column)} = %s "
+        f"RETURNING {inserted_share}, {q(click)}.{q(col['channel'])}, "
+        f"(SELECT st.{q('url')} FROM {q(story)} st JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} "
+        f"WHERE s2.{q('id')} = {inserted_share}), "
+        f"(SELECT c.{q('slug')} FROM {q(campaign)} c JOIN {q(story)} st ON st.{q(story_campaign)} = c.{q('id')} "
+        f"JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} WHERE s2.{q('id')} = {inserted_share})"
+    )
 
 
 @transaction.atomic
@@ -395,25 +435,33 @@ def reaction_add(*, story_id: int, by: User, kind: str, comment: str = "") -> tu
 @transaction.atomic
 def draft_submit(
     *, author: User, title: str, text: str, language: str, photo_url: str = "", responds_to: int | None = None,
+    photo: UploadedFile | None = None,
 ) -> StoryDraft:
     if responds_to is not None:
         selectors.story_get_for_user(user=author, story_id=responds_to)  # 404 for a story they cannot see
+    stored = images.image_store(upload=photo, folder="drafts", field="photo") if photo is not None else ""
     draft = StoryDraft.objects.create(
         author=author, title=text_clean(title), text=text_clean(text), language=language,
-        photo_url=photo_url, responds_to_id=responds_to,
+        photo_url=photo_url, photo=stored, responds_to_id=responds_to,
     )
     events.draft_submitted(draft)
     return draft
 
 
 @transaction.atomic
-def draft_update(*, draft_id: int, by: User, **changes: Any) -> StoryDraft:
-    """The author revises a draft while it waits or after changes were requested; it waits again."""
+def draft_update(*, draft_id: int, by: User, photo: UploadedFile | None = None, remove_photo: bool = False,
+                 **changes: Any) -> StoryDraft:
+    """The author (only the author) revises a draft while it waits or after changes were requested;
+    it waits again. A new `photo` replaces the old one; `remove_photo` drops it."""
     draft = StoryDraft.objects.select_for_update().filter(pk=draft_id, author=by).first()
     if draft is None:
         raise NotFound("Draft not found.")
     if draft.status not in (DraftStatus.SUBMITTED, DraftStatus.CHANGES_REQUESTED):
         raise Conflict(f"A draft that is {draft.status} cannot change.", code="draft_closed")
+    if photo is not None:
+        changes["photo"] = images.image_store(upload=photo, folder="drafts", field="photo")
+    elif remove_photo:
+        changes["photo"] = ""
     for name, value in changes.items():
         setattr(draft, name, text_clean(value) if name in ("title", "text") else value)
     was = draft.status
@@ -452,7 +500,8 @@ def draft_review(*, draft_id: int, by: User, decision: str, comment: str = "") -
     if decision == DraftDecision.APPROVE:
         draft.story = Story.objects.create(
             title=draft.title, summary=draft.text[:280], body=draft.text, language=draft.language,
-            url=settings.RELAY_DRAFT_STORY_URL, image_url=draft.photo_url, author=draft.author, created_by=by,
+            url=settings.RELAY_DRAFT_STORY_URL, image_url=draft.photo_url, image=draft.photo.name,
+            author=draft.author, created_by=by,
             type="blog", state=StoryState.DRAFT,
         )
         update.append("story")

@@ -91,3 +91,33 @@ def test_feed_query_count_does_not_grow_with_the_page(bank, client_for) -> None:
 
 def test_feed_needs_a_sign_in(api_client) -> None:  # type: ignore[no-untyped-def]
     assert api_client.get("/api/v1/feed/").status_code == 401
+
+
+def test_the_feed_ranks_the_newest_stories_of_its_window(bank, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RELAY_FEED_WINDOW = 3
+    now = timezone.now()
+    bank.emma.profile.interests.add(InterestFactory(slug="savings"))
+    old_but_relevant = StoryTargetFactory(dimension="interest", value="savings",
+                                          story=StoryFactory(published_at=now - timedelta(days=30))).story
+    newest = [StoryFactory(published_at=now - timedelta(hours=h)) for h in (1, 2, 3)]
+    StoryTargetFactory(story=newest[2], dimension="interest", value="savings")
+    StoryTargetFactory(dimension="language", value="da", story=StoryFactory(published_at=now))  # not for emma
+
+    client = client_for(bank.emma)
+    ids = [i["id"] for i in client.get("/api/v1/feed/").json()["results"]]
+
+    assert ids == [newest[2].id, newest[0].id, newest[1].id]  # the three newest for me, by relevance
+    assert old_but_relevant.id not in ids
+    assert client.get(f"/api/v1/stories/{old_but_relevant.id}/").json()["id"] == old_but_relevant.id
+
+
+def test_several_values_of_one_dimension_are_alternatives(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+    two_teams = StoryTargetFactory(dimension="team", value=str(bank.sales_nl.id)).story
+    StoryTargetFactory(story=two_teams, dimension="team", value=str(bank.support.id))
+    somewhere = StoryTargetFactory(dimension="location", value="Aarhus").story  # emma has no such location
+
+    sam = [i["id"] for i in client_for(bank.sam).get("/api/v1/feed/").json()["results"]]
+    emma = [i["id"] for i in client_for(bank.emma).get("/api/v1/feed/").json()["results"]]
+
+    assert two_teams.id in sam and two_teams.id not in emma
+    assert somewhere.id not in sam and somewhere.id not in emma

@@ -75,8 +75,8 @@ def test_unique_visitors_per_day(client) -> None:  # type: ignore[no-untyped-def
     keys = list(Click.objects.values_list("visitor_key", flat=True))
     assert len(keys) == 3 and len(set(keys)) == 2
     tomorrow = timezone.now() + timedelta(days=1)
-    services.click_record(share_id=Click.objects.first().share_id, channel="linkedin", referrer="",
-                          address="203.0.113.7", user_agent=BROWSER, now=tomorrow)
+    services.click_record_for_code(code="AbCd1234", referrer="", address="203.0.113.7", user_agent=BROWSER,
+                                   now=tomorrow)
     assert Click.objects.latest("id").visitor_key not in keys  # a new day, a new salt
 
 
@@ -91,15 +91,35 @@ def test_unknown_or_malformed_codes_are_404_and_record_nothing(client, code) -> 
     assert Click.objects.count() == 0
 
 
-def test_one_lookup_and_one_insert(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_lookup_and_the_click_are_one_statement(client) -> None:  # type: ignore[no-untyped-def]
     ShareFactory(code="AbCd1234")
     visit(client, "AbCd1234")  # today's salt is now cached in the process
 
     with CaptureQueriesContext(connection) as queries:
-        visit(client, "AbCd1234")
+        response = visit(client, "AbCd1234")
 
+    assert response.status_code == 302
     sql = [q["sql"].split()[0].upper() for q in queries]
-    assert sql == ["SELECT", "INSERT"], [q["sql"] for q in queries]
+    assert sql == ["INSERT"], [q["sql"] for q in queries]
+    assert Click.objects.count() == 2
+
+
+def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None:  # type: ignore[no-untyped-def]
+    ShareFactory(code="AbCd1234")
+    visit(client, "AbCd1234")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert visit(client, "Nope1234").status_code == 404
+
+    assert len(queries) == 1 and Click.objects.count() == 1
+
+
+def test_a_story_without_campaign_gets_the_default_utm_campaign(client) -> None:  # type: ignore[no-untyped-def]
+    s = ShareFactory(code="AbCd1234", story=StoryFactory(url="https://bank.example/x", campaign=None))
+
+    query = parse_qs(urlsplit(visit(client, "AbCd1234")["Location"]).query)
+
+    assert (query["utm_campaign"], query["utm_content"]) == (["employee-advocacy"], [f"share-{s.id}"])
 
 
 def test_only_get_and_head(client) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from backend.core.errors import Conflict
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState
-from notifications.models import Notification, PushState, QuietHours
+from notifications.models import Category, Notification, Preference, PushState, QuietHours
 from tests.factories import InterestFactory, MembershipFactory, StoryFactory, StoryTargetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,28 @@ def test_story_notifications_respect_the_daily_cap(bank) -> None:  # type: ignor
     states = list(Notification.objects.filter(user=bank.lars, type="story.published").order_by("id")
                   .values_list("push_state", flat=True))
     assert states[1] == PushState.SUPPRESSED and states[0] != PushState.SUPPRESSED
+
+
+def test_story_notifications_respect_the_new_stories_preference(bank) -> None:  # type: ignore[no-untyped-def]
+    Preference.objects.create(user=bank.lars, category=Category.NEW_STORIES, push=False)
+    story = StoryTargetFactory(dimension="language", value="da", story=StoryFactory(state="draft")).story
+
+    services.story_schedule(story_id=story.id)
+
+    states = dict(Notification.objects.filter(type="story.published").values_list("user_id", "push_state"))
+    assert states[bank.lars.id] == PushState.SUPPRESSED  # in the inbox, not pushed
+    assert states[bank.rasmus.id] != PushState.SUPPRESSED
+
+
+def test_inactive_people_are_not_told(bank) -> None:  # type: ignore[no-untyped-def]
+    bank.rasmus.is_active = False
+    bank.rasmus.save(update_fields=["is_active"])
+    story = StoryTargetFactory(dimension="language", value="da", story=StoryFactory(state="draft")).story
+
+    services.story_schedule(story_id=story.id)
+
+    told = set(Notification.objects.filter(type="story.published").values_list("user_id", flat=True))
+    assert bank.lars.id in told and bank.rasmus.id not in told
 
 
 def test_publishing_now_and_expiry(bank) -> None:  # type: ignore[no-untyped-def]
