@@ -32,6 +32,7 @@ def redis_down(settings):  # type: ignore[no-untyped-def]
     app.conf.broker_transport_options = {"socket_connect_timeout": 0.2, "max_retries": 0}
     yield app
     app.conf.broker_url, app.conf.task_always_eager = before[0], before[1]
+    app.close()  # the producer pool was made for the dead address; later tests need the real one
     channel_layers.backends.clear()
 
 
