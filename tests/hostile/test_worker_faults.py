@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from notifications.models import Device, Notification, QuietHours
 from notifications.services import Draft, notify
 from tests.factories import UserFactory
+from tests.hostile.broker import reset_broker_connections
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
@@ -137,12 +138,12 @@ def broker(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     before = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.close()  # drop pooled connections an earlier test may have made to another broker address
+    reset_broker_connections(app)  # an earlier test may have pooled connections to another address
     client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
     yield client
     client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
     app.conf.task_always_eager = before
-    app.close()
+    reset_broker_connections(app)
 
 
 @pytest.fixture
