@@ -80,7 +80,7 @@ class AppStart(FastHttpUser):
         self.refresh, self.access = pair["refresh"], pair["access"]
 
     @task
-    def start(self) -> None:
+    def open_app(self) -> None:  # (not `start`: that is locust's own User.start)
         with self.client.post("/api/v1/auth/token/refresh/", json={"refresh": self.refresh},
                               name="POST /api/v1/auth/token/refresh/", catch_response=True) as r:
             if r.status_code == 200:
