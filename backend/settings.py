@@ -91,7 +91,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+# With acks_late, a task whose worker died stays unacknowledged in Redis and is handed out again
+# after the visibility timeout (kombu's default, one hour); the outbox sweeper is the faster net.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1, "socket_timeout": 2,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600),
+}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
@@ -108,7 +113,7 @@ if FIREBASE_CREDENTIALS and not Path(FIREBASE_CREDENTIALS).is_file():
 
 FCM_HTTP_TIMEOUT_SECONDS: int = env.int("FCM_HTTP_TIMEOUT_SECONDS", default=10)
 NOTIFICATION_TASK_CHUNK = 2000  # notifications per delivery task
-NOTIFICATION_LEASE_SECONDS = 300  # a worker that died mid-send gives its rows back after this
+NOTIFICATION_LEASE_SECONDS: int = env.int("NOTIFICATION_LEASE_SECONDS", default=300)  # a dead worker's rows come back after this
 NOTIFICATION_SWEEP_GRACE_SECONDS = 30  # pending rows younger than this are still on their way
 NOTIFICATION_MAX_ATTEMPTS: int = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS: float = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=5)

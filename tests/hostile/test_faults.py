@@ -12,6 +12,7 @@ from django.utils import timezone
 from backend.listening.models import Signal
 from notifications.models import Notification, QuietHours
 from notifications.tasks import sweep_outbox
+from tests.hostile.broker import reset_broker_connections
 
 DEAD = "redis://127.0.0.1:1/0"
 LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem bellen?"
@@ -27,11 +28,14 @@ def redis_down(settings):  # type: ignore[no-untyped-def]
         "hosts": [{"address": DEAD, "socket_connect_timeout": 0.2}]}}}
     channel_layers.backends.clear()
     caches._settings = None  # type: ignore[attr-defined]
-    before = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_retry_on_startup)
+    before = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_retry_on_startup,
+              app.conf.broker_transport_options)
     app.conf.broker_url, app.conf.task_always_eager = DEAD, False
     app.conf.broker_transport_options = {"socket_connect_timeout": 0.2, "max_retries": 0}
     yield app
     app.conf.broker_url, app.conf.task_always_eager = before[0], before[1]
+    app.conf.broker_transport_options = before[3]
+    reset_broker_connections(app)  # the pool was made for the dead address; later tests need the real one
     channel_layers.backends.clear()
 
 

@@ -1,0 +1,24 @@
+"""The real Celery app (`backend.celery`), with the firebase-admin SDK pointed at a fake FCM server
+on 127.0.0.1 (RELAY_FAKE_FCM_URL), for worker processes that the fault tests start themselves:
+
+    celery -A tests.hostile.celery_fake_fcm worker
+
+Only the SDK's endpoint is changed, exactly as tests/notifications/conftest.py does in-process; our
+own code runs unchanged.
+"""
+from __future__ import annotations
+
+import os
+
+from firebase_admin import messaging
+from google.auth import _regional_access_boundary_utils
+
+from backend.celery import app
+
+FAKE = os.environ["RELAY_FAKE_FCM_URL"]
+messaging._MessagingService.FCM_URL = FAKE + "/v1/projects/{0}/messages:send"
+_regional_access_boundary_utils.get_service_account_rab_endpoint = (
+    lambda email: f"{FAKE}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
+)
+
+__all__ = ["app"]

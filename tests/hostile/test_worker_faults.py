@@ -1,0 +1,282 @@
+"""Faults in the delivery worker, on the real services: Redis as the Celery broker, PostgreSQL, real
+`celery worker` processes started here, and the real firebase-admin SDK talking to a fake FCM
+server on 127.0.0.1.
+
+1. The worker is killed (-9) while FCM holds its request: with acks_late the task stays
+   unacknowledged in Redis, a new worker gets it again after the visibility timeout, takes the row
+   back once its lease has expired, and FCM accepts the notification exactly once.
+2. FCM is unreachable for a while: the worker keeps re-scheduling the delivery through the broker
+   with back-off and sends once when FCM is back. (tests/notifications/test_delivery.py covers the
+   same promise for one delivery run in-process; here it is the worker's own retry path.)
+
+What no test can close: if FCM had *accepted* the held request before the worker died, the row
+would not record it and the new worker would send it again (at least once, not exactly once, on
+that boundary). The collapse key makes the phone show it once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import connection, transaction
+
+from notifications.models import Device, Notification, QuietHours
+from notifications.services import Draft, notify
+from tests.factories import UserFactory
+from tests.hostile.broker import reset_broker_connections
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
+              pytest.mark.timeout(180)]
+TOKEN = "worker-fault-token-" + "z" * 40
+LEASE_SECONDS = 3
+VISIBILITY_SECONDS = 4
+
+
+class FakeFCM:
+    """OAuth token + FCM v1 send. `hold_next` makes the next send wait until `drop_held()`, which
+    closes that connection without an answer (the message was never accepted)."""
+
+    def __init__(self) -> None:
+        self.accepted: list[dict[str, Any]] = []
+        self.send_requests = 0
+        self.hold_next = False
+        self.held = threading.Event()
+        self._release = threading.Event()
+        self._lock = threading.Lock()
+        self.port = 0
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeFCM:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _reply(self, body: dict[str, Any]) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:  # noqa: N802 - google-auth's allowed-locations lookup
+                self._reply({"locations": ["europe-west4"], "encodedLocations": "0x1"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/token"):
+                    self._reply({"access_token": "fake-access-token", "expires_in": 3600, "token_type": "Bearer"})
+                    return
+                with fake._lock:
+                    fake.send_requests += 1
+                    hold, fake.hold_next = fake.hold_next, False
+                if hold:
+                    fake.held.set()
+                    fake._release.wait(timeout=120)
+                    self.close_connection = True
+                    return  # no answer: FCM never accepted this one
+                message = json.loads(raw)["message"]
+                with fake._lock:
+                    fake.accepted.append(message)
+                    n = len(fake.accepted)
+                self._reply({"name": f"projects/relay-test/messages/{n}"})
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def drop_held(self) -> None:
+        self._release.set()
+
+    def stop(self) -> None:
+        if self._server:
+            self._release.set()
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def accepted_for(self, notification_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.accepted if m["data"].get("notification_id") == str(notification_id)]
+
+
+@pytest.fixture
+def fake_fcm() -> Iterator[FakeFCM]:
+    fake = FakeFCM().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def broker(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """The suite's Redis as the broker, with an empty default queue; tasks go to it (not eager)."""
+    import redis
+
+    from backend.celery import app
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    reset_broker_connections(app)  # an earlier test may have pooled connections to another address
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    yield client
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    app.conf.task_always_eager = before
+    reset_broker_connections(app)
+
+
+@pytest.fixture
+def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    credentials = tmp_path / "service-account.json"
+    credentials.write_text(json.dumps({
+        "type": "service_account", "project_id": "relay-test", "private_key_id": "k", "private_key": key,
+        "client_email": "relay@relay-test.iam.gserviceaccount.com", "client_id": "1",
+        "token_uri": f"{fake_fcm.url}/token",
+    }))
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+    return {
+        **os.environ,
+        # The worker works on this test's database (the test database, committed rows).
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "0", "FIREBASE_CREDENTIALS": str(credentials),
+        "RELAY_FAKE_FCM_URL": fake_fcm.url, "PYTHONPATH": str(ROOT), "DB_POOL": "0",
+        "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
+        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
+        "NOTIFICATION_RETRY_BASE_SECONDS": "0.2", "NOTIFICATION_RETRY_MAX_SECONDS": "0.5",
+        "NOTIFICATION_MAX_ATTEMPTS": "60",
+    }
+
+
+class Workers:
+    """`celery worker` processes started by the test, each in its own process group."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.procs = env, logs, []
+
+    def start(self) -> subprocess.Popen:
+        log = open(self.logs / f"worker-{len(self.procs)}.log", "w")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.hostile.celery_fake_fcm", "worker", "--pool", "prefork",
+             "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "-n", f"fault{len(self.procs)}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def kill9(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its pool child, no warm shutdown
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+
+    def output(self) -> str:
+        return "\n".join(p.read_text()[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
+
+
+@pytest.fixture
+def workers(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
+    w = Workers(worker_env, tmp_path)
+    yield w
+    w.stop_all()
+
+
+def wait_for(condition, seconds: float, what: str, workers: Workers) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}\n{workers.output()}")
+
+
+def queue_one_push() -> Notification:
+    user = UserFactory()
+    QuietHours.objects.create(user=user, enabled=False)
+    Device.objects.create(user=user, token=TOKEN, platform="android")
+    with transaction.atomic():  # on commit: the delivery task goes to the broker (Redis)
+        return notify([Draft(user_id=user.pk, type="signal.routed", category="queue", title="New lead",
+                             data={"type": "signal", "id": "7"}, collapse_key="signal-7")])[0]
+
+
+def state_of(n: Notification) -> str:
+    return Notification.objects.values_list("push_state", flat=True).get(pk=n.pk)
+
+
+def test_a_worker_killed_mid_push_is_replaced_and_the_push_is_sent_once(broker, fake_fcm, workers) -> None:  # type: ignore[no-untyped-def]
+    fake_fcm.hold_next = True
+    n = queue_one_push()
+    assert broker.llen("celery") == 1  # waiting for a worker
+
+    first = workers.start()
+    wait_for(fake_fcm.held.is_set, 60, "the first worker's push to reach FCM", workers)
+    workers.kill9(first)
+    fake_fcm.drop_held()
+
+    mid = Notification.objects.get(pk=n.pk)
+    assert (mid.push_state, mid.delivered_to, mid.attempts) == ("sending", [], 1)  # died holding the lease
+    assert broker.hlen("unacked") == 1  # acks_late: the task is not acknowledged, so it is not lost
+    time.sleep(VISIBILITY_SECONDS + 0.5)  # no live worker owns it any more
+    workers.start()
+    wait_for(lambda: state_of(n) == "sent", 60, "the second worker to send it", workers)
+
+    n.refresh_from_db()
+    assert len(fake_fcm.accepted_for(n.pk)) == 1 and len(fake_fcm.accepted) == 1
+    assert fake_fcm.send_requests == 2  # the dropped one and the one that went through
+    assert n.attempts == 2
+    assert n.delivered_to == [Device.objects.get(token=TOKEN).pk]
+    time.sleep(1)
+    assert (broker.llen("celery"), broker.hlen("unacked")) == (0, 0)  # nothing left to send it again
+    assert len(fake_fcm.accepted) == 1
+
+
+def test_fcm_unreachable_for_a_while_the_worker_retries_and_sends_once(broker, fake_fcm, workers) -> None:  # type: ignore[no-untyped-def]
+    port = fake_fcm.port
+    fake_fcm.stop()
+    workers.start()
+    n = queue_one_push()
+
+    wait_for(lambda: Notification.objects.get(pk=n.pk).attempts >= 3, 60,
+             "the worker to retry against the unreachable FCM", workers)
+    while_down = Notification.objects.get(pk=n.pk)
+    assert while_down.push_state in ("pending", "sending") and while_down.last_error
+    fake_fcm.port = port
+    fake_fcm.start()
+    wait_for(lambda: state_of(n) == "sent", 60, "the push to go out once FCM is back", workers)
+
+    time.sleep(1)  # a duplicate retry, had one been scheduled, would have arrived by now
+    assert len(fake_fcm.accepted_for(n.pk)) == 1 and len(fake_fcm.accepted) == 1
+    assert (broker.llen("celery"), broker.hlen("unacked")) == (0, 0)
