@@ -132,6 +132,9 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     # the tracked link: public by design (whoever got the link may follow it); a token changes nothing
     ("GET",    "s/<code>",                                   "known",      (302, 302, 302, 302, 302, 302, 302, 302, 302)),
     ("GET",    "s/<code>",                                   "unknown",    (404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Uploaded images: public by unguessable name, like the tracked link; a missing name is a 404.
+    ("GET",    "media/<path>",                               "known",      (200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    ("GET",    "media/<path>",                               "unknown",    (404, 404, 404, 404, 404, 404, 404, 404, 404)),
 ]
 
 
@@ -285,6 +288,8 @@ def build_request(w: World, method: str, route: str, obj: str, role: str) -> Req
         return f"/api/v1/campaigns/{w.campaign}/{route.removeprefix('api/v1/campaigns/<int:pk>/')}", body
     if route == "s/<code>":
         return f"/s/{w.share_code if obj == 'known' else 'zzzz9999'}", None
+    if route == "media/<path>":
+        return f"/media/{_matrix_media_file() if obj == 'known' else 'stories/no-such-image.jpg'}", None
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
         ("POST", "api/v1/auth/token/"): lambda: {
             "email": user.email if user else "nobody@matrix.test",
@@ -358,6 +363,17 @@ def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
             yield prefix + str(p.pattern), p
 
 
+def _matrix_media_file() -> str:
+    """A file in MEDIA_ROOT, as an upload leaves it (the name is what the app gets in a URL)."""
+    from django.conf import settings
+
+    name = "matrix/relay-matrix-test.jpg"
+    path = settings.MEDIA_ROOT / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg, served as stored")
+    return name
+
+
 def mobile_api_endpoints() -> set[tuple[str, str]]:
     """(METHOD, route) of every view the mobile API serves: /api/v1/… and the views it owns elsewhere."""
     found = set()
@@ -369,6 +385,7 @@ def mobile_api_endpoints() -> set[tuple[str, str]]:
         if view_class is None:  # a function view (the tracked link): GET (and HEAD)
             methods = {"GET"}
             route = route.replace("^", "").replace("(?P<code>[A-Za-z0-9]{6,16})$", "<code>")
+            route = route.replace("(?P<path>.+)$", "<path>")
         else:
             methods = {m.upper() for m in METHODS if hasattr(view_class, m)}
         if route in ("healthz", "readyz"):
