@@ -64,8 +64,13 @@ def locust(host: str, users: dict[str, int], seconds: int, data: dict, args: arg
     """One headless locust run with several user classes in fixed numbers; figures per endpoint (ms)."""
     harness.BENCH_DIR.mkdir(parents=True, exist_ok=True)
     prefix = harness.BENCH_DIR / f"load-{int(time.time() * 1000)}"
+    # Each app user rotates a refresh token of its own; a token used by an earlier run is blacklisted.
+    fresh = users.get("AppStart", 0) + users.get("FeedAndQueues", 0)
+    if fresh > len(data["app"]):
+        raise RuntimeError("out of refresh tokens: seed more (load_seed.py --refresh-tokens)")
+    mine, data["app"] = data["app"][:fresh], data["app"][fresh:]
     data_file = Path(f"{prefix}-data.json")
-    data_file.write_text(json.dumps(data))  # tokens for hundreds of users: too long for one variable
+    data_file.write_text(json.dumps({**data, "app": mine}))  # tokens for hundreds of users: too long for one variable
     env = {**os.environ, "RELAY_LOAD_DATA_FILE": str(data_file), "RELAY_LOAD_USERS": json.dumps(users),
            "RELAY_LOAD_MAX_REQUESTS": str(args.max_requests), **(extra or {})}
     total = sum(users.values())
