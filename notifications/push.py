@@ -36,6 +36,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 MAX_BATCH = 500  # FCM's limit for send_each / send_each_async
 _APP_NAME = "relay"
 _lock = threading.Lock()
+_tune_lock = threading.Lock()
 
 # firebase-admin 7 deprecates `token` in favour of `fid`; apps that do not send an installation id
 # still have only a registration token, which FCM keeps accepting. Filtered once here: a
@@ -126,27 +127,25 @@ def _size_pool(app: firebase_admin.App) -> None:
     is the SDK's (500/503 with back-off), plus Retry-After honoured, as its blocking client does.
     """
     service = messaging._get_messaging_service(app)
-    with _lock:
-        pid_and_service = id(service)
+    with _tune_lock:  # two threads sending the first push must not both swap the client
         runtime = _runtime
-        if runtime is not None and runtime.pid == os.getpid() and pid_and_service in runtime.tuned:
+        if runtime is not None and runtime.pid == os.getpid() and id(service) in runtime.tuned:
             return
-    size = max(settings.FCM_BATCH_SIZE * settings.FCM_BATCHES_IN_FLIGHT, 1)
-    sdk_client = service._async_client
-    retry = _retry.HttpxRetry(max_retries=4, status_forcelist=[500, 503], backoff_factor=0.5,
-                              respect_retry_after_header=True)
-    transport = _retry.HttpxRetryTransport(
-        retry=retry, limits=httpx.Limits(max_connections=size, max_keepalive_connections=size,
-                                         keepalive_expiry=30))
-    sdk_client._async_client = httpx.AsyncClient(
-        http2=True, timeout=sdk_client.timeout, headers=sdk_client._headers,
-        auth=_http_client.GoogleAuthCredentialFlow(service._credential),
-        mounts={"http://": transport, "https://": transport},
-    )
-    _loop()
-    with _lock:
+        size = max(settings.FCM_BATCH_SIZE * settings.FCM_BATCHES_IN_FLIGHT, 1)
+        sdk_client = service._async_client
+        retry = _retry.HttpxRetry(max_retries=4, status_forcelist=[500, 503], backoff_factor=0.5,
+                                  respect_retry_after_header=True)
+        transport = _retry.HttpxRetryTransport(
+            retry=retry, limits=httpx.Limits(max_connections=size, max_keepalive_connections=size,
+                                             keepalive_expiry=30))
+        sdk_client._async_client = httpx.AsyncClient(
+            http2=True, timeout=sdk_client.timeout, headers=sdk_client._headers,
+            auth=_http_client.GoogleAuthCredentialFlow(service._credential),
+            mounts={"http://": transport, "https://": transport},
+        )
+        _loop()
         assert _runtime is not None
-        _runtime.tuned.add(pid_and_service)
+        _runtime.tuned.add(id(service))
 
 
 def reset_app() -> None:
