@@ -351,3 +351,16 @@ def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase
 
     assert fake_fcm.received[0].get("fid") == "fid-123"
     assert "token" not in fake_fcm.received[0]
+
+
+def test_the_loopback_guard_also_holds_for_the_async_client(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The guard in tests/conftest.py patches the socket module; httpx on asyncio resolves and
+    connects through it too (in the sending loop's thread), so an unpatched FCM URL cannot leak."""
+    from firebase_admin import messaging
+
+    monkeypatch.setattr(messaging._MessagingService, "FCM_URL", "https://fcm.googleapis.com/v1/projects/{0}/messages:send")
+    push.reset_app()
+
+    with pytest.raises(pytest.fail.Exception, match="non-loopback host: .*fcm.googleapis.com"):
+        push.send_batch([push.PushMessage(token=TOKEN_A, title="t", body="b")])
+    assert fake_fcm.received == []
