@@ -112,6 +112,10 @@ if FIREBASE_CREDENTIALS and not Path(FIREBASE_CREDENTIALS).is_file():
     raise ImproperlyConfigured(f"FIREBASE_CREDENTIALS names a file that does not exist: {FIREBASE_CREDENTIALS}")
 
 FCM_HTTP_TIMEOUT_SECONDS: int = env.int("FCM_HTTP_TIMEOUT_SECONDS", default=10)
+# Messages per send_each_async call (FCM allows 500) and calls in flight at once; the SDK's
+# connection pool is sized to their product, so requests never queue inside httpx.
+FCM_BATCH_SIZE: int = min(env.int("FCM_BATCH_SIZE", default=25), 500)
+FCM_BATCHES_IN_FLIGHT: int = env.int("FCM_BATCHES_IN_FLIGHT", default=2)
 NOTIFICATION_TASK_CHUNK = 2000  # notifications per delivery task
 NOTIFICATION_LEASE_SECONDS: int = env.int("NOTIFICATION_LEASE_SECONDS", default=300)  # a dead worker's rows come back after this
 NOTIFICATION_SWEEP_GRACE_SECONDS = 30  # pending rows younger than this are still on their way

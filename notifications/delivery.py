@@ -92,20 +92,27 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
     retry_rows: set[int] = set()
     failed_reason: dict[int, str] = {}
     bad_tokens: set[int] = set()
-    for start in range(0, len(pending), push.MAX_BATCH):
-        batch = pending[start:start + push.MAX_BATCH]
-        results = push.send_batch([
+    size = min(settings.FCM_BATCH_SIZE, push.MAX_BATCH)
+    batches = [pending[start:start + size] for start in range(0, len(pending), size)]
+    by_pk = {n.pk: n for n in rows}
+    for index, results in push.send_batches([
+        [
             push.PushMessage(
                 token=d.token, fid=d.installation_id, title=n.title, body=n.body,
                 data={**n.data, "notification_id": str(n.pk), "event": n.type},
                 collapse_key=n.collapse_key, high_priority=n.priority == Priority.HIGH, silent=n.silent,
             )
             for n, d in batch
-        ])
+        ]
+        for batch in batches
+    ]):
+        batch = batches[index]
         report.messages += len(batch)
+        progressed: set[int] = set()
         for (n, d), result in zip(batch, results, strict=True):
             if result.outcome == push.Outcome.SENT:
                 delivered[n.pk].append(d.pk)
+                progressed.add(n.pk)
             elif result.outcome == push.Outcome.BAD_TOKEN:
                 bad_tokens.add(d.pk)
             elif result.outcome == push.Outcome.RETRY:
@@ -113,43 +120,56 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
                 failed_reason.setdefault(n.pk, result.error)
             else:
                 failed_reason[n.pk] = result.error
-        # Record progress after every batch, so a crash re-sends at most one batch; one UPDATE per
-        # row, however many of its devices the batch held.
-        for pk in {n.pk for n, _ in batch}:
-            Notification.objects.filter(pk=pk).update(delivered_to=delivered[pk])
+        # Record progress after every batch, so a crash re-sends at most the batches in flight:
+        # one statement per batch, however many rows and devices it held.
+        if progressed:
+            for n in (by_pk[pk] for pk in progressed):
+                n.delivered_to = delivered[n.pk]
+            Notification.objects.bulk_update([by_pk[pk] for pk in progressed], ["delivered_to"],
+                                             batch_size=push.MAX_BATCH)
 
     if bad_tokens:
         report.tokens_deactivated = Device.objects.filter(pk__in=bad_tokens).update(
             active=False, deactivated_reason="FCM reported the token invalid"
         )
 
+    # The outcome of each row, written per kind: one UPDATE for all sent rows, one per distinct
+    # failure reason, one bulk UPDATE for the retries (each has its own jittered back-off).
     now = timezone.now()
+    sent: list[int] = []
+    no_device: list[int] = []
+    failed: dict[str, list[int]] = {}
+    retries: list[Notification] = []
     for n in rows:
-        sent_any = bool(delivered[n.pk])
         if n.pk in retry_rows and n.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
             wait = backoff_seconds(n.attempts)
-            Notification.objects.filter(pk=n.pk).update(
-                push_state=PushState.PENDING, push_after=now + timedelta(seconds=wait), lease_until=None,
-                last_error=failed_reason.get(n.pk, "")[:300],
-            )
-            report.retry += 1
+            n.push_state, n.push_after, n.lease_until = PushState.PENDING, now + timedelta(seconds=wait), None
+            n.last_error = failed_reason.get(n.pk, "")[:300]
+            retries.append(n)
             report.retry_ids.append(n.pk)
             report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
-        elif sent_any:
-            Notification.objects.filter(pk=n.pk).update(
-                push_state=PushState.SENT, sent_at=now, lease_until=None, last_error=""
-            )
-            report.sent += 1
+        elif delivered[n.pk]:
+            sent.append(n.pk)
         elif n.pk in failed_reason:
-            Notification.objects.filter(pk=n.pk).update(
-                push_state=PushState.FAILED, lease_until=None, last_error=failed_reason[n.pk][:300]
-            )
-            report.failed += 1
+            failed.setdefault(failed_reason[n.pk][:300], []).append(n.pk)
         else:
-            Notification.objects.filter(pk=n.pk).update(
-                push_state=PushState.NOT_PUSHED, lease_until=None, last_error="no active device"
-            )
-            report.not_pushed += 1
+            no_device.append(n.pk)
+    if retries:
+        Notification.objects.bulk_update(retries, ["push_state", "push_after", "lease_until", "last_error"],
+                                         batch_size=push.MAX_BATCH)
+    if sent:
+        Notification.objects.filter(pk__in=sent).update(
+            push_state=PushState.SENT, sent_at=now, lease_until=None, last_error=""
+        )
+    for reason, pks in failed.items():
+        Notification.objects.filter(pk__in=pks).update(push_state=PushState.FAILED, lease_until=None,
+                                                       last_error=reason)
+    if no_device:
+        Notification.objects.filter(pk__in=no_device).update(
+            push_state=PushState.NOT_PUSHED, lease_until=None, last_error="no active device"
+        )
+    report.retry, report.sent = len(retries), len(sent)
+    report.failed, report.not_pushed = sum(len(p) for p in failed.values()), len(no_device)
     return report
 
 

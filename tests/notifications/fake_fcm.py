@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,12 @@ class FakeFCM:
     # Status codes for the next requests, e.g. [503, 503]; "429+" is a 429 with a Retry-After header.
     failures: deque = field(default_factory=deque)
     requests: int = 0
+    # Status codes for the next requests to one token, e.g. {"tok": deque([503])}.
+    token_failures: dict[str, deque] = field(default_factory=dict)
+    delay: float = 0.0  # seconds each message request takes, so concurrency shows
+    in_flight: int = 0
+    max_concurrent: int = 0
+    dry_runs: int = 0  # validate_only requests: FCM checks them and delivers nothing
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,9 +84,25 @@ class FakeFCM:
                     return
                 body = json.loads(raw)
                 message = body["message"]
+                target = message.get("fid") or message.get("token", "")
                 with fake._lock:
                     fake.requests += 1
+                    fake.in_flight += 1
+                    fake.max_concurrent = max(fake.max_concurrent, fake.in_flight)
                     failure = fake.failures.popleft() if fake.failures else None
+                    queued = fake.token_failures.get(target)
+                    if failure is None and queued:
+                        failure = queued.popleft()
+                try:
+                    if fake.delay:
+                        time.sleep(fake.delay)
+                    self._message(body, message, target, failure)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _message(self, body: dict[str, Any], message: dict[str, Any], target: str,
+                         failure: int | str | None) -> None:
                 if failure == 503:
                     self._reply(503, {"error": {"code": 503, "message": "unavailable", "status": "UNAVAILABLE"}})
                     return
@@ -89,12 +112,17 @@ class FakeFCM:
                                                              "errorCode": "QUOTA_EXCEEDED"}]}},
                                 {"Retry-After": "1"} if failure == "429+" else {})
                     return
-                error = fake.token_errors.get(message.get("fid") or message.get("token", ""))
+                error = fake.token_errors.get(target)
                 if error:
                     status, grpc, text = FCM_ERRORS[error]
                     code = "INVALID_ARGUMENT" if error == "INVALID_MESSAGE" else error
                     self._reply(status, {"error": {"code": status, "message": text, "status": grpc, "details": [
                         {"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": code}]}})
+                    return
+                if body.get("validate_only"):
+                    with fake._lock:
+                        fake.dry_runs += 1
+                    self._reply(200, {"name": "projects/relay-test/messages/fake_message_id"})
                     return
                 with fake._lock:
                     fake.received.append(message)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 
 import pytest
 
-from notifications import delivery
+from notifications import delivery, push
 from notifications.models import Device, Notification, Priority, QuietHours
 from notifications.services import Draft, notify
 from tests.factories import UserFactory
@@ -209,12 +210,24 @@ def test_without_firebase_credentials_notifications_are_stored_and_marked_not_pu
     assert Notification.objects.filter(user=user).count() == 1
 
 
-def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from notifications import push
+def _spy_on_batches(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """Sizes of the SDK calls (the SDK is spied on, not replaced: every call goes to the fake)."""
+    from firebase_admin import messaging
 
     sizes: list[int] = []
-    real = push.send_batch
-    monkeypatch.setattr(push, "send_batch", lambda msgs: sizes.append(len(msgs)) or real(msgs))
+    real = messaging.send_each_async
+
+    async def spy(messages, dry_run=False, app=None):  # type: ignore[no-untyped-def]
+        sizes.append(len(messages))
+        return await real(messages, dry_run=dry_run, app=app)
+
+    monkeypatch.setattr(messaging, "send_each_async", spy)
+    return sizes
+
+
+def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.FCM_BATCH_SIZE = 500
+    sizes = _spy_on_batches(monkeypatch)
     users = UserFactory.create_batch(3)
     Device.objects.bulk_create(Device(user=users[i % 3], token=f"t{i:04d}-" + "k" * 30, platform="android")
                                for i in range(1201))
@@ -222,10 +235,99 @@ def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch) ->
 
     deliver_until_settled(ids)
 
-    assert sizes[:3] == [500, 500, 201]
+    assert sorted(sizes[:3], reverse=True) == [500, 500, 201]
     assert all(size <= 500 for size in sizes)
     tokens = [m["token"] for m in fake_fcm.received]
     assert len(tokens) == len(set(tokens)) == 1201  # every device once, retries included
+    assert fake_fcm.dry_runs == 0
+
+
+def test_several_batches_in_flight_with_some_tokens_failing(fake_fcm, firebase_credentials, monkeypatch,
+                                                            settings) -> None:  # type: ignore[no-untyped-def]
+    settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 40, 3
+    push.reset_app()  # the pool is sized from these settings
+    sizes = _spy_on_batches(monkeypatch)
+    users = UserFactory.create_batch(200)
+    for u in users:
+        QuietHours.objects.create(user=u, enabled=False)
+    Device.objects.bulk_create(Device(user=u, token=f"story-{u.pk}-" + "s" * 30, platform="android") for u in users)
+    bad = {f"story-{u.pk}-" + "s" * 30: error for u, error in
+           zip(users[5::37], ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"] * 3)}
+    fake_fcm.token_errors.update(bad)
+    fake_fcm.delay = 0.3  # long enough for the client to have the next batches on the wire
+    rows = notify([Draft(user_id=u.pk, type="story.published", category="new_stories", title="A new story",
+                         body="Our bank funds 200 local solar roofs", data={"type": "story", "id": "7"},
+                         collapse_key="story-7") for u in users])
+
+    report = delivery.deliver(notification_ids=[n.pk for n in rows])
+
+    assert sizes == [40] * 5
+    assert fake_fcm.max_concurrent > 40  # more than one batch was on the wire at once
+    assert (report.sent, report.not_pushed, report.tokens_deactivated) == (200 - len(bad), len(bad), len(bad))
+    assert set(Device.objects.filter(active=False).values_list("token", flat=True)) == set(bad)
+    got = [m["token"] for m in fake_fcm.received]
+    assert len(got) == len(set(got)) == 200 - len(bad)
+    assert {m["data"]["notification_id"] for m in fake_fcm.received} == {
+        str(n.pk) for n in rows if Device.objects.get(user_id=n.user_id).active}
+    for n in Notification.objects.filter(pk__in=[r.pk for r in rows]).select_related("user"):
+        device_ = Device.objects.get(user=n.user)
+        assert n.delivered_to == ([device_.pk] if device_.active else [])
+        assert n.push_state == ("sent" if device_.active else "not_pushed")
+
+
+def test_a_503_on_one_batch_only_is_retried_by_the_sdk_and_a_429_waits_for_the_next_run(
+    fake_fcm, firebase_credentials, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 10, 2
+    push.reset_app()
+    users = UserFactory.create_batch(40)
+    tokens = [f"batch-{i:02d}-" + "b" * 30 for i in range(40)]
+    for u, t in zip(users, tokens):
+        device(u, t)
+    ids = [make_notification(u).pk for u in users]
+    # The second batch meets a 503 once (the SDK retries it); the fourth a 429 (ours to retry).
+    for t in tokens[10:20]:
+        fake_fcm.token_failures[t] = deque([503])
+    for t in tokens[30:40]:
+        fake_fcm.token_failures[t] = deque([429])
+
+    first = delivery.deliver(notification_ids=ids)
+
+    assert (first.sent, first.retry) == (30, 10)
+    assert sorted(first.retry_ids) == sorted(ids[30:40])
+    assert fake_fcm.requests == 40 + 10  # the 503s were re-sent at once by the SDK, the 429s were not
+    deliver_until_settled(ids)
+    assert set(Notification.objects.filter(pk__in=ids).values_list("push_state", flat=True)) == {"sent"}
+    assert sorted(m["token"] for m in fake_fcm.received) == sorted(tokens)  # each exactly once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    """The embedded default under the ASGI server: a sync view runs in a thread beside the server's
+    loop, the notification commits, and the eager task delivers in that thread. It must not meet
+    (or need) a loop of its own: the sends run on the process's sending loop."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    user = UserFactory()
+    device(user, TOKEN_A)
+
+    def sync_view() -> int:
+        try:
+            return make_notification(user).pk  # on commit -> dispatch -> eager task -> delivery
+        finally:
+            connections.close_all()
+
+    async def server() -> int:
+        asyncio.get_running_loop()  # this thread's loop is busy serving
+        return await sync_to_async(sync_view, thread_sensitive=False)()
+
+    pk = asyncio.run(server())
+
+    assert Notification.objects.get(pk=pk).push_state == "sent"
+    assert [m["token"] for m in fake_fcm.received] == [TOKEN_A]
 
 
 def test_a_silent_push_has_no_notification_block(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
@@ -249,3 +351,16 @@ def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase
 
     assert fake_fcm.received[0].get("fid") == "fid-123"
     assert "token" not in fake_fcm.received[0]
+
+
+def test_the_loopback_guard_also_holds_for_the_async_client(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The guard in tests/conftest.py patches the socket module; httpx on asyncio resolves and
+    connects through it too (in the sending loop's thread), so an unpatched FCM URL cannot leak."""
+    from firebase_admin import messaging
+
+    monkeypatch.setattr(messaging._MessagingService, "FCM_URL", "https://fcm.googleapis.com/v1/projects/{0}/messages:send")
+    push.reset_app()
+
+    with pytest.raises(pytest.fail.Exception, match="non-loopback host: .*fcm.googleapis.com"):
+        push.send_batch([push.PushMessage(token=TOKEN_A, title="t", body="b")])
+    assert fake_fcm.received == []
