@@ -12,7 +12,7 @@ RUN_ENV  := DEBUG=$${DEBUG:-1}
 # `make test` runs with production-like settings (DEBUG off) and a throwaway secret.
 TEST_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-not-for-production-use-0123456789} SECURE_SSL_REDIRECT=0
 
-.PHONY: install model run test migrate demo lint-imports bench clean
+.PHONY: install model run test migrate demo lint-imports bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 bench: model $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/signals_bench.py
+
+# The mixed-traffic load benchmark of issue 8 (~5 min; flushes Redis db 4, recreates relay_load).
+bench-load: model $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/load_bench.py
 
 lint-imports: install
 	$(BIN)/lint-imports
