@@ -11,15 +11,7 @@ from locust import FastHttpUser, constant, constant_throughput, task
 TOKENS: dict[str, str] = json.loads(os.environ.get("RELAY_BENCH_TOKENS", "{}"))
 RATE = float(os.environ.get("RELAY_BENCH_RATE_PER_USER", "0"))
 
-TEXTS = [
-    "Mijn buurman wil zijn hypotheek oversluiten naar ons, kan iemand hem bellen?",
-    "Min nabo vil gerne flytte sit boliglån til os, kan en rådgiver ringe?",
-    "pinpas van mn schoonzus gestolen en er is geld afgeschreven!!",
-    "A friend of mine is a great Python developer and wants to join us",
-    "mijn zus wil de personeelskorting op haar autoverzekering",
-    "the new app is really nice, well done team",
-    "kunden er sur over gebyret på kontoen og vil skifte bank",
-]
+from traffic import AGENTS, TEXTS  # noqa: E402  (locust puts this folder on sys.path)
 
 
 def wait():  # type: ignore[no-untyped-def]
@@ -55,11 +47,6 @@ class Submitter(FastHttpUser):
 
 # --- sharing (benchmarks/sharing_bench.py) ---------------------------------------------------------
 CODES: list[str] = json.loads(os.environ.get("RELAY_BENCH_CODES", "[]"))
-AGENTS = [
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
-    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
-]
 
 
 class Redirector(FastHttpUser):
