@@ -55,7 +55,10 @@ class _Publisher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[list[Event]] | None = None
         self._thread: threading.Thread | None = None
-        self._pending = 0  # batches handed over and not yet finished (read for flush())
+        # Batches handed over (written by callers, under the lock) and finished (written by the
+        # publisher thread only); flush() waits for the two to meet.
+        self._submitted = 0
+        self._finished = 0
 
     def _start(self) -> None:
         # Forked processes (Celery prefork, uvicorn workers) inherit no running thread: start anew.
@@ -74,7 +77,7 @@ class _Publisher:
                 started.set()
                 loop.run_forever()
 
-            self._loop, self._pending = loop, 0
+            self._loop, self._submitted, self._finished = loop, 0, 0
             self._thread = threading.Thread(target=run, name="relay-live-publisher", daemon=True)
             self._thread.start()
             started.wait(5)
@@ -85,7 +88,7 @@ class _Publisher:
         try:
             self._queue.put_nowait(events)
         except asyncio.QueueFull:
-            self._pending -= 1
+            self._finished += 1
             logger.warning("%d live events dropped: the publisher is %d batches behind", len(events), QUEUE_LIMIT)
 
     async def _drain(self) -> None:
@@ -97,20 +100,21 @@ class _Publisher:
             except Exception:  # noqa: BLE001 - Redis down, timeouts: degrade, never fail anyone
                 logger.warning("%d live events not published: channel layer unavailable", len(events))
             finally:
-                self._pending -= 1
+                self._finished += 1
 
     def submit(self, events: list[Event]) -> None:
         self._start()
         assert self._loop is not None
-        self._pending += 1
+        with self._lock:
+            self._submitted += 1
         self._loop.call_soon_threadsafe(self._put, events)
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait (bounded) until what was handed over is sent; True when nothing is left."""
         deadline = time.monotonic() + timeout
-        while self._pending > 0 and time.monotonic() < deadline and self._pid == os.getpid():
+        while self._finished < self._submitted and time.monotonic() < deadline and self._pid == os.getpid():
             time.sleep(0.005)
-        return self._pending <= 0
+        return self._finished >= self._submitted
 
 
 _publisher = _Publisher()
