@@ -90,8 +90,11 @@ class LoginEmailThrottle(FixedWindowThrottle):
 
     scope = "login_email"
 
+    def email_of(self, request: Request) -> object:
+        return request.data.get("email") if hasattr(request.data, "get") else None
+
     def get_cache_key(self, request: Request, view: "APIView") -> str | None:
-        email = request.data.get("email") if hasattr(request.data, "get") else None
+        email = self.email_of(request)
         if not isinstance(email, str) or not email:
             return None
         # Hashed: the cache is not a place for e-mail addresses either.

@@ -230,3 +230,23 @@ def test_sign_in_is_throttled_per_account_like_the_api(bank, settings) -> None: 
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many attempts" in refused.content.decode()
     assert "sessionid" not in refused.cookies
+
+
+def test_sign_in_attempts_through_the_api_and_the_console_count_together(bank, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    rate = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["login_email"].split("/")[0])
+    api = APIClient()
+    # Each wrong guess from another address: only the per-account counter can add them up.
+    for i in range(rate):
+        assert api.post("/api/v1/auth/token/", {"email": bank.sam.email, "password": "wrong"}, format="json",
+                        REMOTE_ADDR=f"198.51.100.{i + 1}").status_code == 401
+
+    refused = Client(REMOTE_ADDR="198.51.100.200").post(
+        reverse("console:login"), {"username": bank.sam.email, "password": DEFAULT_PASSWORD})
+
+    assert refused.status_code == 429
+    assert "sessionid" not in refused.cookies
