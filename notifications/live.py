@@ -1,9 +1,9 @@
 """Publishing live events to websocket groups. Group names come from these functions only.
 
-Publishing happens after commit and never fails or slows the caller: with Redis, events go to one
-background thread per process that keeps its own event loop and Redis connections, so a request
-thread never waits for a Redis round trip (nor builds a new event loop and connection pool per
-event, which is what `async_to_sync` does outside the server). When the channel layer is down the
+Publishing happens after commit and never fails or slows the caller: with Redis, events go to the
+process's background loop (`notifications.background`), which keeps its Redis connections, so a
+request thread never waits for a Redis round trip (nor builds a new event loop and connection pool
+per event, which is what `async_to_sync` does outside the server). When the channel layer is down the
 event is dropped with a warning — the outbox still delivers the push, and the app re-reads state
 when it reconnects. Live events are a courtesy; the database is the record.
 """
@@ -20,6 +20,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
+
+from notifications.background import background_loop
 
 logger = logging.getLogger(__name__)
 
@@ -47,41 +49,34 @@ async def _send_all(events: list[Event]) -> None:
 
 
 class _Publisher:
-    """A daemon thread with a long-lived event loop that sends batches in the order given."""
+    """Sends batches in the order given, from a queue drained on the process's background loop."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the queue and drain live on
         self._queue: asyncio.Queue[list[Event]] | None = None
-        self._thread: threading.Thread | None = None
         # Batches handed over (written by callers, under the lock) and finished (written by the
-        # publisher thread only); flush() waits for the two to meet.
+        # loop's thread only); flush() waits for the two to meet.
         self._submitted = 0
         self._finished = 0
 
-    def _start(self) -> None:
-        # Forked processes (Celery prefork, uvicorn workers) inherit no running thread: start anew.
-        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
-            return
+    def _start(self) -> asyncio.AbstractEventLoop:
+        # A forked process (Celery prefork, uvicorn workers) gets a new background loop: the queue
+        # and its drain are set up again on it.
+        loop = background_loop()
+        if self._loop is loop:
+            return loop
         with self._lock:
-            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
-                return
-            loop = asyncio.new_event_loop()
-            started = threading.Event()
+            if self._loop is not loop:
 
-            def run() -> None:
-                asyncio.set_event_loop(loop)
-                self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
-                loop.create_task(self._drain())
-                started.set()
-                loop.run_forever()
+                async def setup() -> None:
+                    self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
+                    loop.create_task(self._drain())
 
-            self._loop, self._submitted, self._finished = loop, 0, 0
-            self._thread = threading.Thread(target=run, name="relay-live-publisher", daemon=True)
-            self._thread.start()
-            started.wait(5)
-            self._pid = os.getpid()
+                asyncio.run_coroutine_threadsafe(setup(), loop).result(timeout=5)
+                self._loop, self._pid, self._submitted, self._finished = loop, os.getpid(), 0, 0
+        return loop
 
     def _put(self, events: list[Event]) -> None:
         assert self._queue is not None
@@ -103,11 +98,10 @@ class _Publisher:
                 self._finished += 1
 
     def submit(self, events: list[Event]) -> None:
-        self._start()
-        assert self._loop is not None
+        loop = self._start()
         with self._lock:
             self._submitted += 1
-        self._loop.call_soon_threadsafe(self._put, events)
+        loop.call_soon_threadsafe(self._put, events)
 
     def flush(self, timeout: float = 2.0) -> bool:
         """Wait (bounded) until what was handed over is sent; True when nothing is left."""

@@ -4,10 +4,9 @@ This module knows FCM: how to build a message, how to send batches, and what eac
 for us (retry later, drop the token, or give up). It knows nothing about our tables.
 
 Sending uses the SDK's `messaging.send_each_async` (httpx, asyncio) rather than `send_each`,
-which starts a thread per message. The event loop lives in one daemon thread per process, so
-callers stay synchronous (Celery tasks, on-commit hooks in a sync view, eager tasks under the ASGI
-server) and never meet an already-running loop: they hand a coroutine over and wait for its
-future. Several batches are in flight at once; the caller records each batch as it finishes.
+which starts a thread per message. The sends run on the process's background loop
+(`notifications.background`, shared with live events), so callers stay synchronous: they hand a
+coroutine over and wait for its future. Several batches are in flight at once; the caller records each batch as it finishes.
 Measured ceiling on the 2-core machine: ~450-500 messages/s per process for the SDK alone (httpx
 and httpcore spend ~1-2 ms of CPU per request); more throughput means more worker processes.
 """
@@ -17,7 +16,6 @@ import asyncio
 import concurrent.futures
 import json
 import logging
-import os
 import threading
 import warnings
 from collections.abc import Iterator
@@ -29,6 +27,8 @@ import firebase_admin
 import httpx
 from django.conf import settings
 from firebase_admin import _http_client, _retry, credentials, exceptions, messaging
+
+from notifications.background import background_loop
 
 logger = logging.getLogger(__name__)
 # httpx logs every request at INFO: for a story to 10,000 people that is 10,000 lines (and time).
@@ -76,28 +76,8 @@ def push_configured() -> bool:
 
 
 # --- the SDK app and its async client, one per process ------------------------------------------
-@dataclass
-class _Runtime:
-    pid: int
-    loop: asyncio.AbstractEventLoop
-    thread: threading.Thread
-    tuned: set[int] = field(default_factory=set)  # id() of messaging services whose pool we sized
-
-
-_runtime: _Runtime | None = None
-
-
-def _loop() -> asyncio.AbstractEventLoop:
-    """The process's sending loop, started on first use (and again in a forked child, where the
-    parent's thread does not exist: a Celery prefork worker imports us before it forks)."""
-    global _runtime
-    with _lock:
-        if _runtime is None or _runtime.pid != os.getpid() or not _runtime.thread.is_alive():
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="relay-fcm-loop", daemon=True)
-            thread.start()
-            _runtime = _Runtime(pid=os.getpid(), loop=loop, thread=thread)
-        return _runtime.loop
+# id() of each messaging service whose async client we rebuilt -> the loop its connections belong to.
+_tuned: dict[int, asyncio.AbstractEventLoop] = {}
 
 
 def _app() -> firebase_admin.App:
@@ -129,9 +109,9 @@ def _size_pool(app: firebase_admin.App) -> None:
     is the SDK's (500/503 with back-off), plus Retry-After honoured, as its blocking client does.
     """
     service = messaging._get_messaging_service(app)
+    loop = background_loop()
     with _tune_lock:  # two threads sending the first push must not both swap the client
-        runtime = _runtime
-        if runtime is not None and runtime.pid == os.getpid() and id(service) in runtime.tuned:
+        if _tuned.get(id(service)) is loop:
             return
         size = max(settings.FCM_BATCH_SIZE * settings.FCM_BATCHES_IN_FLIGHT, 1)
         sdk_client = service._async_client
@@ -145,9 +125,7 @@ def _size_pool(app: firebase_admin.App) -> None:
             auth=_http_client.GoogleAuthCredentialFlow(service._credential),
             mounts={"http://": transport, "https://": transport},
         )
-        _loop()
-        assert _runtime is not None
-        _runtime.tuned.add(id(service))
+        _tuned[id(service)] = loop
 
 
 def reset_app() -> None:
@@ -157,15 +135,14 @@ def reset_app() -> None:
             app = firebase_admin.get_app(_APP_NAME)
         except ValueError:
             return
-        runtime = _runtime if _runtime is not None and _runtime.pid == os.getpid() else None
     service = messaging._get_messaging_service(app)
-    if runtime is not None and id(service) in runtime.tuned:
+    loop = _tuned.pop(id(service), None)
+    if loop is not None and loop is background_loop():
         # Its connections belong to our loop: close them there, not in the SDK's asyncio.run().
         try:
-            asyncio.run_coroutine_threadsafe(service._async_client.aclose(), runtime.loop).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(service._async_client.aclose(), loop).result(timeout=10)
         except Exception:  # noqa: BLE001 - a client we are throwing away
             logger.debug("closing the FCM client failed", exc_info=True)
-        runtime.tuned.discard(id(service))
     with _lock:
         firebase_admin.delete_app(app)
 
@@ -259,7 +236,7 @@ def send_batches(batches: list[list[PushMessage]]) -> Iterator[tuple[int, list[P
     if not batches:
         return
     app = _app()
-    loop = _loop()
+    loop = background_loop()
     parts: dict[tuple[Any, ...], Any] = {}
     in_flight: dict[concurrent.futures.Future, int] = {}
     todo = iter(enumerate(batches))
