@@ -935,9 +935,8 @@ class TrackedLinkHandler(ASGIHandler):
     """Django's ASGI handler for `/s/{code}` alone: the same URL conf, request, view and error
     handling, but not the site's middleware stack.
 
-    Under ASGI every `MiddlewareMixin` in the main stack costs two thread hops per request (and the
-    sync-only static-files middleware turns the stack into sync→async→sync). The redirect needs none
-    of sessions, authentication, CSRF, messages, static files or DRF; what it does need — the request
+    The main stack runs in a worker thread (see `SyncStackMiddleware`): a thread hand-off and a
+    dozen middleware hooks per request. The redirect needs none of sessions, authentication, CSRF, messages, static files or DRF; what it does need — the request
     id and transport security (HTTPS redirect, HSTS, nosniff, referrer policy) — runs here on the
     event loop: SecurityMiddleware's two hooks are pure functions of the request and the settings,
     so they are called directly instead of through a thread.
