@@ -1,6 +1,7 @@
 """Writes of the notifications app: devices, the outbox (notify), the inbox, preferences, tickets."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import secrets
@@ -18,6 +19,7 @@ from django.utils import timezone
 from backend.core.errors import NotFound
 from backend.people.models import User
 from notifications import live
+from notifications.dispatcher import Dispatcher
 from notifications.models import Category, Device, Notification, Preference, Priority, PushState, QuietHours, WsTicket
 
 logger = logging.getLogger(__name__)
@@ -149,17 +151,37 @@ def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
     return created
 
 
-def dispatch(notification_ids: list[int]) -> None:
-    """Hand notifications to the delivery task. A dead broker is logged; the sweeper retries later."""
+def _queue_delivery(notification_ids: list[int]) -> None:
     from notifications.tasks import deliver_notifications
 
+    deliver_notifications.delay(notification_ids=notification_ids)
+
+
+_dispatcher = Dispatcher(_queue_delivery, chunk=lambda: settings.NOTIFICATION_TASK_CHUNK)
+atexit.register(_dispatcher.flush)
+
+
+def dispatch(notification_ids: list[int]) -> None:
+    """Hand committed notifications to the delivery task. With a broker this goes through the
+    process's dispatch thread (`notifications.dispatcher`), so the request does not wait for Redis;
+    a dead broker is logged and the sweeper retries later."""
+    from backend.celery import app
+
+    if not app.conf.task_always_eager:
+        _dispatcher.submit(notification_ids)
+        return
     size = settings.NOTIFICATION_TASK_CHUNK
     for start in range(0, len(notification_ids), size):
         chunk = notification_ids[start:start + size]
         try:
-            deliver_notifications.delay(notification_ids=chunk)
-        except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
+            _queue_delivery(chunk)
+        except Exception:  # noqa: BLE001 - a failing eager delivery must not fail the caller
             logger.warning("could not queue delivery of %d notifications; the sweeper will", len(chunk))
+
+
+def flush_dispatch(timeout: float = 5.0) -> bool:
+    """Wait until handed-over ids are queued as tasks (a worker shutting down, a test); bounded."""
+    return _dispatcher.flush(timeout)
 
 
 # --- the inbox -------------------------------------------------------------------------------------

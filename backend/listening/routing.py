@@ -1,7 +1,11 @@
 """Deciding where a new signal goes, from the classifier's verdict and the admin-edited rules."""
 from __future__ import annotations
 
+import copy
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -44,8 +48,50 @@ def _rule_matches(rule: RoutingRule, *, kind: str, language: str, text: str, top
     return True
 
 
+class _RuleCache:
+    """The active rules and the triage team, read once per process and kept for a few seconds.
+
+    Every submission needs them and an admin changes them a few times a year, so reading them per
+    request was two of a submission's statements. A save or delete of a rule or a team in this
+    process forgets them at once (signals wired in `apps.py`); another process's change, or an
+    `update()` that sends no signal, is seen within RELAY_ROUTING_CACHE_SECONDS.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._entry: tuple[float, list[RoutingRule], Team | None] | None = None
+
+    def get(self) -> tuple[list[RoutingRule], Team | None]:
+        entry = self._entry
+        if entry is None or time.monotonic() - entry[0] >= settings.RELAY_ROUTING_CACHE_SECONDS:
+            generation = self._generation
+            read_at = time.monotonic()
+            rules = list(RoutingRule.objects.filter(active=True).select_related("team").order_by("priority", "id"))
+            triage = Team.objects.filter(is_triage=True).order_by("id").first()
+            entry = (read_at, rules, triage)
+            with self._lock:
+                # A change that landed while we were reading wins: keep nothing that may predate it.
+                if generation == self._generation:
+                    self._entry = entry
+        return entry[1], entry[2]
+
+    def forget(self, **_: Any) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entry = None
+
+
+rule_cache = _RuleCache()
+
+
+def _own(team: Team | None) -> Team | None:
+    # Each decision gets its own copy: the cached instance is shared by every request thread.
+    return copy.copy(team) if team is not None else None
+
+
 def triage_team() -> Team | None:
-    return Team.objects.filter(is_triage=True).order_by("id").first()
+    return _own(rule_cache.get()[1])
 
 
 def route(
@@ -53,9 +99,10 @@ def route(
     language: str, topics: list[str],
 ) -> RoutingDecision:
     kind, needs_human, reason = _kind_decision(chosen=chosen, predicted=predicted, confidence=confidence, scores=scores)
+    rules, triage = rule_cache.get()
     if not needs_human:
-        for rule in RoutingRule.objects.filter(active=True, kind=kind).select_related("team"):
+        for rule in rules:
             if _rule_matches(rule, kind=kind, language=language, text=text, topics=topics):
-                return RoutingDecision(kind, rule.team, False, f"{reason}; rule #{rule.pk}: {rule}"[:200])
+                return RoutingDecision(kind, _own(rule.team), False, f"{reason}; rule #{rule.pk}: {rule}"[:200])
         reason = f"{reason}; no routing rule for {kind}/{language}"
-    return RoutingDecision(kind, triage_team(), True, reason[:200])
+    return RoutingDecision(kind, _own(triage), True, reason[:200])

@@ -148,7 +148,7 @@ def signal_submit(
     """Capture a signal, classify it with nlp, route it, and record its history.
 
     A retry with the same idempotency key returns the first signal and creates nothing, also when
-    the retries race each other: the unique constraint decides, and the loser replays the winner.
+    the retries race each other: the unique constraint decides, and the later one replays the first.
     """
     now = timezone.now()
     text = text_clean(text)
@@ -159,11 +159,8 @@ def signal_submit(
         "text": text, "kind": kind or "", "contact": contact or {}, "contact_consent": bool(contact_consent),
         "heard_via": heard_via, "captured_at": captured_at.isoformat() if captured_at else "", "story": story,
     })
-    if idempotency_key is not None:
-        existing = Signal.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint)
-
+    # No look-up of the key first: the unique constraint on (submitter, key) decides, below. A retry
+    # costs one classification and a rolled-back insert; every first submission saves a query.
     submitter_language = getattr(getattr(submitter, "profile", None), "language", "en")
     clean_contact = _validate_contact(contact=contact, consent=contact_consent, submitter_language=submitter_language)
     has_details = bool(clean_contact and (clean_contact["phone"] or clean_contact["email"]))
@@ -229,10 +226,11 @@ def signal_submit(
             ])
             events.signal_routed(signal)
     except IntegrityError:
-        if idempotency_key is None:
-            raise
-        # A concurrent retry with the same key won the insert; answer with its signal.
-        existing = Signal.objects.get(submitter=submitter, idempotency_key=idempotency_key)
+        existing = (Signal.objects.filter(submitter=submitter, idempotency_key=idempotency_key).first()
+                    if idempotency_key is not None else None)
+        if existing is None:
+            raise  # not the key's constraint
+        # A retry (or a concurrent twin) with the same key was first; answer with its signal.
         return _replay(existing, fingerprint)
     return SubmitResult(signal=signal, created=True, suggested_contact=suggested)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backend.listening.models import Signal
 from notifications.models import Notification, QuietHours
+from notifications.services import flush_dispatch
 from notifications.tasks import sweep_outbox
 from tests.hostile.broker import reset_broker_connections
 
@@ -54,6 +55,8 @@ def test_submissions_succeed_while_redis_is_down_and_pushes_go_out_after(bank, c
     waiting = Notification.objects.filter(type="signal.routed")
     assert waiting.count() == 6 and set(waiting.values_list("push_state", flat=True)) == {"pending"}
 
+    # The dispatch thread has given up on the dead broker (logged) before Redis comes back.
+    assert flush_dispatch(timeout=10)
     # Redis is back (here: tasks run in-process again); the sweeper finds what waited.
     redis_down.conf.broker_url, redis_down.conf.task_always_eager = "memory://", True
     settings.FIREBASE_CREDENTIALS = ""

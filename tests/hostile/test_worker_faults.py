@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import connection, transaction
 
 from notifications.models import Device, Notification, QuietHours
-from notifications.services import Draft, notify
+from notifications.services import Draft, flush_dispatch, notify
 from tests.factories import UserFactory
 from tests.hostile.broker import reset_broker_connections
 
@@ -227,9 +227,11 @@ def queue_one_push() -> Notification:
     user = UserFactory()
     QuietHours.objects.create(user=user, enabled=False)
     Device.objects.create(user=user, token=TOKEN, platform="android")
-    with transaction.atomic():  # on commit: the delivery task goes to the broker (Redis)
-        return notify([Draft(user_id=user.pk, type="signal.routed", category="queue", title="New lead",
-                             data={"type": "signal", "id": "7"}, collapse_key="signal-7")])[0]
+    with transaction.atomic():  # on commit: the dispatch thread sends the delivery task to the broker (Redis)
+        n = notify([Draft(user_id=user.pk, type="signal.routed", category="queue", title="New lead",
+                          data={"type": "signal", "id": "7"}, collapse_key="signal-7")])[0]
+    assert flush_dispatch(timeout=10)
+    return n
 
 
 def state_of(n: Notification) -> str:
