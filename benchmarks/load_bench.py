@@ -35,6 +35,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -217,6 +218,29 @@ def part_data(args: argparse.Namespace) -> None:
           + f" (log2(100) = {math.log2(100):.1f})")
 
 
+def rate_run(url: str, user_class: str, name: str, data: dict, args: argparse.Namespace,
+             seconds: int) -> tuple[harness.Stats, dict[str, float]]:
+    """One fixed-rate locust run; its figures and the CPU ms per request of each process group,
+    measured over the middle of the run (spawning and stopping left out)."""
+    users = max(1, math.ceil(args.rate / 5))  # 5 requests/s per user: each has 200 ms per request
+    meter, out = harness.CpuMeter(url), {}
+
+    def run() -> None:
+        out["rows"] = locust(url, {user_class: users}, seconds, data, args,
+                             extra={"RELAY_LOAD_RATE_PER_USER": str(args.rate / users)})
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    margin = max(2.0, seconds / 6)
+    time.sleep(margin)
+    meter.start()
+    time.sleep(seconds - 2 * margin)
+    took, cpu = meter.stop()
+    thread.join()
+    row = next(r for r in out["rows"] if r.name == name)
+    return row, {k: 1000 * v / took / row.rps if row.rps else 0.0 for k, v in cpu.items()}
+
+
 def part_rate(args: argparse.Namespace) -> None:
     env = fresh_postgres(args)
     if not env:
@@ -224,34 +248,80 @@ def part_rate(args: argparse.Namespace) -> None:
         return
     harness.prepare_database(env, passwords=False)
     data = seed(env, 1)
-    users = max(1, math.ceil(args.rate / 5))  # 5 requests/s per user: each has 200 ms per request
+    users = max(1, math.ceil(args.rate / 5))
     with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 2 * args.workers}, 5, data, args)
-        rows = locust(url, {"RateSubmitter": users}, args.rate_seconds, data, args,
-                      extra={"RELAY_LOAD_RATE_PER_USER": str(args.rate / users)})
-    r = next(r for r in rows if r.name == "POST /api/v1/signals/")
-    print(f"\nRATE: POST /api/v1/signals/ at {args.rate} req/s offered ({users} users x {args.rate / users:g}/s), "
+        locust(url, {"Submitter": 2 * args.workers}, 5, data, args)  # warm-up: each worker loads the model
+        r, cpu = rate_run(url, "RateSubmitter", "POST /api/v1/signals/", data, args, args.rate_seconds)
+        yardsticks = [rate_run(url, cls, name, data, args, max(10, args.rate_seconds // 2))
+                      for cls, name in (("RateTrivial", "GET /healthz"), ("RateAuthRead", "GET /api/v1/queues/"))]
+    cores = os.cpu_count() or 1
+    budget = cores * 1000 / args.rate
+    print(f"\nRATE: POST /api/v1/signals/ at {args.rate:g} req/s offered ({users} users x {args.rate / users:g}/s), "
           f"PostgreSQL + Redis, {args.workers} worker(s), {args.rate_seconds}s")
     print(f"  achieved {r.rps:.1f} req/s, {r.requests} requests, {r.failures} errors, "
           f"p50 {r.p50:.0f} ms, p95 {r.p95:.0f} ms, p99 {r.p99:.0f} ms")
+
+    def cpu_line(c: dict[str, float]) -> str:
+        return " · ".join(f"{k} {v:.1f}" for k, v in c.items()) + f" · all {sum(c.values()):.1f}"
+
+    print(f"  CPU ms per submission: {cpu_line(cpu)}")
+    print(f"  the machine's CPU budget at {args.rate:g} req/s: {cores} cores = {budget:.1f} ms per request for "
+          f"everything (server, database, Redis, load generator)")
+    print(f"  yardsticks at the same offered rate, same server:")
+    for y, ycpu in yardsticks:
+        print(f"    {y.name:20} achieved {y.rps:6.1f} req/s, {y.failures} errors, p50 {y.p50:.0f} ms, "
+              f"p99 {y.p99:.0f} ms; CPU ms per request: {cpu_line(ycpu)}")
     kept_up = r.rps >= 0.97 * args.rate
     verdict = "MET" if kept_up and r.p99 <= 50 and r.failures == 0 else "NOT MET"
-    print(f"  target p99 <= 50 ms at {args.rate} req/s with no errors: {verdict}"
+    print(f"  target p99 <= 50 ms at {args.rate:g} req/s with no errors: {verdict}"
           + ("" if kept_up else " (the server did not keep up with the offered rate, so the p99 is flattered:"
                                 " late users send late)"))
+    if sum(cpu.values()) > budget:
+        print(f"  a submission needs {sum(cpu.values()):.1f} ms of CPU in all against a budget of {budget:.1f} ms: "
+              f"at most ~{cores * 1000 / sum(cpu.values()):.0f} submissions/s fit on this machine at full load")
 
 
-PARTS = {"mix": part_mix, "workers": part_workers, "data": part_data, "rate": part_rate}
+def part_capacity(args: argparse.Namespace) -> None:
+    """The highest offered rate (of --capacity-rates) at which submissions still have p99 <= 50 ms."""
+    env = fresh_postgres(args)
+    if not env:
+        print("\nCAPACITY: needs PostgreSQL (skipped)")
+        return
+    harness.prepare_database(env, passwords=False)
+    data = seed(env, 1)
+    rates = [float(r) for r in args.capacity_rates.split(",") if r.strip()]
+    results = []
+    with harness.asgi_server(env, workers=args.workers) as url:
+        locust(url, {"Submitter": 2 * args.workers}, 5, data, args)
+        for rate in rates:
+            users = max(1, math.ceil(rate / 5))
+            rows = locust(url, {"RateSubmitter": users}, args.capacity_seconds, data, args,
+                          extra={"RELAY_LOAD_RATE_PER_USER": str(rate / users)})
+            results.append((rate, next(r for r in rows if r.name == "POST /api/v1/signals/")))
+    print(f"\nCAPACITY: POST /api/v1/signals/ at fixed offered rates, PostgreSQL + Redis, {args.workers} worker(s), "
+          f"{args.capacity_seconds}s each")
+    print(f"  {'offered':>8} {'achieved':>9} {'err':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    best = None
+    for rate, r in results:
+        ok = r.rps >= 0.97 * rate and r.p99 <= 50 and r.failures == 0
+        best = rate if ok else best
+        print(f"  {rate:8g} {r.rps:9.1f} {r.failures:5d} {r.p50:7.0f} {r.p95:7.0f} {r.p99:7.0f}{'  <= 50 ms' if ok else ''}")
+    print(f"  highest offered rate with p99 <= 50 ms and no errors: {f'{best:g} req/s' if best else 'none of these'}")
+
+
+PARTS = {"mix": part_mix, "workers": part_workers, "data": part_data, "rate": part_rate, "capacity": part_capacity}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="mix,workers,data,rate")
+    parser.add_argument("--parts", default="mix,workers,data,rate,capacity")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--rate-seconds", type=int, default=20)
+    parser.add_argument("--capacity-rates", default="5,10,20,30,40,60")
+    parser.add_argument("--capacity-seconds", type=int, default=12)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/relay_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")

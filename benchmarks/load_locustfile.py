@@ -14,6 +14,7 @@ import random
 import uuid
 from pathlib import Path
 
+import gevent
 from locust import FastHttpUser, constant, constant_throughput, events, task
 
 DATA = json.loads(Path(os.environ["RELAY_LOAD_DATA_FILE"]).read_text()) if os.environ.get("RELAY_LOAD_DATA_FILE") else {}
@@ -106,16 +107,58 @@ class Submitter(FastHttpUser):
         self.last = (key, body)
 
 
+def _random_phase() -> None:
+    """A fixed-rate user starts at a random point of its period. Users spawned together otherwise
+    fire together, every period: bursts of simultaneous requests that no real crowd of phones
+    makes, and that queue behind each other on the server."""
+    if RATE:
+        gevent.sleep(random.uniform(0, 1 / RATE))
+
+
 class RateSubmitter(Submitter):
     """Signal submission at a fixed rate per user (no retries), for the p99-at-200-req/s target."""
 
     fixed_count = _count("RateSubmitter")
     wait_time = constant_throughput(RATE) if RATE else constant(0)
 
+    def on_start(self) -> None:
+        super().on_start()
+        _random_phase()
+
     @task
     def submit(self) -> None:
         self.client.post("/api/v1/signals/", json={"text": random.choice(TEXTS), "heard_via": "in_person"},
                          headers={**self.auth, "Idempotency-Key": str(uuid.uuid4())}, name="POST /api/v1/signals/")
+
+
+class RateTrivial(FastHttpUser):
+    """The yardsticks of the rate part, at the same fixed rate: the cheapest endpoint there is …"""
+
+    fixed_count = _count("RateTrivial")
+    wait_time = constant_throughput(RATE) if RATE else constant(0)
+
+    def on_start(self) -> None:
+        _random_phase()
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="GET /healthz")
+
+
+class RateAuthRead(FastHttpUser):
+    """… and the cheapest authenticated API read: an employee's (empty) list of queues — JWT,
+    throttle, the person's row and one small query, a serializer."""
+
+    fixed_count = _count("RateAuthRead")
+    wait_time = constant_throughput(RATE) if RATE else constant(0)
+
+    def on_start(self) -> None:
+        self.auth = {"Authorization": f"Bearer {random.choice(DATA['submitters'])}"}
+        _random_phase()
+
+    @task
+    def queues(self) -> None:
+        self.client.get("/api/v1/queues/", headers=self.auth, name="GET /api/v1/queues/")
 
 
 class QueueWorker(FastHttpUser):
