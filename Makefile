@@ -59,7 +59,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 bench: model $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/signals_bench.py
 
-# The mixed-traffic load benchmark of issue 8 (~5 min; flushes Redis db 4, recreates relay_load).
+# The mixed-traffic load benchmark of issue 8 (~9 min; flushes Redis db 4, recreates relay_load).
 bench-load: model $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/load_bench.py
 
