@@ -9,10 +9,10 @@ class ListeningConfig(AppConfig):
 
     def ready(self) -> None:
         from backend.listening.models import RoutingRule
-        from backend.listening.routing import rule_cache
+        from backend.listening.routing import rules_changed
         from backend.people.models import Team
 
         # Routing reads rules and teams from a per-process cache; a change here is seen at once.
         for model in (RoutingRule, Team):
-            post_save.connect(rule_cache.forget, sender=model, dispatch_uid=f"routing-forget-save-{model.__name__}")
-            post_delete.connect(rule_cache.forget, sender=model, dispatch_uid=f"routing-forget-delete-{model.__name__}")
+            post_save.connect(rules_changed, sender=model, dispatch_uid=f"routing-forget-save-{model.__name__}")
+            post_delete.connect(rules_changed, sender=model, dispatch_uid=f"routing-forget-delete-{model.__name__}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from backend.listening.models import RoutingRule
 from backend.people.models import Team
@@ -83,6 +84,13 @@ class _RuleCache:
 
 
 rule_cache = _RuleCache()
+
+
+def rules_changed(**_: Any) -> None:
+    """A rule or a team was saved or deleted (model signal): forget now, and again at commit — a
+    request that read in between could not yet see the change and may have kept the old rules."""
+    rule_cache.forget()
+    transaction.on_commit(rule_cache.forget)
 
 
 def _own(team: Team | None) -> Team | None:

@@ -95,3 +95,19 @@ def test_a_read_that_raced_a_change_is_not_kept(bank, monkeypatch) -> None:  # t
 def test_each_decision_has_its_own_team_instance(bank) -> None:  # type: ignore[no-untyped-def]
     one, two = _route_lead().team, _route_lead().team
     assert one == two and one is not two
+
+
+def test_the_rules_are_read_again_after_the_saving_transaction_commits(
+    bank, django_capture_on_commit_callbacks, django_assert_num_queries,
+) -> None:  # type: ignore[no-untyped-def]
+    """Between a save and its commit, other requests still see the old rules and may keep them:
+    the commit forgets them once more."""
+    with django_capture_on_commit_callbacks(execute=True):
+        rule = RoutingRule.objects.get(kind="lead", team=bank.sales_nl)
+        rule.keyword = "hypotheek"
+        rule.save()
+        _route_lead()  # what another request would keep while the transaction is open
+        with django_assert_num_queries(0):
+            _route_lead()
+    with django_assert_num_queries(2):  # rules and triage team, read again
+        _route_lead()
