@@ -45,6 +45,11 @@ from signals_bench import ensure_postgres_db  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # Users per class in the mix (scaled to --users): redirects are the most frequent request.
+# After a warm-up, the server still works off the requests locust left in flight when it stopped:
+# the first measured request would queue behind them (seen: ~250 ms instead of ~25 ms).
+WARM_UP_DRAIN_SECONDS = 2.0
+# "Kept up with the offered rate": locust's start and stop edges cost a few percent of a short run.
+KEPT_UP = 0.95
 MIX = {"Redirector": 8, "AppStart": 5, "Submitter": 4, "QueueWorker": 3, "Trivial": 4}
 
 
@@ -128,9 +133,10 @@ def run_mix(label: str, env: dict[str, str], workers: int, args: argparse.Namesp
             data: dict) -> list[harness.Stats]:
     users = scaled_mix(args.users)
     with harness.asgi_server(env, workers=workers) as url:
-        # Warm-up: each server worker loads the spaCy model on its first submission.
+        # Warm-up: every worker sees each endpoint (its first request pays for lazy set-up).
         locust(url, {"Submitter": 2 * workers, "AppStart": 2, "Redirector": 2, "QueueWorker": 1, "Trivial": 1},
                5, data, args)
+        time.sleep(WARM_UP_DRAIN_SECONDS)
         rows = locust(url, users, args.seconds, data, args)
     print_mix(f"{label}: {workers} uvicorn worker(s), {args.seconds}s, {sum(users.values())} users", rows, users)
     return rows
@@ -196,6 +202,7 @@ def part_data(args: argparse.Namespace) -> None:
         queries = in_process_queries(env)
         with harness.asgi_server(env, workers=args.workers) as url:
             locust(url, {"FeedAndQueues": 2}, 3, data, args)
+            time.sleep(WARM_UP_DRAIN_SECONDS)
             rows = {r.name: r for r in locust(url, {"FeedAndQueues": 4, "Trivial": 1}, args.seconds, data, args)}
         results.append((factor, data["rows"], queries, rows))
     print(f"\nDATA: feed and queues at 1x/10x/100x the workload data ({label}, {args.workers} worker(s), "
@@ -250,7 +257,8 @@ def part_rate(args: argparse.Namespace) -> None:
     data = seed(env, 1)
     users = max(1, math.ceil(args.rate / 5))
     with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 2 * args.workers}, 5, data, args)  # warm-up: each worker loads the model
+        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # warm-up: enough connections to reach every worker
+        time.sleep(WARM_UP_DRAIN_SECONDS)
         r, cpu = rate_run(url, "RateSubmitter", "POST /api/v1/signals/", data, args, args.rate_seconds)
         yardsticks = [rate_run(url, cls, name, data, args, max(10, args.rate_seconds // 2))
                       for cls, name in (("RateTrivial", "GET /healthz"), ("RateAuthRead", "GET /api/v1/queues/"))]
@@ -271,7 +279,7 @@ def part_rate(args: argparse.Namespace) -> None:
     for y, ycpu in yardsticks:
         print(f"    {y.name:20} achieved {y.rps:6.1f} req/s, {y.failures} errors, p50 {y.p50:.0f} ms, "
               f"p99 {y.p99:.0f} ms; CPU ms per request: {cpu_line(ycpu)}")
-    kept_up = r.rps >= 0.97 * args.rate
+    kept_up = r.rps >= KEPT_UP * args.rate
     verdict = "MET" if kept_up and r.p99 <= 50 and r.failures == 0 else "NOT MET"
     print(f"  target p99 <= 50 ms at {args.rate:g} req/s with no errors: {verdict}"
           + ("" if kept_up else " (the server did not keep up with the offered rate, so the p99 is flattered:"
@@ -292,18 +300,20 @@ def part_capacity(args: argparse.Namespace) -> None:
     rates = [float(r) for r in args.capacity_rates.split(",") if r.strip()]
     results = []
     with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 2 * args.workers}, 5, data, args)
+        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # warm-up: enough connections to reach every worker
+        time.sleep(WARM_UP_DRAIN_SECONDS)
         for rate in rates:
             users = max(1, math.ceil(rate / 5))
             rows = locust(url, {"RateSubmitter": users}, args.capacity_seconds, data, args,
                           extra={"RELAY_LOAD_RATE_PER_USER": str(rate / users)})
+            time.sleep(WARM_UP_DRAIN_SECONDS)  # the next rate starts on an idle server
             results.append((rate, next(r for r in rows if r.name == "POST /api/v1/signals/")))
     print(f"\nCAPACITY: POST /api/v1/signals/ at fixed offered rates, PostgreSQL + Redis, {args.workers} worker(s), "
           f"{args.capacity_seconds}s each")
     print(f"  {'offered':>8} {'achieved':>9} {'err':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
     best = None
     for rate, r in results:
-        ok = r.rps >= 0.97 * rate and r.p99 <= 50 and r.failures == 0
+        ok = r.rps >= KEPT_UP * rate and r.p99 <= 50 and r.failures == 0
         best = rate if ok else best
         print(f"  {rate:8g} {r.rps:9.1f} {r.failures:5d} {r.p50:7.0f} {r.p95:7.0f} {r.p99:7.0f}{'  <= 50 ms' if ok else ''}")
     print(f"  highest offered rate with p99 <= 50 ms and no errors: {f'{best:g} req/s' if best else 'none of these'}")
