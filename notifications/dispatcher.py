@@ -65,17 +65,23 @@ class Dispatcher:
                     taken.append(q.get_nowait())
                 except queue.Empty:
                     break
-            ids = [i for batch in taken for i in batch]
-            size = max(1, self._chunk())
-            for start in range(0, len(ids), size):
-                chunk = ids[start:start + size]
-                try:
-                    self._send(chunk)
-                except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
-                    logger.warning("could not queue delivery of %d notifications; the sweeper will", len(chunk))
-            with self._lock:
-                self._done += len(taken)
-                self._lock.notify_all()
+            try:
+                self._send_all([i for batch in taken for i in batch])
+            except Exception:  # noqa: BLE001 - this thread must outlive any surprise
+                logger.exception("outbox dispatch failed; the sweeper will pick the rows up")
+            finally:
+                with self._lock:
+                    self._done += len(taken)
+                    self._lock.notify_all()
+
+    def _send_all(self, ids: list[int]) -> None:
+        size = max(1, self._chunk())
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            try:
+                self._send(chunk)
+            except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
+                logger.warning("could not queue delivery of %d notifications; the sweeper will", len(chunk))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait (bounded) until everything handed over was sent; True when nothing is left."""

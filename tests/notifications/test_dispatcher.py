@@ -92,3 +92,23 @@ def test_a_forked_worker_gets_its_own_thread_and_not_the_parents_queue() -> None
     os.waitpid(pid, 0)
     assert answer == b"ok"
     assert send.calls == [[1]]  # the child's send did not happen here
+
+
+def test_the_thread_survives_a_failure_outside_the_send(caplog) -> None:  # type: ignore[no-untyped-def]
+    send = Recorder()
+    sizes = iter([ValueError("bad chunk setting"), 50])
+
+    def chunk() -> int:
+        size = next(sizes)
+        if isinstance(size, Exception):
+            raise size
+        return size
+
+    dispatcher = Dispatcher(send, chunk=chunk)
+    with caplog.at_level(logging.ERROR, logger="notifications.dispatcher"):
+        dispatcher.submit([1])
+        assert dispatcher.flush(timeout=5)
+    assert "outbox dispatch failed" in caplog.text
+    dispatcher.submit([2])
+    assert dispatcher.flush(timeout=5)
+    assert send.calls == [[2]]
