@@ -37,6 +37,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -248,17 +250,29 @@ def rate_run(url: str, user_class: str, name: str, data: dict, args: argparse.Na
     return row, {k: 1000 * v / took / row.rps if row.rps else 0.0 for k, v in cpu.items()}
 
 
-def part_rate(args: argparse.Namespace) -> None:
+@contextmanager
+def submission_server(args: argparse.Namespace, part: str) -> Iterator[tuple[str, dict] | None]:
+    """A fresh PostgreSQL database with the workload and a server on it, warmed up and drained;
+    None (and a note) when there is no PostgreSQL."""
     env = fresh_postgres(args)
     if not env:
-        print("\nRATE: needs PostgreSQL (skipped)")
+        print(f"\n{part}: needs PostgreSQL (skipped)")
+        yield None
         return
     harness.prepare_database(env, passwords=False)
     data = seed(env, 1)
-    users = max(1, math.ceil(args.rate / 5))
     with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # warm-up: enough connections to reach every worker
+        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # enough connections to reach every worker
         time.sleep(WARM_UP_DRAIN_SECONDS)
+        yield url, data
+
+
+def part_rate(args: argparse.Namespace) -> None:
+    users = max(1, math.ceil(args.rate / 5))
+    with submission_server(args, "RATE") as server:
+        if server is None:
+            return
+        url, data = server
         r, cpu = rate_run(url, "RateSubmitter", "POST /api/v1/signals/", data, args, args.rate_seconds)
         yardsticks = [rate_run(url, cls, name, data, args, max(10, args.rate_seconds // 2))
                       for cls, name in (("RateTrivial", "GET /healthz"), ("RateAuthRead", "GET /api/v1/queues/"))]
@@ -291,17 +305,12 @@ def part_rate(args: argparse.Namespace) -> None:
 
 def part_capacity(args: argparse.Namespace) -> None:
     """The highest offered rate (of --capacity-rates) at which submissions still have p99 <= 50 ms."""
-    env = fresh_postgres(args)
-    if not env:
-        print("\nCAPACITY: needs PostgreSQL (skipped)")
-        return
-    harness.prepare_database(env, passwords=False)
-    data = seed(env, 1)
     rates = [float(r) for r in args.capacity_rates.split(",") if r.strip()]
     results = []
-    with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # warm-up: enough connections to reach every worker
-        time.sleep(WARM_UP_DRAIN_SECONDS)
+    with submission_server(args, "CAPACITY") as server:
+        if server is None:
+            return
+        url, data = server
         for rate in rates:
             users = max(1, math.ceil(rate / 5))
             rows = locust(url, {"RateSubmitter": users}, args.capacity_seconds, data, args,
