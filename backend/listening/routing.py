@@ -98,10 +98,6 @@ def _own(team: Team | None) -> Team | None:
     return copy.copy(team) if team is not None else None
 
 
-def triage_team() -> Team | None:
-    return _own(rule_cache.get()[1])
-
-
 def route(
     *, text: str, chosen: str | None, predicted: str, confidence: float, scores: dict[str, float],
     language: str, topics: list[str],
