@@ -20,10 +20,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +35,7 @@ from notifications.models import Device, Notification, QuietHours
 from notifications.services import Draft, flush_dispatch, notify
 from tests.factories import UserFactory
 from tests.hostile.broker import reset_broker_connections
+from tests.notifications.fake_fcm import FakeFCM
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
@@ -44,81 +43,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 TOKEN = "worker-fault-token-" + "z" * 40
 LEASE_SECONDS = 3
 VISIBILITY_SECONDS = 4
-
-
-class FakeFCM:
-    """OAuth token + FCM v1 send. `hold_next` makes the next send wait until `drop_held()`, which
-    closes that connection without an answer (the message was never accepted)."""
-
-    def __init__(self) -> None:
-        self.accepted: list[dict[str, Any]] = []
-        self.send_requests = 0
-        self.hold_next = False
-        self.held = threading.Event()
-        self._release = threading.Event()
-        self._lock = threading.Lock()
-        self.port = 0
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeFCM:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _reply(self, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def do_GET(self) -> None:  # noqa: N802 - google-auth's allowed-locations lookup
-                self._reply({"locations": ["europe-west4"], "encodedLocations": "0x1"})
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.startswith("/token"):
-                    self._reply({"access_token": "fake-access-token", "expires_in": 3600, "token_type": "Bearer"})
-                    return
-                with fake._lock:
-                    fake.send_requests += 1
-                    hold, fake.hold_next = fake.hold_next, False
-                if hold:
-                    fake.held.set()
-                    fake._release.wait(timeout=120)
-                    self.close_connection = True
-                    return  # no answer: FCM never accepted this one
-                message = json.loads(raw)["message"]
-                with fake._lock:
-                    fake.accepted.append(message)
-                    n = len(fake.accepted)
-                self._reply({"name": f"projects/relay-test/messages/{n}"})
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def drop_held(self) -> None:
-        self._release.set()
-
-    def stop(self) -> None:
-        if self._server:
-            self._release.set()
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def accepted_for(self, notification_id: int) -> list[dict[str, Any]]:
-        return [m for m in self.accepted if m["data"].get("notification_id") == str(notification_id)]
 
 
 @pytest.fixture
@@ -256,13 +180,13 @@ def test_a_worker_killed_mid_push_is_replaced_and_the_push_is_sent_once(broker, 
     wait_for(lambda: state_of(n) == "sent", 60, "the second worker to send it", workers)
 
     n.refresh_from_db()
-    assert len(fake_fcm.accepted_for(n.pk)) == 1 and len(fake_fcm.accepted) == 1
-    assert fake_fcm.send_requests == 2  # the dropped one and the one that went through
+    assert len(fake_fcm.sent_for(n.pk)) == 1 and len(fake_fcm.received) == 1
+    assert fake_fcm.requests == 2  # the dropped one and the one that went through
     assert n.attempts == 2
     assert n.delivered_to == [Device.objects.get(token=TOKEN).pk]
     time.sleep(1)
     assert (broker.llen("celery"), broker.hlen("unacked")) == (0, 0)  # nothing left to send it again
-    assert len(fake_fcm.accepted) == 1
+    assert len(fake_fcm.received) == 1
 
 
 def test_fcm_unreachable_for_a_while_the_worker_retries_and_sends_once(broker, fake_fcm, workers) -> None:  # type: ignore[no-untyped-def]
@@ -280,5 +204,5 @@ def test_fcm_unreachable_for_a_while_the_worker_retries_and_sends_once(broker, f
     wait_for(lambda: state_of(n) == "sent", 60, "the push to go out once FCM is back", workers)
 
     time.sleep(1)  # a duplicate retry, had one been scheduled, would have arrived by now
-    assert len(fake_fcm.accepted_for(n.pk)) == 1 and len(fake_fcm.accepted) == 1
+    assert len(fake_fcm.sent_for(n.pk)) == 1 and len(fake_fcm.received) == 1
     assert (broker.llen("celery"), broker.hlen("unacked")) == (0, 0)

@@ -1,7 +1,8 @@
 """A fake FCM HTTP v1 server (and OAuth token endpoint) on 127.0.0.1 for the real firebase-admin SDK.
 
 Behaviour is scripted per test: per-token errors, a queue of whole-request failures (503, 429),
-or the server stopped altogether. Every accepted message is recorded, so tests can count sends.
+a request held open and then dropped unanswered (`hold_next`), or the server stopped altogether.
+Every accepted message is recorded, so tests can count sends.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class FakeFCM:
     in_flight: int = 0
     max_concurrent: int = 0
     dry_runs: int = 0  # validate_only requests: FCM checks them and delivers nothing
+    # The next message request waits until drop_held(), then its connection closes without an
+    # answer: the message was never accepted (a worker killed mid-push sees exactly this).
+    hold_next: bool = False
+    held: threading.Event = field(default_factory=threading.Event)
+    _release: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -93,7 +99,13 @@ class FakeFCM:
                     queued = fake.token_failures.get(target)
                     if failure is None and queued:
                         failure = queued.popleft()
+                    hold, fake.hold_next = fake.hold_next, False
                 try:
+                    if hold:
+                        fake.held.set()
+                        fake._release.wait(timeout=120)
+                        self.close_connection = True
+                        return
                     if fake.delay:
                         time.sleep(fake.delay)
                     self._message(body, message, target, failure)
@@ -138,11 +150,18 @@ class FakeFCM:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
+    def drop_held(self) -> None:
+        self._release.set()
+
     def stop(self) -> None:
         if self._server:
+            self._release.set()
             self._server.shutdown()
             self._server.server_close()
             self._server = None
 
     def sent_to(self, token: str) -> list[dict[str, Any]]:
         return [m for m in self.received if (m.get("fid") or m.get("token")) == token]
+
+    def sent_for(self, notification_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.received if m["data"].get("notification_id") == str(notification_id)]
