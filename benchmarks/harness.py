@@ -161,14 +161,20 @@ def run_locust(
          "--stop-timeout", "5", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
         cwd=ROOT, env=env, check=False, capture_output=True, text=True, timeout=seconds + 120,
     )
+    return read_stats(prefix, with_method=True)
+
+
+def read_stats(prefix: Path, *, with_method: bool) -> list[Stats]:
+    """The per-endpoint figures of a locust run written with `--csv prefix` (the aggregate left out).
+    `with_method` puts the HTTP method before the name, for locustfiles whose names lack it."""
     stats = []
     with open(f"{prefix}_stats.csv", newline="") as f:
         for row in csv.DictReader(f):
             if row["Name"] == "Aggregated":
                 continue
             stats.append(Stats(
-                name=f"{row['Type']} {row['Name']}", requests=int(row["Request Count"]),
-                failures=int(row["Failure Count"]), rps=float(row["Requests/s"]),
+                name=f"{row['Type']} {row['Name']}" if with_method else row["Name"],
+                requests=int(row["Request Count"]), failures=int(row["Failure Count"]), rps=float(row["Requests/s"]),
                 p50=float(row["50%"]), p95=float(row["95%"]), p99=float(row["99%"]),
             ))
     return stats

@@ -29,7 +29,6 @@ achieved rate is below the target the p99 is flattered, and the output says so.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -91,13 +90,7 @@ def locust(host: str, users: dict[str, int], seconds: int, data: dict, args: arg
     path = Path(f"{prefix}_stats.csv")
     if not path.exists():
         raise RuntimeError(f"locust wrote no figures:\n{result.stderr[-3000:]}")
-    stats = []
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row["Name"] != "Aggregated":
-                stats.append(harness.Stats(
-                    name=row["Name"], requests=int(row["Request Count"]), failures=int(row["Failure Count"]),
-                    rps=float(row["Requests/s"]), p50=float(row["50%"]), p95=float(row["95%"]), p99=float(row["99%"])))
+    stats = harness.read_stats(prefix, with_method=False)  # this locustfile's names carry the method
     if not sum(s.requests for s in stats):
         raise RuntimeError(f"locust sent no requests:\n{result.stderr[-3000:]}")
     return sorted(stats, key=lambda s: (s.name != "GET /healthz", -s.rps))

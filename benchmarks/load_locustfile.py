@@ -107,23 +107,24 @@ class Submitter(FastHttpUser):
         self.last = (key, body)
 
 
-def _random_phase() -> None:
-    """A fixed-rate user starts at a random point of its period. Users spawned together otherwise
-    fire together, every period: bursts of simultaneous requests that no real crowd of phones
-    makes, and that queue behind each other on the server."""
-    if RATE:
-        gevent.sleep(random.uniform(0, 1 / RATE))
+class _FixedRate(FastHttpUser):
+    """RELAY_LOAD_RATE_PER_USER requests/s per user, each user starting at a random phase."""
 
-
-class RateSubmitter(Submitter):
-    """Signal submission at a fixed rate per user (no retries), for the p99-at-200-req/s target."""
-
-    fixed_count = _count("RateSubmitter")
+    abstract = True
     wait_time = constant_throughput(RATE) if RATE else constant(0)
 
     def on_start(self) -> None:
         super().on_start()
-        _random_phase()
+        # A random point of the period: users spawned together otherwise fire together, every
+        # period — bursts that no real crowd of phones makes, queueing behind each other.
+        if RATE:
+            gevent.sleep(random.uniform(0, 1 / RATE))
+
+
+class RateSubmitter(_FixedRate, Submitter):
+    """Signal submission at a fixed rate per user (no retries), for the p99-at-200-req/s target."""
+
+    fixed_count = _count("RateSubmitter")
 
     @task
     def submit(self) -> None:
@@ -131,30 +132,25 @@ class RateSubmitter(Submitter):
                          headers={**self.auth, "Idempotency-Key": str(uuid.uuid4())}, name="POST /api/v1/signals/")
 
 
-class RateTrivial(FastHttpUser):
+class RateTrivial(_FixedRate):
     """The yardsticks of the rate part, at the same fixed rate: the cheapest endpoint there is …"""
 
     fixed_count = _count("RateTrivial")
-    wait_time = constant_throughput(RATE) if RATE else constant(0)
-
-    def on_start(self) -> None:
-        _random_phase()
 
     @task
     def healthz(self) -> None:
         self.client.get("/healthz", name="GET /healthz")
 
 
-class RateAuthRead(FastHttpUser):
+class RateAuthRead(_FixedRate):
     """… and the cheapest authenticated API read: an employee's (empty) list of queues — JWT,
     throttle, the person's row and one small query, a serializer."""
 
     fixed_count = _count("RateAuthRead")
-    wait_time = constant_throughput(RATE) if RATE else constant(0)
 
     def on_start(self) -> None:
         self.auth = {"Authorization": f"Bearer {random.choice(DATA['submitters'])}"}
-        _random_phase()
+        super().on_start()
 
     @task
     def queues(self) -> None:
