@@ -66,7 +66,7 @@ class Dispatcher:
                 except queue.Empty:
                     break
             try:
-                self._send_all([i for batch in taken for i in batch])
+                self.send_now([i for batch in taken for i in batch])
             except Exception:  # noqa: BLE001 - this thread must outlive any surprise
                 logger.exception("outbox dispatch failed; the sweeper will pick the rows up")
             finally:
@@ -74,7 +74,9 @@ class Dispatcher:
                     self._done += len(taken)
                     self._lock.notify_all()
 
-    def _send_all(self, ids: list[int]) -> None:
+    def send_now(self, ids: list[int]) -> None:
+        """Send in the caller's thread, in chunks; a failure is logged, never raised (eager Celery
+        uses this directly: there is no broker to wait for)."""
         size = max(1, self._chunk())
         for start in range(0, len(ids), size):
             chunk = ids[start:start + size]

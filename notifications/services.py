@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,9 +20,6 @@ from backend.people.models import User
 from notifications import live
 from notifications.dispatcher import Dispatcher
 from notifications.models import Category, Device, Notification, Preference, Priority, PushState, QuietHours, WsTicket
-
-logger = logging.getLogger(__name__)
-
 
 # --- devices ----------------------------------------------------------------------------------
 @transaction.atomic
@@ -167,16 +163,10 @@ def dispatch(notification_ids: list[int]) -> None:
     a dead broker is logged and the sweeper retries later."""
     from backend.celery import app
 
-    if not app.conf.task_always_eager:
+    if app.conf.task_always_eager:
+        _dispatcher.send_now(notification_ids)
+    else:
         _dispatcher.submit(notification_ids)
-        return
-    size = settings.NOTIFICATION_TASK_CHUNK
-    for start in range(0, len(notification_ids), size):
-        chunk = notification_ids[start:start + size]
-        try:
-            _queue_delivery(chunk)
-        except Exception:  # noqa: BLE001 - a failing eager delivery must not fail the caller
-            logger.warning("could not queue delivery of %d notifications; the sweeper will", len(chunk))
 
 
 def flush_dispatch(timeout: float = 5.0) -> bool:
