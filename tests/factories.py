@@ -9,7 +9,7 @@ from backend.people.models import ChannelPresence, Interest, Membership, Profile
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -30,7 +30,7 @@ class UserFactory(DjangoModelFactory):
             ProfileFactory(user=obj, **(extracted or {}))
 
 
-class ProfileFactory(DjangoModelFactory):
+class ProfileFactory(DjangoModelFactory[Profile]):
     class Meta:
         model = Profile
 
@@ -39,7 +39,7 @@ class ProfileFactory(DjangoModelFactory):
     location = "Utrecht"
 
 
-class InterestFactory(DjangoModelFactory):
+class InterestFactory(DjangoModelFactory[Interest]):
     class Meta:
         model = Interest
         django_get_or_create = ("slug",)
@@ -48,7 +48,7 @@ class InterestFactory(DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
 
 
-class TeamFactory(DjangoModelFactory):
+class TeamFactory(DjangoModelFactory[Team]):
     class Meta:
         model = Team
 
@@ -58,7 +58,7 @@ class TeamFactory(DjangoModelFactory):
     country = "NL"
 
 
-class MembershipFactory(DjangoModelFactory):
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -66,7 +66,7 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
 
 
-class ChannelPresenceFactory(DjangoModelFactory):
+class ChannelPresenceFactory(DjangoModelFactory[ChannelPresence]):
     class Meta:
         model = ChannelPresence
 
@@ -80,7 +80,7 @@ from django.utils import timezone  # noqa: E402
 from backend.listening.models import RoutingRule, Signal, SignalContact  # noqa: E402
 
 
-class SignalFactory(DjangoModelFactory):
+class SignalFactory(DjangoModelFactory[Signal]):
     """A signal as if already classified and routed (no nlp call), for queue and permission tests."""
 
     class Meta:
@@ -99,7 +99,7 @@ class SignalFactory(DjangoModelFactory):
     captured_at = factory.LazyFunction(timezone.now)
 
 
-class SignalContactFactory(DjangoModelFactory):
+class SignalContactFactory(DjangoModelFactory[SignalContact]):
     class Meta:
         model = SignalContact
 
@@ -112,7 +112,7 @@ class SignalContactFactory(DjangoModelFactory):
     consent_at = factory.LazyFunction(timezone.now)
 
 
-class RoutingRuleFactory(DjangoModelFactory):
+class RoutingRuleFactory(DjangoModelFactory[RoutingRule]):
     class Meta:
         model = RoutingRule
 
@@ -135,7 +135,7 @@ from backend.sharing.models import (  # noqa: E402
 )
 
 
-class CampaignFactory(DjangoModelFactory):
+class CampaignFactory(DjangoModelFactory[Campaign]):
     class Meta:
         model = Campaign
 
@@ -145,7 +145,7 @@ class CampaignFactory(DjangoModelFactory):
     owner = factory.SubFactory(UserFactory, role="editor")
 
 
-class StoryFactory(DjangoModelFactory):
+class StoryFactory(DjangoModelFactory[Story]):
     """A published, unexpired story for everyone (no audience targets) unless told otherwise."""
 
     class Meta:
@@ -162,7 +162,7 @@ class StoryFactory(DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory, role="editor")
 
 
-class StoryTargetFactory(DjangoModelFactory):
+class StoryTargetFactory(DjangoModelFactory[StoryTarget]):
     class Meta:
         model = StoryTarget
 
@@ -171,7 +171,7 @@ class StoryTargetFactory(DjangoModelFactory):
     value = "nl"
 
 
-class ShareFactory(DjangoModelFactory):
+class ShareFactory(DjangoModelFactory[Share]):
     class Meta:
         model = Share
 
@@ -184,7 +184,7 @@ class ShareFactory(DjangoModelFactory):
     network_size = 100
 
 
-class ClickFactory(DjangoModelFactory):
+class ClickFactory(DjangoModelFactory[Click]):
     class Meta:
         model = Click
 
@@ -194,7 +194,7 @@ class ClickFactory(DjangoModelFactory):
     at = factory.LazyFunction(timezone.now)
 
 
-class StoryDraftFactory(DjangoModelFactory):
+class StoryDraftFactory(DjangoModelFactory[StoryDraft]):
     class Meta:
         model = StoryDraft
 
@@ -204,7 +204,7 @@ class StoryDraftFactory(DjangoModelFactory):
     language = "nl"
 
 
-class GuidelinesFactory(DjangoModelFactory):
+class GuidelinesFactory(DjangoModelFactory[Guidelines]):
     class Meta:
         model = Guidelines
 
