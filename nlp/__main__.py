@@ -49,7 +49,7 @@ def _emit(router, batch: list[tuple[object, str | None, str | None]]) -> None:
     texts = [text or "" for _, text, _ in batch]
     results = router.classify_many(texts)
     out = sys.stdout
-    for (ident, text, error), r in zip(batch, results):
+    for (ident, _text, error), r in zip(batch, results, strict=True):
         if error is not None:
             line = {"id": ident, "error": error}
         else:

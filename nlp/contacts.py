@@ -175,7 +175,8 @@ def _phone_from_candidate(text: str, start: int, end: int) -> str | None:
         grouped = re.fullmatch(r"\d{2}([ .-])\d{2}\1\d{2}\1\d{2}|\d{4}[ -]\d{4}|\d{2} \d{3} \d{3}|\d{3} \d{2} \d{3}", raw)
         if not grouped and not PHONE_WORDS.search(before):
             return None
-        if not grouped and re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", digits) and not PHONE_WORDS.search(before):
+        looks_like_a_date = re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", digits)
+        if not grouped and looks_like_a_date and not PHONE_WORDS.search(before):
             return None
         return normalize_phone(raw, "DK")
     if len(digits) in (9, 11) and digits.startswith(("31", "45")):

@@ -16,16 +16,16 @@ __all__ = ["evaluate_examples", "evaluate_files", "format_report"]
 def _prf(gold: list[str], pred: list[str]) -> dict[str, Any]:
     per_kind = {}
     for k in KINDS:
-        tp = sum(1 for g, p in zip(gold, pred) if g == k and p == k)
-        fp = sum(1 for g, p in zip(gold, pred) if g != k and p == k)
-        fn = sum(1 for g, p in zip(gold, pred) if g == k and p != k)
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == k and p == k)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != k and p == k)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == k and p != k)
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         per_kind[k] = {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f1, 4), "support": tp + fn}
     present = [k for k in KINDS if per_kind[k]["support"]]
     macro = sum(per_kind[k]["f1"] for k in present) / len(present) if present else 0.0
-    acc = sum(1 for g, p in zip(gold, pred) if g == p) / len(gold) if gold else 0.0
+    acc = sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / len(gold) if gold else 0.0
     return {"per_kind": per_kind, "macro_f1": round(macro, 4), "accuracy": round(acc, 4), "n": len(gold)}
 
 
@@ -43,12 +43,13 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
             urgency_model = router.urgency
     u_probs = [urgency_model.prob(t) for t in texts] if urgency_model is not None else [None] * len(texts)
     u_threshold = urgency_model.threshold if urgency_model is not None else 1.0
-    u_of = {id(e): u for e, u in zip(examples, u_probs)}
-    labelled = [(e, s) for e, s in zip(examples, scores) if e.kind]
+    u_of = {id(e): u for e, u in zip(examples, u_probs, strict=True)}
+    labelled = [(e, s) for e, s in zip(examples, scores, strict=True) if e.kind]
     gold = [e.kind for e, _ in labelled]
     pred = [max(KINDS, key=lambda k: s[k]) for _, s in labelled]
     report: dict[str, Any] = _prf(gold, pred)
-    report["confusion"] = {g: {p: sum(1 for a, b in zip(gold, pred) if a == g and b == p) for p in KINDS} for g in KINDS}
+    pairs = list(zip(gold, pred, strict=True))
+    report["confusion"] = {g: {p: sum(1 for a, b in pairs if a == g and b == p) for p in KINDS} for g in KINDS}
 
     per_language: dict[str, Any] = {}
     for lang in sorted({e.language for e, _ in labelled if e.language}):
@@ -65,19 +66,21 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
 
     # language ID (all rows with a gold language, labelled with a kind or not)
     lang_rows = [e for e in examples if e.language]
-    detected = router.languages([e.text for e in lang_rows]) if router is not None else [detect_language(e.text) for e in lang_rows]
-    short = [(e, d) for e, d in zip(lang_rows, detected) if len(e.text.split()) <= 3]
+    lang_texts = [e.text for e in lang_rows]
+    detected = router.languages(lang_texts) if router is not None else [detect_language(t) for t in lang_texts]
+    short = [(e, d) for e, d in zip(lang_rows, detected, strict=True) if len(e.text.split()) <= 3]
     report["language_id"] = {
-        "accuracy": round(sum(e.language == d for e, d in zip(lang_rows, detected)) / len(lang_rows), 4) if lang_rows else None,
+        "accuracy": (round(sum(e.language == d for e, d in zip(lang_rows, detected, strict=True)) / len(lang_rows), 4)
+                     if lang_rows else None),
         "n": len(lang_rows),
         "short_accuracy": round(sum(e.language == d for e, d in short) / len(short), 4) if short else None,
         "short_n": len(short),
-        "errors": [(e.text, e.language, d) for e, d in zip(lang_rows, detected) if e.language != d][:10],
+        "errors": [(e.text, e.language, d) for e, d in zip(lang_rows, detected, strict=True) if e.language != d][:10],
     }
 
     # urgency: over labelled rows with a gold urgent flag
     tp = fp = fn = 0
-    for (e, s), p in zip(labelled, pred):
+    for (e, s), p in zip(labelled, pred, strict=True):
         if e.urgent is None:
             continue
         u = is_urgent(e.text, p, s, urgent_prob=u_of[id(e)], threshold=u_threshold)

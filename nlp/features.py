@@ -140,7 +140,7 @@ for _marker, _stems in LEXICON.items():
             _SINGLE.append((_stem, _marker))
 # One alternation per marker: a handful of searches per message instead of one per phrase.
 _MULTI: list[tuple[str, re.Pattern[str]]] = [
-    (marker, re.compile(r"(?<!\w)(?:%s)" % "|".join(sorted(stems, key=len, reverse=True))))
+    (marker, re.compile(r"(?<!\w)(?:" + "|".join(sorted(stems, key=len, reverse=True)) + ")"))
     for marker, stems in _MULTI_STEMS.items()
 ]
 # Short stems (≤ 3 chars) must match the whole word, or "kr" would match "krijgen".
@@ -199,7 +199,7 @@ def featurize(
     extra: list[str] = []
     for tok in _TOKEN_RE.findall(cleaned):
         if tok.isdigit():
-            tok = "__num%d__" % min(len(tok), 5)
+            tok = f"__num{min(len(tok), 5)}__"
         elif tok == "qqmoneyqq":
             tok = "__money__"
         words.append(tok)
@@ -211,7 +211,7 @@ def featurize(
         for marker, pattern in _MULTI:
             if pattern.search(joined):
                 found.add(marker)
-        extra.extend("__%s__" % m for m in sorted(found) for _ in range(marker_repeat))
+        extra.extend(f"__{m}__" for m in sorted(found) for _ in range(marker_repeat))
     if prefixes:
         extra.extend("p_" + w[:prefix_len] for w in words if len(w) >= prefix_min and w.isalpha())
     if char_ngrams:

@@ -218,10 +218,10 @@ def detect_languages(texts: list[str], default: str = "nl", spans: list | None =
                      word_model=_DEFAULT) -> list[str]:
     """Batch form of detect_language; lingua scores the batch on all cores."""
     spans = spans if spans is not None else [None] * len(texts)
-    cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans)]
+    cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans, strict=True)]
     values = _get_detector().compute_language_confidence_values_in_parallel(cleaned)
     out = []
-    for text, clean, cvs in zip(texts, cleaned, values):
+    for text, clean, cvs in zip(texts, cleaned, values, strict=True):
         if not _WORD_RE.search(text or ""):
             out.append(default)
             continue

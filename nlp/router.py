@@ -79,7 +79,8 @@ class Router:
 
         spans = spans if spans is not None else [None] * len(texts)
         with self._lock:
-            docs = [Doc(self.nlp.vocab, words=featurize(t, spans=s, **self.feature_options)) for t, s in zip(texts, spans)]
+            docs = [Doc(self.nlp.vocab, words=featurize(t, spans=s, **self.feature_options))
+                    for t, s in zip(texts, spans, strict=True)]
             raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
         return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
 
@@ -92,7 +93,7 @@ class Router:
         hits = hits if hits is not None else [None] * len(texts)
         if self.urgency is None:
             return [None] * len(texts)
-        return [self.urgency.prob(t, s, h) for t, s, h in zip(texts, spans, hits)]
+        return [self.urgency.prob(t, s, h) for t, s, h in zip(texts, spans, hits, strict=True)]
 
     def is_urgent(self, text: str, kind: str, scores: dict[str, float], urgent_prob: float | None,
                   hits: list[str] | None = None) -> bool:
@@ -111,8 +112,7 @@ class Router:
         urgent_probs = self.urgent_probs(texts, spans, hits)
         results = []
         for text, text_spans, language, scores, u_prob, text_hits in zip(
-            texts, spans, languages, all_scores, urgent_probs, hits
-        ):
+            texts, spans, languages, all_scores, urgent_probs, hits, strict=True):
             kind = max(KINDS, key=lambda k: scores[k])
             contacts = extract_contacts(text, text_spans)
             with self._lock:

@@ -15,8 +15,9 @@ import random
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .corpus import KINDS, Example, fingerprint, load_jsonl, model_dir, products_path, train_files
 from .features import featurize
@@ -71,8 +72,8 @@ def assign_folds(examples: list[Example], folds: int) -> list[int]:
 def dev_split(examples: list[Example], config: dict = CONFIG, fold: int | None = None) -> tuple[list[Example], list[Example]]:
     fold = config["dev_fold"] if fold is None else fold
     assigned = assign_folds(examples, config["folds"])
-    train = [e for e, f in zip(examples, assigned) if f != fold]
-    dev = [e for e, f in zip(examples, assigned) if f == fold]
+    train = [e for e, f in zip(examples, assigned, strict=True) if f != fold]
+    dev = [e for e, f in zip(examples, assigned, strict=True) if f == fold]
     return train, dev
 
 
@@ -154,13 +155,13 @@ def _scaled(probs: dict[str, float], t: float) -> dict[str, float]:
 
 
 def nll(probs: list[dict[str, float]], gold: list[str], t: float) -> float:
-    return -sum(math.log(max(_scaled(p, t)[g], 1e-12)) for p, g in zip(probs, gold)) / max(len(gold), 1)
+    return -sum(math.log(max(_scaled(p, t)[g], 1e-12)) for p, g in zip(probs, gold, strict=True)) / max(len(gold), 1)
 
 
 def ece(probs: list[dict[str, float]], gold: list[str], t: float = 1.0, bins: int = 10) -> float:
     """Expected calibration error of the top-class confidence (equal-width bins)."""
     buckets: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
-    for p, g in zip(probs, gold):
+    for p, g in zip(probs, gold, strict=True):
         s = _scaled(p, t)
         kind = max(s, key=s.get)
         conf = s[kind]
@@ -337,8 +338,8 @@ def crossval(config: dict = CONFIG, files: list[Path] | None = None,
     all_dev: list[Example] = []
     all_scores: list[dict[str, float]] = []
     for k in range(config["folds"]):
-        tr = [e for e, f in zip(examples, folds) if f != k]
-        dv = [e for e, f in zip(examples, folds) if f == k]
+        tr = [e for e, f in zip(examples, folds, strict=True) if f != k]
+        dv = [e for e, f in zip(examples, folds, strict=True) if f == k]
         if not dv:
             continue
         nlp = fit(tr, config)

@@ -100,7 +100,7 @@ URGENT_PATTERNS["payment_failed"] = (
 )
 # The newer patterns only match from the start of a word ("eaten" must not fire on "threatens").
 # Patterns are lowercase and run over the lowercased text: ~5× faster than re.IGNORECASE.
-_COMPILED = {name: re.compile(r"(?<!\w)(?:%s)" % p if name in _NEW else p) for name, p in URGENT_PATTERNS.items()}
+_COMPILED = {name: re.compile(r"(?<!\w)(?:" + p + ")" if name in _NEW else p) for name, p in URGENT_PATTERNS.items()}
 # A deadline alone is not urgent ("bel haar vandaag even terug over de hypotheek"); it counts
 # together with a money problem that the complaint already implies.
 _STRONG = ("fraud", "card", "money_gone", "salary", "locked") + _NEW
@@ -139,7 +139,7 @@ def urgency_features(text: str, spans=None, char_ngrams: int = 4, hits: list[str
 
     feats = set(featurize(text or "", prefixes=True, markers=True, char_ngrams=char_ngrams, spans=spans))
     hits = urgency_hits(text) if hits is None else hits
-    feats.update("__r_%s__" % h for h in hits)
+    feats.update(f"__r_{h}__" for h in hits)
     if any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits):
         feats.add("__r_urgent__")
     feats.add("__bias__")

@@ -109,6 +109,9 @@ class SignalContact(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"contact of signal {self.signal_id}"  # never the details themselves: this ends up in logs
+
 
 class EventType(models.TextChoices):
     CREATED = "created", "Created"
@@ -138,6 +141,9 @@ class SignalEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["signal", "created_at"], name="signal_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} on signal {self.signal_id}"
 
 
 class RoutingRule(models.Model):
@@ -176,3 +182,6 @@ class Correction(models.Model):
     model_version = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id}: {self.from_kind} -> {self.to_kind}"

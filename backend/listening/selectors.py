@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -24,7 +23,7 @@ from backend.listening.models import Kind, Signal, SignalEvent
 from backend.people.models import Membership, Role, Team, User
 
 # Sorts signals without a due time after those with one, on every database.
-_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def team_ids_for(*, user: User) -> set[int]:

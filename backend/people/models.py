@@ -129,6 +129,9 @@ class ChannelPresence(models.Model):
         ]
         ordering = ["channel"]
 
+    def __str__(self) -> str:
+        return f"{self.channel} ({self.network_size})"
+
 
 class TeamKind(models.TextChoices):
     SALES = "sales", "Sales"
@@ -164,3 +167,6 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="uniq_team_member")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} in team {self.team_id}"

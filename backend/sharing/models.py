@@ -131,6 +131,9 @@ class StoryTarget(models.Model):
         ]
         indexes = [models.Index(fields=["dimension", "value", "story"], name="story_target_value_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.dimension}={self.value}"
+
 
 class Share(models.Model):
     """One employee's share of one story on one channel, in their own words; its code is the short link."""
@@ -153,6 +156,9 @@ class Share(models.Model):
             models.Index(fields=["user", "story"], name="share_user_story_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"share {self.code}"
+
 
 class Click(models.Model):
     """One visit through a tracked link. No IP address: only a hash with a salt that changes daily."""
@@ -167,12 +173,18 @@ class Click(models.Model):
     class Meta:
         indexes = [models.Index(fields=["share", "is_bot"], name="click_share_idx")]
 
+    def __str__(self) -> str:
+        return f"click on share {self.share_id} at {self.at:%Y-%m-%d %H:%M}"
+
 
 class DailySalt(models.Model):
     """The salt of one day's visitor keys. Deleted after two days, so old keys cannot be re-derived."""
 
     day = models.DateField(unique=True)
     salt = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"salt of {self.day}"
 
 
 class ReactionKind(models.TextChoices):
@@ -193,6 +205,9 @@ class Reaction(models.Model):
                 fields=["story", "user"], condition=Q(kind="like"), name="uniq_story_like_per_person"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on story {self.story_id}"
 
 
 class DraftStatus(models.TextChoices):
@@ -226,6 +241,9 @@ class StoryDraft(models.Model):
             models.Index(fields=["status", "-id"], name="draft_status_idx"),
         ]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class DraftDecision(models.TextChoices):
     APPROVE = "approve", "Approve"
@@ -242,6 +260,9 @@ class DraftReview(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} of draft {self.draft_id}"
 
 
 class Guidelines(models.Model):
@@ -266,3 +287,6 @@ class GuidelinesAcceptance(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "guidelines"], name="uniq_guidelines_acceptance")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} accepted guidelines {self.guidelines_id}"

@@ -16,7 +16,6 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
-    F,
     IntegerField,
     Max,
     OuterRef,

@@ -31,8 +31,7 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
             user_id = RefreshToken(attrs["refresh"]).payload.get("user_id")
         except TokenError as exc:
             raise DomainError(str(exc), code="token_not_valid", status_code=401) from exc
-        User = get_user_model()
-        if not User.objects.filter(pk=user_id, is_active=True).exists():
+        if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
             raise DomainError("This account is not active.", code="account_inactive", status_code=401)
         return super().validate(attrs)

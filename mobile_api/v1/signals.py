@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
@@ -28,7 +27,7 @@ from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
 # Sorts signals without a due time after those with one, on every database.
-FAR_FUTURE = datetime(9999, 1, 1, tzinfo=dt_timezone.utc)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 # --- input -------------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ CLEAR_CASES = [
 
 HARD_CASES = [
     # a complaint that threatens to leave the bank is still a complaint
-    ("complaint", "derde keer dat zijn pas zonder reden geblokkeerd wordt, als dit zo doorgaat stapt hij over naar een andere bank"),
+    ("complaint",
+     "derde keer dat zijn pas zonder reden geblokkeerd wordt, als dit zo doorgaat stapt hij over naar een andere bank"),
     ("complaint", "hun har fået for høje gebyrer to gange nu og siger hun skifter bank hvis det ikke bliver rettet"),
     ("complaint", "he's been charged twice for the same transfer and says he'll move all his accounts elsewhere"),
     # a lead that mentions a friend is a lead (no discount asked)
