@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from backend.listening import selectors as signal_selectors
 from backend.people import selectors, services
 from backend.people.models import Language, Profile, SocialChannel
+from backend.people.requests import signed_in_user
 from mobile_api.v1.common import TeamRefSerializer
 
 _TIME_ZONES = frozenset(available_timezones())
@@ -91,11 +92,12 @@ class MeView(APIView):
 
     @extend_schema(responses=MeOutputSerializer, summary="My profile")
     def get(self, request: Request) -> Response:
-        return Response(MeOutputSerializer(selectors.profile_get_for_user(user=request.user)).data)
+        return Response(MeOutputSerializer(selectors.profile_get_for_user(user=signed_in_user(request))).data)
 
     @extend_schema(request=MeUpdateSerializer, responses=MeOutputSerializer, summary="Update my profile")
     def patch(self, request: Request) -> Response:
+        user = signed_in_user(request)
         data = MeUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.profile_update(user=request.user, **data.validated_data)
-        return Response(MeOutputSerializer(selectors.profile_get_for_user(user=request.user)).data)
+        services.profile_update(user=user, **data.validated_data)
+        return Response(MeOutputSerializer(selectors.profile_get_for_user(user=user)).data)

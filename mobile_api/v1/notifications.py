@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.people.requests import signed_in_user
 from notifications import selectors, services
 from notifications.models import Category, Notification, Platform
 
@@ -47,14 +48,14 @@ class DeviceView(APIView):
     def post(self, request: Request) -> Response:
         data = DeviceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        device = services.device_register(user=request.user, **data.validated_data)
+        device = services.device_register(user=signed_in_user(request), **data.validated_data)
         return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Unregister a token (on logout)", request=DeviceDeleteSerializer, responses={204: None})
     def delete(self, request: Request) -> Response:
         data = DeviceDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.device_unregister(user=request.user, token=data.validated_data["token"])
+        services.device_unregister(user=signed_in_user(request), token=data.validated_data["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -110,7 +111,7 @@ class MarkReadView(APIView):
 
     @extend_schema(summary="Mark one notification read", request=None, responses={200: NotificationSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        return Response(NotificationSerializer(services.notification_mark_read(user=request.user,
+        return Response(NotificationSerializer(services.notification_mark_read(user=signed_in_user(request),
                                                                                notification_id=pk)).data)
 
 
@@ -121,8 +122,9 @@ class MarkAllReadView(APIView):
                    responses={200: inline_serializer("MarkAllRead", {"marked": serializers.IntegerField(),
                                                                      "unread_count": serializers.IntegerField()})})
     def post(self, request: Request) -> Response:
-        marked = services.notifications_mark_all_read(user=request.user)
-        return Response({"marked": marked, "unread_count": selectors.unread_count(user=request.user)})
+        user = signed_in_user(request)
+        marked = services.notifications_mark_all_read(user=user)
+        return Response({"marked": marked, "unread_count": selectors.unread_count(user=user)})
 
 
 @extend_schema_field({"type": "string", "pattern": LOCAL_TIME.pattern, "example": "21:30"})
@@ -167,16 +169,17 @@ class PreferencesView(APIView):
     @extend_schema(summary="My push preferences and quiet hours (in my profile's time zone)",
                    responses={200: PreferencesSerializer})
     def get(self, request: Request) -> Response:
-        return Response(PreferencesSerializer(selectors.preferences_for(user=request.user)).data)
+        return Response(PreferencesSerializer(selectors.preferences_for(user=signed_in_user(request))).data)
 
     @extend_schema(summary="Change push preferences and quiet hours", request=PreferencesSerializer,
                    responses={200: PreferencesSerializer})
     def patch(self, request: Request) -> Response:
+        user = signed_in_user(request)
         data = PreferencesSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.preferences_update(user=request.user, push=data.validated_data.get("push"),
+        services.preferences_update(user=user, push=data.validated_data.get("push"),
                                     quiet_hours=data.validated_data.get("quiet_hours"))
-        return Response(PreferencesSerializer(selectors.preferences_for(user=request.user)).data)
+        return Response(PreferencesSerializer(selectors.preferences_for(user=user)).data)
 
 
 class WsTicketSerializer(serializers.Serializer):
@@ -191,6 +194,6 @@ class WsTicketView(APIView):
     @extend_schema(summary="A single-use ticket (valid 60 s) for opening /ws/v1/ from a browser",
                    request=None, responses={201: WsTicketSerializer})
     def post(self, request: Request) -> Response:
-        ticket, expires = services.ws_ticket_issue(user=request.user)
+        ticket, expires = services.ws_ticket_issue(user=signed_in_user(request))
         return Response({"ticket": ticket, "expires_at": expires, "url": f"/ws/v1/?ticket={ticket}"},
                         status=status.HTTP_201_CREATED)

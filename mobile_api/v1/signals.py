@@ -23,6 +23,7 @@ from backend.core.errors import DomainError
 from backend.listening import lifecycle, selectors, services
 from backend.listening.models import HeardVia, Kind, Signal
 from backend.people.models import Language, Team
+from backend.people.requests import signed_in_user
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
@@ -282,7 +283,7 @@ class SignalCreateView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         result = services.signal_submit(
-            submitter=request.user,
+            submitter=signed_in_user(request),
             text=v["text"],
             kind=v.get("kind") or None,
             contact=v.get("contact") or None,
@@ -328,8 +329,9 @@ class SignalDetailView(APIView):
         )},
     )
     def get(self, request: Request, pk: int) -> Response:
-        signal = selectors.signal_get_for_user(user=request.user, signal_id=pk)
-        if selectors.can_work_on(user=request.user, signal=signal):
+        user = signed_in_user(request)
+        signal = selectors.signal_get_for_user(user=user, signal_id=pk)
+        if selectors.can_work_on(user=user, signal=signal):
             return Response(SignalDetailSerializer(signal).data)
         return Response(MySignalSerializer(signal, context={"language": _language(request)}).data)
 
@@ -341,8 +343,9 @@ class SignalClaimView(APIView):
     @extend_schema(summary="Claim: exactly one person gets it; the others get a 409 naming who has it",
                    request=None, responses={200: SignalDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        signal = services.signal_claim(signal_id=pk, by=request.user)
-        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=request.user, signal_id=signal.pk)).data)
+        user = signed_in_user(request)
+        signal = services.signal_claim(signal_id=pk, by=user)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk)).data)
 
 
 class SignalTransitionView(APIView):
@@ -352,10 +355,11 @@ class SignalTransitionView(APIView):
     @extend_schema(summary="Move a signal along its lifecycle", request=TransitionSerializer,
                    responses={200: SignalDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
+        user = signed_in_user(request)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        signal = services.signal_transition(signal_id=pk, by=request.user, **data.validated_data)
-        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=request.user, signal_id=signal.pk)).data)
+        signal = services.signal_transition(signal_id=pk, by=user, **data.validated_data)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk)).data)
 
 
 class SignalNoteView(APIView):
@@ -367,7 +371,7 @@ class SignalNoteView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = services.signal_note_add(signal_id=pk, by=request.user, **data.validated_data)
+        event = services.signal_note_add(signal_id=pk, by=signed_in_user(request), **data.validated_data)
         return Response(EventOutSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -381,7 +385,8 @@ class SignalRerouteView(APIView):
         data = RerouteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signal = services.signal_reroute(
-            signal_id=pk, by=request.user, kind=data.validated_data.get("kind"), team_id=data.validated_data.get("team")
+            signal_id=pk, by=signed_in_user(request), kind=data.validated_data.get("kind"),
+            team_id=data.validated_data.get("team"),
         )
         return Response(RerouteResultSerializer(signal).data)
 
@@ -392,7 +397,7 @@ class SignalWithdrawView(APIView):
     @extend_schema(summary="Withdraw my signal while nobody has claimed it", request=None,
                    responses={200: MySignalSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        signal = services.signal_withdraw(signal_id=pk, by=request.user)
+        signal = services.signal_withdraw(signal_id=pk, by=signed_in_user(request))
         return Response(MySignalSerializer(signal, context={"language": _language(request)}).data)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from backend.console.access import LANGUAGES, SESSION_LANGUAGE, console_view, safe_next
 from backend.console.throttles import login_allowed
+from backend.people.requests import signed_in_user
 from notifications.services import ws_ticket_issue
 
 
@@ -35,7 +36,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 @console_view(methods=("POST",))
 def ws_ticket(request: HttpRequest) -> JsonResponse:
     """The same single-use, 60-second ticket as `POST /api/v1/ws-ticket/`, for a signed-in session."""
-    ticket, expires = ws_ticket_issue(user=request.user)
+    ticket, expires = ws_ticket_issue(user=signed_in_user(request))
     return JsonResponse({"ticket": ticket, "expires_at": expires.isoformat(), "url": f"/ws/v1/?ticket={ticket}"},
                         status=201)
 

@@ -22,6 +22,7 @@ from backend.core.errors import DomainError
 from backend.insights import selectors as insights
 from backend.people import selectors as people
 from backend.people.models import Language, Role, SocialChannel
+from backend.people.requests import signed_in_user
 from backend.sharing import links, selectors, services
 from backend.sharing.models import (
     KPI_NAMES,
@@ -182,7 +183,7 @@ def story_new(request: HttpRequest) -> HttpResponse:
     form = StoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            story = services.story_create(by=request.user, audience=form.audience(), **form.service_fields())
+            story = services.story_create(by=signed_in_user(request), audience=form.audience(), **form.service_fields())
         except DomainError as error:
             _apply_field_errors(form, error)
         else:
@@ -288,7 +289,7 @@ def campaign_index(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = services.campaign_create(by=request.user, **form.service_fields())
+            campaign = services.campaign_create(by=signed_in_user(request), **form.service_fields())
         except DomainError as error:
             _apply_field_errors(form, error)
         else:
@@ -345,7 +346,7 @@ def draft_index(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", DraftStatus.SUBMITTED)
     if status not in DraftStatus.values:
         status = DraftStatus.SUBMITTED
-    drafts = selectors.drafts_for_user(user=request.user, status=status).order_by("id")[:100]
+    drafts = selectors.drafts_for_user(user=signed_in_user(request), status=status).order_by("id")[:100]
     return render(request, "console/drafts.html", {
         "drafts": [(d, ReviewForm(prefix=f"d{d.pk}")) for d in drafts], "status": status,
         "statuses": DraftStatus.choices,
@@ -358,7 +359,7 @@ def draft_review(request: HttpRequest, draft_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
         return redirect("console:drafts")
-    draft = services.draft_review(draft_id=draft_id, by=request.user, **form.cleaned_data)
+    draft = services.draft_review(draft_id=draft_id, by=signed_in_user(request), **form.cleaned_data)
     if draft.story_id:
         messages.success(request, _("Approved: it is now a story to frame and schedule."))
         return redirect("console:story", story_id=draft.story_id)

@@ -17,6 +17,7 @@ from backend.core.errors import NotFound
 from backend.listening import lifecycle, selectors, services
 from backend.listening.models import Kind, Signal
 from backend.people import selectors as people
+from backend.people.requests import signed_in_user
 
 MINE, WAITING, OTHERS = "mine", "waiting", "others"
 
@@ -28,7 +29,7 @@ def _sorted_scores(signal: Signal) -> list[tuple[str, float]]:
 
 
 def _queue_rows(*, request: HttpRequest, team_id: int, show_all: bool) -> dict[str, Any]:
-    team = selectors.queue_get_for_user(user=request.user, team_id=team_id)
+    team = selectors.queue_get_for_user(user=signed_in_user(request), team_id=team_id)
     now = timezone.now()
     mine, waiting, others = [], [], []
     for signal in selectors.queue_signals_by_attention(team=team, now=now):
@@ -71,7 +72,7 @@ def triage_page(request: HttpRequest) -> HttpResponse:
 
 
 def _triage_context(request: HttpRequest, team_id: int) -> dict[str, Any]:
-    team = selectors.queue_get_for_user(user=request.user, team_id=team_id)
+    team = selectors.queue_get_for_user(user=signed_in_user(request), team_id=team_id)
     signals = list(selectors.queue_signals_by_attention(team=team))
     return {"team": team, "rows": [(s, _sorted_scores(s)[:3]) for s in signals], "kinds": Kind.choices,
             "teams": people.teams_list()}
@@ -128,8 +129,9 @@ class RerouteForm(forms.Form):
 def _signal_for_team(request: HttpRequest, signal_id: int) -> Signal:
     """The console is the handling team's desk: a signal they do not work on is a 404 here (the
     submitter follows their own signals in the app)."""
-    signal = selectors.signal_get_for_user(user=request.user, signal_id=signal_id)
-    if not selectors.can_work_on(user=request.user, signal=signal):
+    user = signed_in_user(request)
+    signal = selectors.signal_get_for_user(user=user, signal_id=signal_id)
+    if not selectors.can_work_on(user=user, signal=signal):
         raise NotFound("Signal not found.")
     return signal
 
@@ -162,7 +164,7 @@ def _back(request: HttpRequest, signal_id: int) -> str:
 
 @console_view(methods=("POST",))
 def signal_claim(request: HttpRequest, signal_id: int) -> HttpResponse:
-    signal = services.signal_claim(signal_id=signal_id, by=request.user)
+    signal = services.signal_claim(signal_id=signal_id, by=signed_in_user(request))
     messages.success(request, _("You have it: #%(id)s is yours.") % {"id": signal.pk})
     return redirect("console:signal", signal_id=signal.pk)
 
@@ -173,7 +175,7 @@ def signal_transition(request: HttpRequest, signal_id: int) -> HttpResponse:
     form = TransitionForm(request.POST, allowed=sorted(lifecycle.ALL_STATUSES))
     if not form.is_valid():
         return _detail(request, signal, status=400, transition_form=form)
-    services.signal_transition(signal_id=signal.pk, by=request.user, **form.cleaned_data)
+    services.signal_transition(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
     messages.success(request, _("Status changed."))
     return redirect(_back(request, signal.pk))
 
@@ -184,7 +186,7 @@ def signal_note(request: HttpRequest, signal_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _detail(request, signal, status=400, note_form=form)
-    services.signal_note_add(signal_id=signal.pk, by=request.user, **form.cleaned_data)
+    services.signal_note_add(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
     messages.success(request, _("Note added."))
     return redirect(_back(request, signal.pk))
 
@@ -192,14 +194,15 @@ def signal_note(request: HttpRequest, signal_id: int) -> HttpResponse:
 @console_view(methods=("POST",))
 def signal_reroute(request: HttpRequest, signal_id: int) -> HttpResponse:
     """Re-route (and, from triage, confirm or correct): the service records it as a correction."""
+    user = signed_in_user(request)
     signal = _signal_for_team(request, signal_id)
     form = RerouteForm(request.POST)
     if not form.is_valid():
         return _detail(request, signal, status=400, reroute_form=form)
-    moved = services.signal_reroute(signal_id=signal.pk, by=request.user, kind=form.cleaned_data.get("kind") or None,
+    moved = services.signal_reroute(signal_id=signal.pk, by=user, kind=form.cleaned_data.get("kind") or None,
                                     team_id=form.cleaned_data.get("team"))
     messages.success(request, _("#%(id)s now goes to %(team)s as %(kind)s.") % {
         "id": moved.pk, "team": moved.team.name if moved.team else "-", "kind": moved.get_kind_display()})
     fallback = reverse("console:signal", args=[moved.pk]) if selectors.can_work_on(
-        user=request.user, signal=moved) else reverse("console:home")
+        user=user, signal=moved) else reverse("console:home")
     return redirect(safe_next(request, fallback))
