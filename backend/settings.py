@@ -60,11 +60,13 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "backend.core.cache.RedisCache",
+            # django-redis, not Django's own: under ASGI each request gets new cache objects, and
+            # Django's opens a new Redis connection each time; django-redis shares one pool per process.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relay",
             # Short timeouts: a dead Redis must not hang requests (throttling degrades instead).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
         }
     }
     CHANNEL_LAYERS = {
