@@ -60,11 +60,13 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "backend.core.cache.RedisCache",
+            # django-redis, not Django's own: under ASGI each request gets new cache objects, and
+            # Django's opens a new Redis connection each time; django-redis shares one pool per process.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "relay",
             # Short timeouts: a dead Redis must not hang requests (throttling degrades instead).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
         }
     }
     CHANNEL_LAYERS = {
@@ -328,8 +330,6 @@ LOGGING = {
 RELAY_DEMO_PASSWORD = "relay-demo"
 # Below this classifier confidence a signal goes to the human triage queue instead of a team.
 RELAY_ROUTING_CONFIDENCE_THRESHOLD: float = env.float("RELAY_ROUTING_CONFIDENCE_THRESHOLD", default=0.6)
-# How long a process keeps the routing rules it read (a change made in the same process is seen at once).
-RELAY_ROUTING_CACHE_SECONDS: float = env.float("RELAY_ROUTING_CACHE_SECONDS", default=10)
 # An employee's chosen kind is overruled into triage only when the classifier is this sure of another.
 RELAY_ROUTING_DISAGREEMENT_CONFIDENCE: float = env.float("RELAY_ROUTING_DISAGREEMENT_CONFIDENCE", default=0.9)
 RELAY_COMPLAINT_DUE_URGENT_HOURS: int = env.int("RELAY_COMPLAINT_DUE_URGENT_HOURS", default=4)

@@ -1,13 +1,13 @@
-"""Sign-in throttles of the console: the API's own throttles (fixed-window counters, `login` per
-address and `login_email` per account), so that guesses through the API and the console count
-against the same counters. Like the API's, they fail open when the cache (Redis) is down."""
+"""Sign-in throttles of the console: the same fixed-window counters as the API's token view
+(`login` per address, `login_email` per account, from `backend.core.throttles`), so that guesses
+through the API and the console count together. They fail open when the cache (Redis) is down."""
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
 
-from mobile_api.throttles import LoginEmailThrottle, LoginIpThrottle
+from backend.core.throttles import LoginEmailThrottle, LoginIpThrottle
 
 
 class LoginAccountThrottle(LoginEmailThrottle):

@@ -1,14 +1,10 @@
 """Deciding where a new signal goes, from the classifier's verdict and the admin-edited rules."""
 from __future__ import annotations
 
-import copy
-import threading
-import time
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 
 from backend.listening.models import RoutingRule
 from backend.people.models import Team
@@ -49,64 +45,21 @@ def _rule_matches(rule: RoutingRule, *, kind: str, language: str, text: str, top
     return True
 
 
-class _RuleCache:
-    """The active rules and the triage team, read once per process and kept for a few seconds.
-
-    Every submission needs them and an admin changes them a few times a year, so reading them per
-    request was two of a submission's statements. A save or delete of a rule or a team in this
-    process forgets them at once (signals wired in `apps.py`); another process's change, or an
-    `update()` that sends no signal, is seen within RELAY_ROUTING_CACHE_SECONDS.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._entry: tuple[float, list[RoutingRule], Team | None] | None = None
-
-    def get(self) -> tuple[list[RoutingRule], Team | None]:
-        entry = self._entry
-        if entry is None or time.monotonic() - entry[0] >= settings.RELAY_ROUTING_CACHE_SECONDS:
-            generation = self._generation
-            read_at = time.monotonic()
-            rules = list(RoutingRule.objects.filter(active=True).select_related("team").order_by("priority", "id"))
-            triage = Team.objects.filter(is_triage=True).order_by("id").first()
-            entry = (read_at, rules, triage)
-            with self._lock:
-                # A change that landed while we were reading wins: keep nothing that may predate it.
-                if generation == self._generation:
-                    self._entry = entry
-        return entry[1], entry[2]
-
-    def forget(self, **_: Any) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entry = None
-
-
-rule_cache = _RuleCache()
-
-
-def rules_changed(**_: Any) -> None:
-    """A rule or a team was saved or deleted (model signal): forget now, and again at commit — a
-    request that read in between could not yet see the change and may have kept the old rules."""
-    rule_cache.forget()
-    transaction.on_commit(rule_cache.forget)
-
-
-def _own(team: Team | None) -> Team | None:
-    # Each decision gets its own copy: the cached instance is shared by every request thread.
-    return copy.copy(team) if team is not None else None
-
-
 def route(
     *, text: str, chosen: str | None, predicted: str, confidence: float, scores: dict[str, float],
     language: str, topics: list[str],
 ) -> RoutingDecision:
+    """Read per call, never kept: an admin's change applies to the very next submission in every
+    process. One statement when a rule matches, two when the signal goes to triage."""
     kind, needs_human, reason = _kind_decision(chosen=chosen, predicted=predicted, confidence=confidence, scores=scores)
-    rules, triage = rule_cache.get()
     if not needs_human:
+        rules = (
+            RoutingRule.objects.filter(Q(language="") | Q(language=language), active=True, kind=kind)
+            .select_related("team").order_by("priority", "id")
+        )
         for rule in rules:
             if _rule_matches(rule, kind=kind, language=language, text=text, topics=topics):
-                return RoutingDecision(kind, _own(rule.team), False, f"{reason}; rule #{rule.pk}: {rule}"[:200])
+                return RoutingDecision(kind, rule.team, False, f"{reason}; rule #{rule.pk}: {rule}"[:200])
         reason = f"{reason}; no routing rule for {kind}/{language}"
-    return RoutingDecision(kind, _own(triage), True, reason[:200])
+    triage = Team.objects.filter(is_triage=True).order_by("id").first()
+    return RoutingDecision(kind, triage, True, reason[:200])

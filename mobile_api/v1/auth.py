@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.core.errors import DomainError
-from mobile_api.throttles import LoginEmailThrottle, LoginIpThrottle
+from backend.core.throttles import LoginEmailThrottle, LoginIpThrottle
 
 
 class TokenObtainView(TokenObtainPairView):

@@ -62,7 +62,7 @@ def test_production_variables_select_postgres_redis_and_workers() -> None:
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["engine"] == "django.db.backends.postgresql"
-    assert probe["cache"] == "backend.core.cache.RedisCache"  # Django's, with per-process connections
+    assert probe["cache"] == "django_redis.cache.RedisCache"  # one connection pool per process
     assert probe["channels"] == "channels_redis.core.RedisChannelLayer"
     assert probe["eager"] is False
     assert probe["broker"] == "redis://cache.internal:6379/0"

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
-from mobile_api.throttles import LoginIpThrottle
+from backend.core.throttles import LoginIpThrottle
 
 
 class _View:

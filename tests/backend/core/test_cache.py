@@ -1,5 +1,6 @@
-"""The Redis cache shares its connections per process: Django makes a cache object per request
-context (every ASGI request), and each used to open its own connection pool."""
+"""The Redis cache shares its connections per process: Django makes new cache objects per request
+context (every ASGI request), and its own Redis backend opens a new connection pool for each;
+django-redis keeps one pool per process, so every request reuses a warm connection."""
 from __future__ import annotations
 
 import asyncio
@@ -7,24 +8,31 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.cache import caches
+from django.core.cache import cache
+from django_redis import get_redis_connection
 
 
-def _client_in_new_context() -> object:
-    async def inner() -> object:
-        return await sync_to_async(lambda: caches["default"]._cache.get_client())()
+def _connection_id() -> int:
+    # CLIENT ID names the server-side connection this process's pool hands out.
+    return int(get_redis_connection("default").client_id())
 
-    return asyncio.run(inner())
+
+def _connection_id_in_a_new_request_context() -> int:
+    async def request() -> int:
+        return await sync_to_async(_connection_id)()
+
+    return asyncio.run(request())
 
 
 @pytest.mark.redis
-def test_request_contexts_and_threads_reuse_one_redis_client() -> None:
-    here = caches["default"]._cache.get_client()
-    in_contexts = [_client_in_new_context() for _ in range(3)]
-    seen: list[object] = []
-    thread = threading.Thread(target=lambda: seen.append(caches["default"]._cache.get_client()))
+def test_request_contexts_and_threads_reuse_one_redis_connection() -> None:
+    here = _connection_id()
+    in_requests = [_connection_id_in_a_new_request_context() for _ in range(3)]
+    in_thread: list[int] = []
+    thread = threading.Thread(target=lambda: in_thread.append(_connection_id()))
     thread.start()
     thread.join()
-    assert all(c is here for c in [*in_contexts, *seen])
-    caches["default"].set("relay-test-shared", 41)
-    assert caches["default"].incr("relay-test-shared") == 42
+
+    assert in_requests == [here] * 3 and in_thread == [here]
+    cache.set("relay-test-shared", 41)
+    assert cache.incr("relay-test-shared") == 42
