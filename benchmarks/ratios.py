@@ -190,8 +190,10 @@ def profile(server: harness.Server, call: Call, n: int) -> None:
         print(f"  (no py-spy in {py_spy.parent}: install the bench extra to profile)")
         return
     out = harness.BENCH_DIR / f"profile-{int(time.time())}.txt"
-    spy = subprocess.Popen([str(py_spy), "record", "--pid", str(server.pid), "--rate", "1000", "--format", "raw",
-                            "--nolineno", "--nonblocking", "--output", str(out), "--duration", "600"],
+    # --gil: only the thread holding the GIL, so a thread waiting for PostgreSQL, Redis or a
+    # socket is not counted as busy.
+    spy = subprocess.Popen([str(py_spy), "record", "--pid", str(server.pid), "--rate", "250", "--format", "raw",
+                            "--gil", "--nolineno", "--nonblocking", "--output", str(out), "--duration", "600"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)  # attached
     sequential(server, call, n, start=10_000_000)
@@ -207,7 +209,7 @@ def profile(server: harness.Server, call: Call, n: int) -> None:
     by_function: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
-    for line in out.read_text().splitlines():
+    for line in out.read_text(errors="replace").splitlines():  # py-spy may cut a name mid-character
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
@@ -217,7 +219,7 @@ def profile(server: harness.Server, call: Call, n: int) -> None:
         by_package[_package(leaf)] += samples
         by_function[leaf] += samples
         for frame in set(frames):
-            if _package(frame).startswith("relay:"):
+            if _package(frame).startswith("relay:") or frame.startswith(("dispatch (rest_framework", "__call__ (uvicorn")):
                 inclusive[frame] += samples
     if not total:
         print("  (no samples)")
@@ -228,22 +230,19 @@ def profile(server: harness.Server, call: Call, n: int) -> None:
     print("  self time by function:")
     for name, samples in by_function.most_common(12):
         print(f"    {100 * samples / total:5.1f}%  {name}")
-    print("  time under Relay's own functions (inclusive):")
+    print("  time under Relay's own functions, DRF's dispatch and uvicorn's entry (inclusive):")
     for name, samples in inclusive.most_common(12):
         print(f"    {100 * samples / total:5.1f}%  {name}")
 
 
+RELAY_FOLDERS = {"backend", "mobile_api", "notifications", "nlp"}
+
+
 def _package(frame: str) -> str:
-    """`handle (django/core/handlers/base.py)` -> `django`; Relay's folders as `relay:<folder>`."""
-    path = frame.rpartition("(")[2].rstrip(")")
-    if "site-packages/" in path:
-        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    root = str(harness.ROOT) + "/"
-    if path.startswith(root) or not path.startswith("/"):
-        return "relay:" + path.removeprefix(root).split("/", 1)[0]
-    if "/python3" in path:
-        return "stdlib:" + path.rsplit("/", 1)[-1].removesuffix(".py")
-    return path
+    """`handle (django/core/handlers/base.py)` -> `django`; Relay's own folders as `relay:<folder>`.
+    py-spy names a file by its path below sys.path, so the first part is the package."""
+    top = frame.rpartition("(")[2].rstrip(")").split("/", 1)[0].removesuffix(".py")
+    return f"relay:{top}" if top in RELAY_FOLDERS else top
 
 
 def main() -> None:
@@ -258,6 +257,7 @@ def main() -> None:
     parser.add_argument("--no-push", action="store_true", help="skip push_bench.py")
     parser.add_argument("--push-args", default="", help="arguments for push_bench.py")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # in order with push_bench's output
 
     started = time.monotonic()
     subprocess.run([harness.PY, "-m", "nlp", "ensure"], cwd=harness.ROOT, check=True)
