@@ -51,15 +51,19 @@ run: model demo
 test: model
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks need locust on top of the dev tools; each script prints its own figures.
+# Benchmarks add locust (mixed load) and py-spy (profiles) to the dev tools; see benchmarks/README.md.
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	touch $@
 
+# The ratios of issue 14, each beside its yardstick and goal, then push_bench.py's (PostgreSQL and
+# Redis needed; recreates the database relay_ratios, flushes Redis db 6). BENCH_ARGS=--profile adds
+# a py-spy profile of every endpoint whose goal was missed.
 bench: model $(VENV)/.bench-installed
-	$(BIN)/python benchmarks/signals_bench.py
+	$(BIN)/python benchmarks/ratios.py $(BENCH_ARGS)
 
-# The mixed-traffic load benchmark of issue 8 (~9 min; flushes Redis db 4, recreates relay_load).
+# Mixed traffic under a saturating load, and 1 vs 2 server processes (~4 min; flushes Redis db 4,
+# recreates relay_load).
 bench-load: model $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/load_bench.py
 

@@ -1,5 +1,6 @@
-"""Shared benchmark plumbing: a fresh database, the real ASGI server (uvicorn) on 127.0.0.1, and
-locust (headless) as the load generator. Everything stays on this machine and stops by itself."""
+"""Shared benchmark plumbing: a fresh database, the real ASGI server (uvicorn) on 127.0.0.1, the
+server's CPU time, and locust (headless) as the load generator of the mixed-load scripts.
+Everything stays on this machine and stops by itself."""
 from __future__ import annotations
 
 import csv
@@ -11,10 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -71,8 +72,33 @@ def tokens_for(env: dict[str, str], emails: list[str]) -> dict[str, str]:
     return json.loads(manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
+def ensure_postgres_db(url: str) -> bool:
+    """Drop and create the database named in `url` (a benchmark's own); False when PostgreSQL is unreachable."""
+    name = url.rsplit("/", 1)[-1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(admin, autocommit=True, connect_timeout=2) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+    except Exception as exc:  # noqa: BLE001
+        print(f"(PostgreSQL not reachable at {admin}: {type(exc).__name__}; skipping that run)")
+        return False
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
 @contextmanager
-def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+def uvicorn(env: dict[str, str], workers: int = 1) -> Iterator[Server]:
+    """The real ASGI server on a free port of 127.0.0.1, started the way production starts it,
+    answering /healthz; stopped (its whole process group) on exit."""
     port = free_port()
     proc = subprocess.Popen(
         [PY, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port),
@@ -83,6 +109,8 @@ def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {proc.returncode}")
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).read()
                 break
@@ -90,50 +118,36 @@ def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
                 time.sleep(0.3)
         else:
             raise RuntimeError("server did not start")
-        yield url
+        yield Server(url=url, pid=proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
 
 
-class CpuMeter:
-    """CPU time (user + system) spent by groups of processes between start() and stop(): the
-    server's workers, PostgreSQL, Redis and the load generator, each as ms per request."""
+@contextmanager
+def asgi_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    with uvicorn(env, workers) as server:
+        yield server.url
 
-    GROUPS = ("server", "PostgreSQL", "Redis", "locust")
 
-    def __init__(self, url: str) -> None:
-        self.port = url.rsplit(":", 1)[1]
+_TICK = os.sysconf("SC_CLK_TCK")
 
-    def _sample(self) -> dict[str, float]:
-        import psutil
 
-        totals = dict.fromkeys(self.GROUPS, 0.0)
-        procs = [p.info for p in psutil.process_iter(["pid", "ppid", "name", "cmdline", "cpu_times"])]
-        server_pids = {i["pid"] for i in procs
-                       if "uvicorn" in (cmd := " ".join(i["cmdline"] or [])) and f"--port {self.port}" in cmd}
-        for info in procs:
-            if info["cpu_times"] is None:
-                continue
-            cmd, name = " ".join(info["cmdline"] or []), info["name"] or ""
-            used = info["cpu_times"].user + info["cpu_times"].system
-            if info["pid"] in server_pids or info["ppid"] in server_pids:  # uvicorn and its spawned workers
-                totals["server"] += used
-            elif name == "postgres":
-                totals["PostgreSQL"] += used
-            elif name.startswith("redis-server"):
-                totals["Redis"] += used
-            elif "locust" in cmd:
-                totals["locust"] += used
-        return totals
-
-    def start(self) -> None:
-        self._t0, self._c0 = time.monotonic(), self._sample()
-
-    def stop(self) -> tuple[float, dict[str, float]]:
-        """(seconds measured, CPU seconds per group)."""
-        c1 = self._sample()
-        return time.monotonic() - self._t0, {k: max(0.0, c1[k] - self._c0[k]) for k in c1}
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) of a process and its children, from /proc (Linux):
+    the server's own cost, whatever the load generator, PostgreSQL or Redis spend."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        # After the command name: state, ppid, ... utime and stime are the 12th and 13th fields.
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
 
 
 @dataclass

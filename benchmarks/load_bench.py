@@ -7,50 +7,38 @@ Parts (all by default; pick with --parts):
            all at once: per endpoint req/s, p50/p95/p99, errors and ratios to /healthz in the same
            run; on the embedded default (SQLite) and on PostgreSQL + Redis (--workers workers)
   workers  the same mix on PostgreSQL + Redis with 1 and with 2 uvicorn workers
-  data     feed and queues with 1×, 10× and 100× the workload data on PostgreSQL: queries per request
-           measured in-process (CaptureQueriesContext), in-process ms, and p50/p99 through the server
-  rate     signal submission alone at a fixed rate (default 200 req/s) on PostgreSQL + Redis: the
-           achieved rate and p99, against the target p99 <= 50 ms
 
-Every locust run is bounded in time (--seconds) and in requests (--max-requests); the whole default
-run takes about 7 minutes on a 2-core machine. Usage:
+What it tells that ratios.py does not: that everything keeps working at once under a saturating
+load (no errors, retries replayed, claim races answered 409), and how the work spreads over more
+than one server process. Every locust run is bounded in time (--seconds) and in requests
+(--max-requests); the default run takes about 4 minutes on a 2-core machine. Usage:
 
-    .venv/bin/python benchmarks/load_bench.py [--parts mix,workers,data,rate] [--seconds 15] [--users 24]
-        [--workers 2] [--rate 200] [--rate-seconds 20] [--max-requests 200000]
+    .venv/bin/python benchmarks/load_bench.py [--parts mix,workers] [--seconds 15] [--users 24]
+        [--workers 2] [--max-requests 200000]
         [--postgres postgres://postgres@127.0.0.1:5432/relay_load] [--redis redis://127.0.0.1:6379/4]
         [--no-postgres]
 
-The load generator runs on the same cores as the server: absolute figures are pessimistic, and the
-ratios to /healthz are the ones to compare between runs. Closed-loop users (no wait) make the mix
-saturate the server on purpose; the rate part is open-ended only as far as locust's
-`constant_throughput` allows (a user whose request is late sends its next one late), so when the
-achieved rate is below the target the p99 is flattered, and the output says so.
+The load generator runs on the same cores as the server: absolute figures measure the machine, and
+the ratios to /healthz are the ones to compare between runs.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
-from signals_bench import ensure_postgres_db  # noqa: E402
+import harness
 
 HERE = Path(__file__).resolve().parent
 # Users per class in the mix (scaled to --users): redirects are the most frequent request.
 # After a warm-up, the server still works off the requests locust left in flight when it stopped:
 # the first measured request would queue behind them (seen: ~250 ms instead of ~25 ms).
 WARM_UP_DRAIN_SECONDS = 2.0
-# "Kept up with the offered rate": locust's start and stop edges cost a few percent of a short run.
-KEPT_UP = 0.95
 MIX = {"Redirector": 8, "AppStart": 5, "Submitter": 4, "QueueWorker": 3, "Trivial": 4}
 
 
@@ -60,26 +48,19 @@ def seed(env: dict[str, str], factor: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def in_process_queries(env: dict[str, str]) -> dict:
-    out = subprocess.run([harness.PY, str(HERE / "load_seed.py"), "queries"], cwd=harness.ROOT, env=env,
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def locust(host: str, users: dict[str, int], seconds: int, data: dict, args: argparse.Namespace,
-           extra: dict[str, str] | None = None) -> list[harness.Stats]:
+def locust(host: str, users: dict[str, int], seconds: int, data: dict, args: argparse.Namespace) -> list[harness.Stats]:
     """One headless locust run with several user classes in fixed numbers; figures per endpoint (ms)."""
     harness.BENCH_DIR.mkdir(parents=True, exist_ok=True)
     prefix = harness.BENCH_DIR / f"load-{int(time.time() * 1000)}"
     # Each app user rotates a refresh token of its own; a token used by an earlier run is blacklisted.
-    fresh = users.get("AppStart", 0) + users.get("FeedAndQueues", 0)
+    fresh = users.get("AppStart", 0)
     if fresh > len(data["app"]):
         raise RuntimeError("out of refresh tokens: seed more (load_seed.py --refresh-tokens)")
     mine, data["app"] = data["app"][:fresh], data["app"][fresh:]
     data_file = Path(f"{prefix}-data.json")
     data_file.write_text(json.dumps({**data, "app": mine}))  # tokens for hundreds of users: too long for one variable
     env = {**os.environ, "RELAY_LOAD_DATA_FILE": str(data_file), "RELAY_LOAD_USERS": json.dumps(users),
-           "RELAY_LOAD_MAX_REQUESTS": str(args.max_requests), **(extra or {})}
+           "RELAY_LOAD_MAX_REQUESTS": str(args.max_requests)}
     total = sum(users.values())
     result = subprocess.run(
         [harness.PY, "-m", "locust", "-f", str(HERE / "load_locustfile.py"), *users, "--headless", "--host", host,
@@ -146,7 +127,7 @@ def fresh_sqlite() -> dict[str, str]:
 
 
 def fresh_postgres(args: argparse.Namespace) -> dict[str, str] | None:
-    if args.no_postgres or not ensure_postgres_db(args.postgres):
+    if args.no_postgres or not harness.ensure_postgres_db(args.postgres):
         return None
     import redis
 
@@ -185,155 +166,15 @@ def part_workers(args: argparse.Namespace) -> None:
     print(f"  {'all':38} {t1:9.1f} {t2:9.1f} {t2 / t1 if t1 else 0:5.2f}")
 
 
-def part_data(args: argparse.Namespace) -> None:
-    env = fresh_postgres(args)
-    label = "PostgreSQL + Redis"
-    if not env:
-        env, label = fresh_sqlite(), "SQLite"
-    harness.prepare_database(env, passwords=False)
-    results = []
-    for factor in (1, 10, 100):
-        data = seed(env, factor)
-        queries = in_process_queries(env)
-        with harness.asgi_server(env, workers=args.workers) as url:
-            locust(url, {"FeedAndQueues": 2}, 3, data, args)
-            time.sleep(WARM_UP_DRAIN_SECONDS)
-            rows = {r.name: r for r in locust(url, {"FeedAndQueues": 4, "Trivial": 1}, args.seconds, data, args)}
-        results.append((factor, data["rows"], queries, rows))
-    print(f"\nDATA: feed and queues at 1x/10x/100x the workload data ({label}, {args.workers} worker(s), "
-          f"4 readers + 1 /healthz, {args.seconds}s each)")
-    print(f"  {'scale':6} {'stories':>8} {'signals':>8} {'notifs':>7}  {'endpoint':36} {'queries':>7} {'items':>5} "
-          f"{'in-proc ms':>10} {'p50 ms':>7} {'p99 ms':>7}")
-    http_name = {"GET /api/v1/feed/": "GET /api/v1/feed/", "GET /api/v1/queues/{sales}/signals/":
-                 "GET /api/v1/queues/{id}/signals/"}
-    for factor, counts, queries, rows in results:
-        for name, q in queries.items():
-            r = rows.get(http_name.get(name, ""))
-            print(f"  {factor:5d}x {counts['stories']:8d} {counts['signals']:8d} {counts['notifications']:7d}  "
-                  f"{name:36} {q['queries']:7d} {q['items']:5d} {q['median_ms']:10.2f} "
-                  f"{(f'{r.p50:7.0f}' if r else '      -')} {(f'{r.p99:7.0f}' if r else '      -')}")
-    first, last = results[0][2], results[-1][2]
-    same = all(first[k]["queries"] == last[k]["queries"] for k in first)
-    growth = {k: last[k]["median_ms"] / first[k]["median_ms"] for k in first if first[k]["median_ms"]}
-    print(f"  queries per request constant from 1x to 100x: {'yes' if same else 'NO'}; in-process time 100x/1x: "
-          + ", ".join(f"{k.split()[1]} {v:.1f}x" for k, v in growth.items())
-          + f" (log2(100) = {math.log2(100):.1f})")
-
-
-def rate_run(url: str, user_class: str, name: str, data: dict, args: argparse.Namespace,
-             seconds: int) -> tuple[harness.Stats, dict[str, float]]:
-    """One fixed-rate locust run; its figures and the CPU ms per request of each process group,
-    measured over the middle of the run (spawning and stopping left out)."""
-    users = max(1, math.ceil(args.rate / 5))  # 5 requests/s per user: each has 200 ms per request
-    meter, out = harness.CpuMeter(url), {}
-
-    def run() -> None:
-        out["rows"] = locust(url, {user_class: users}, seconds, data, args,
-                             extra={"RELAY_LOAD_RATE_PER_USER": str(args.rate / users)})
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    margin = max(2.0, seconds / 6)
-    time.sleep(margin)
-    meter.start()
-    time.sleep(seconds - 2 * margin)
-    took, cpu = meter.stop()
-    thread.join()
-    row = next(r for r in out["rows"] if r.name == name)
-    return row, {k: 1000 * v / took / row.rps if row.rps else 0.0 for k, v in cpu.items()}
-
-
-@contextmanager
-def submission_server(args: argparse.Namespace, part: str) -> Iterator[tuple[str, dict] | None]:
-    """A fresh PostgreSQL database with the workload and a server on it, warmed up and drained;
-    None (and a note) when there is no PostgreSQL."""
-    env = fresh_postgres(args)
-    if not env:
-        print(f"\n{part}: needs PostgreSQL (skipped)")
-        yield None
-        return
-    harness.prepare_database(env, passwords=False)
-    data = seed(env, 1)
-    with harness.asgi_server(env, workers=args.workers) as url:
-        locust(url, {"Submitter": 4 * args.workers}, 5, data, args)  # enough connections to reach every worker
-        time.sleep(WARM_UP_DRAIN_SECONDS)
-        yield url, data
-
-
-def part_rate(args: argparse.Namespace) -> None:
-    users = max(1, math.ceil(args.rate / 5))
-    with submission_server(args, "RATE") as server:
-        if server is None:
-            return
-        url, data = server
-        r, cpu = rate_run(url, "RateSubmitter", "POST /api/v1/signals/", data, args, args.rate_seconds)
-        yardsticks = [rate_run(url, cls, name, data, args, max(10, args.rate_seconds // 2))
-                      for cls, name in (("RateTrivial", "GET /healthz"), ("RateAuthRead", "GET /api/v1/queues/"))]
-    cores = os.cpu_count() or 1
-    budget = cores * 1000 / args.rate
-    print(f"\nRATE: POST /api/v1/signals/ at {args.rate:g} req/s offered ({users} users x {args.rate / users:g}/s), "
-          f"PostgreSQL + Redis, {args.workers} worker(s), {args.rate_seconds}s")
-    print(f"  achieved {r.rps:.1f} req/s, {r.requests} requests, {r.failures} errors, "
-          f"p50 {r.p50:.0f} ms, p95 {r.p95:.0f} ms, p99 {r.p99:.0f} ms")
-
-    def cpu_line(c: dict[str, float]) -> str:
-        return " · ".join(f"{k} {v:.1f}" for k, v in c.items()) + f" · all {sum(c.values()):.1f}"
-
-    print(f"  CPU ms per submission: {cpu_line(cpu)}")
-    print(f"  the machine's CPU budget at {args.rate:g} req/s: {cores} cores = {budget:.1f} ms per request for "
-          f"everything (server, database, Redis, load generator)")
-    print(f"  yardsticks at the same offered rate, same server:")
-    for y, ycpu in yardsticks:
-        print(f"    {y.name:20} achieved {y.rps:6.1f} req/s, {y.failures} errors, p50 {y.p50:.0f} ms, "
-              f"p99 {y.p99:.0f} ms; CPU ms per request: {cpu_line(ycpu)}")
-    kept_up = r.rps >= KEPT_UP * args.rate
-    verdict = "MET" if kept_up and r.p99 <= 50 and r.failures == 0 else "NOT MET"
-    print(f"  target p99 <= 50 ms at {args.rate:g} req/s with no errors: {verdict}"
-          + ("" if kept_up else " (the server did not keep up with the offered rate, so the p99 is flattered:"
-                                " late users send late)"))
-    if sum(cpu.values()) > budget:
-        print(f"  a submission needs {sum(cpu.values()):.1f} ms of CPU in all against a budget of {budget:.1f} ms: "
-              f"at most ~{cores * 1000 / sum(cpu.values()):.0f} submissions/s fit on this machine at full load")
-
-
-def part_capacity(args: argparse.Namespace) -> None:
-    """The highest offered rate (of --capacity-rates) at which submissions still have p99 <= 50 ms."""
-    rates = [float(r) for r in args.capacity_rates.split(",") if r.strip()]
-    results = []
-    with submission_server(args, "CAPACITY") as server:
-        if server is None:
-            return
-        url, data = server
-        for rate in rates:
-            users = max(1, math.ceil(rate / 5))
-            rows = locust(url, {"RateSubmitter": users}, args.capacity_seconds, data, args,
-                          extra={"RELAY_LOAD_RATE_PER_USER": str(rate / users)})
-            time.sleep(WARM_UP_DRAIN_SECONDS)  # the next rate starts on an idle server
-            results.append((rate, next(r for r in rows if r.name == "POST /api/v1/signals/")))
-    print(f"\nCAPACITY: POST /api/v1/signals/ at fixed offered rates, PostgreSQL + Redis, {args.workers} worker(s), "
-          f"{args.capacity_seconds}s each")
-    print(f"  {'offered':>8} {'achieved':>9} {'err':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
-    best = None
-    for rate, r in results:
-        ok = r.rps >= KEPT_UP * rate and r.p99 <= 50 and r.failures == 0
-        best = rate if ok else best
-        print(f"  {rate:8g} {r.rps:9.1f} {r.failures:5d} {r.p50:7.0f} {r.p95:7.0f} {r.p99:7.0f}{'  <= 50 ms' if ok else ''}")
-    print(f"  highest offered rate with p99 <= 50 ms and no errors: {f'{best:g} req/s' if best else 'none of these'}")
-
-
-PARTS = {"mix": part_mix, "workers": part_workers, "data": part_data, "rate": part_rate, "capacity": part_capacity}
+PARTS = {"mix": part_mix, "workers": part_workers}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="mix,workers,data,rate,capacity")
+    parser.add_argument("--parts", default="mix,workers")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--rate-seconds", type=int, default=20)
-    parser.add_argument("--capacity-rates", default="5,10,20,30,40,60")
-    parser.add_argument("--capacity-seconds", type=int, default=12)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/relay_load")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")

@@ -2,8 +2,7 @@
 
 Data comes from load_seed.py through the JSON file named by RELAY_LOAD_DATA_FILE; how many users of each class run
 comes from RELAY_LOAD_USERS ({"AppStart": 4, ...}, locust's `fixed_count`). RELAY_LOAD_MAX_REQUESTS
-stops the whole run after that many requests, whatever --run-time says. RELAY_LOAD_RATE_PER_USER
-(requests/s per user) turns RateSubmitter into an open-ended fixed-rate load.
+stops the whole run after that many requests, whatever --run-time says.
 """
 from __future__ import annotations
 
@@ -14,17 +13,14 @@ import random
 import uuid
 from pathlib import Path
 
-import gevent
-from locust import FastHttpUser, constant, constant_throughput, events, task
+from locust import FastHttpUser, constant, events, task
+from traffic import AGENTS, TEXTS  # (locust puts this folder on sys.path)
 
 DATA = json.loads(Path(os.environ["RELAY_LOAD_DATA_FILE"]).read_text()) if os.environ.get("RELAY_LOAD_DATA_FILE") else {}
 COUNTS = json.loads(os.environ.get("RELAY_LOAD_USERS", "{}"))
 MAX_REQUESTS = int(os.environ.get("RELAY_LOAD_MAX_REQUESTS", "0"))
-RATE = float(os.environ.get("RELAY_LOAD_RATE_PER_USER", "0"))
 _app_tokens = itertools.cycle(DATA.get("app", []))
 _sent = itertools.count(1)
-
-from traffic import AGENTS, TEXTS  # noqa: E402  (locust puts this folder on sys.path)
 
 
 _environment = None
@@ -107,62 +103,6 @@ class Submitter(FastHttpUser):
         self.last = (key, body)
 
 
-class _FixedRate(FastHttpUser):
-    """RELAY_LOAD_RATE_PER_USER requests/s per user, each user starting at a random phase."""
-
-    abstract = True
-    wait_time = constant_throughput(RATE) if RATE else constant(0)
-
-    def on_start(self) -> None:
-        super().on_start()
-        # A random point of the period: users spawned together otherwise fire together, every
-        # period — bursts that no real crowd of phones makes, queueing behind each other.
-        if RATE:
-            gevent.sleep(random.uniform(0, 1 / RATE))
-
-
-class RateSubmitter(_FixedRate):
-    """Signal submission at a fixed rate per user (no retries), for the p99-at-200-req/s target.
-    Not a Submitter: locust would inherit that class's task too, and half the requests would be
-    its submissions-with-retries, the retries counted apart from the rate."""
-
-    fixed_count = _count("RateSubmitter")
-
-    def on_start(self) -> None:
-        self.auth = {"Authorization": f"Bearer {random.choice(DATA['submitters'])}"}
-        super().on_start()
-
-    @task
-    def submit(self) -> None:
-        self.client.post("/api/v1/signals/", json={"text": random.choice(TEXTS), "heard_via": "in_person"},
-                         headers={**self.auth, "Idempotency-Key": str(uuid.uuid4())}, name="POST /api/v1/signals/")
-
-
-class RateTrivial(_FixedRate):
-    """The yardsticks of the rate part, at the same fixed rate: the cheapest endpoint there is …"""
-
-    fixed_count = _count("RateTrivial")
-
-    @task
-    def healthz(self) -> None:
-        self.client.get("/healthz", name="GET /healthz")
-
-
-class RateAuthRead(_FixedRate):
-    """… and the cheapest authenticated API read: an employee's (empty) list of queues — JWT,
-    throttle, the person's row and one small query, a serializer."""
-
-    fixed_count = _count("RateAuthRead")
-
-    def on_start(self) -> None:
-        self.auth = {"Authorization": f"Bearer {random.choice(DATA['submitters'])}"}
-        super().on_start()
-
-    @task
-    def queues(self) -> None:
-        self.client.get("/api/v1/queues/", headers=self.auth, name="GET /api/v1/queues/")
-
-
 class QueueWorker(FastHttpUser):
     """Sales and support agents: poll their queue for unclaimed signals and claim one; a 409
     (a colleague was first) is the normal outcome of a race, not an error."""
@@ -200,21 +140,3 @@ class Redirector(FastHttpUser):
                              catch_response=True) as r:
             if r.status_code != 302:
                 r.failure(f"expected 302, got {r.status_code}")
-
-
-class FeedAndQueues(FastHttpUser):
-    """The two reads whose cost could grow with the data: a feed page and a queue page."""
-
-    fixed_count = _count("FeedAndQueues")
-    wait_time = constant(0)
-
-    def on_start(self) -> None:
-        self.app = {"Authorization": f"Bearer {next(_app_tokens)['access']}"}
-        me = random.choice(DATA["queues"])
-        self.agent, self.queue = {"Authorization": f"Bearer {me['token']}"}, me["queue"]
-
-    @task
-    def read(self) -> None:
-        self.client.get("/api/v1/feed/", headers=self.app, name="GET /api/v1/feed/")
-        self.client.get(f"/api/v1/queues/{self.queue}/signals/", headers=self.agent,
-                        name="GET /api/v1/queues/{id}/signals/")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
-from signals_bench import ensure_postgres_db  # noqa: E402
+from harness import ensure_postgres_db  # noqa: E402
 
 SEED = r'''
 import json, random

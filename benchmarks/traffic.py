@@ -1,5 +1,5 @@
 """What the benchmark users say and which browsers (and link-preview bots) follow the links:
-shared by locustfile.py and load_locustfile.py. No locust users here, so importing it adds none."""
+shared by ratios.py and the locustfiles. No locust users here, so importing it adds none."""
 
 TEXTS = [
     "Mijn buurman wil zijn hypotheek oversluiten naar ons, kan iemand hem bellen?",
