@@ -6,7 +6,10 @@ error shape. The domain never imports the API layer, so the mapping lives here a
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
+
+# {field: [messages]}, nested for a nested object ({"contact": {"phone": [...]}}), as DRF does.
+FieldErrors: TypeAlias = "dict[str, list[str] | FieldErrors]"
 
 
 class DomainError(Exception):
@@ -19,7 +22,7 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         status_code: int | None = None,
-        fields: dict[str, list[str]] | None = None,
+        fields: FieldErrors | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
