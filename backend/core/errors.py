@@ -6,10 +6,7 @@ error shape. The domain never imports the API layer, so the mapping lives here a
 """
 from __future__ import annotations
 
-from typing import Any, TypeAlias
-
-# {field: [messages]}, nested for a nested object ({"contact": {"phone": [...]}}), as DRF does.
-FieldErrors: TypeAlias = "dict[str, list[str] | FieldErrors]"
+from typing import Any
 
 
 class DomainError(Exception):
@@ -22,7 +19,7 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         status_code: int | None = None,
-        fields: FieldErrors | None = None,
+        fields: dict[str, Any] | None = None,  # {field: [messages]}, nested for an object, as DRF does
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 import nlp
-from backend.core.errors import Conflict, DomainError, FieldErrors, NotFound
+from backend.core.errors import Conflict, DomainError, NotFound
 from backend.core.text import text_clean
 from backend.listening import events, lifecycle, routing
 from backend.listening.models import (
@@ -65,7 +65,7 @@ def _validate_contact(
 ) -> dict[str, Any] | None:
     if not contact:
         return None
-    errors: FieldErrors = {}
+    errors: dict[str, list[str]] = {}
     phone = (contact.get("phone") or "").strip()
     email = (contact.get("email") or "").strip().lower()
     normalized_phone = ""

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -162,7 +161,7 @@ def _apply_field_errors(form: forms.Form, error: DomainError) -> bool:
     shown = False
     for field, problems in error.fields.items():
         target = mapping.get(field, field)
-        form.add_error(target if target in form.fields else None, ValidationError(problems))
+        form.add_error(target if target in form.fields else None, problems)
         shown = True
     if not shown:
         form.add_error(None, error.message)
