@@ -48,7 +48,11 @@ run: model demo
 	@echo ""
 	$(RUN_ENV) $(BIN)/uvicorn backend.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws websockets-sansio
 
+# Lint, type-check and the import contracts first (each stops the run on failure), then the tests.
 test: model
+	$(BIN)/ruff check .
+	$(TEST_ENV) $(BIN)/mypy
+	$(BIN)/lint-imports
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks add locust (mixed load) and py-spy (profiles) to the dev tools; see benchmarks/README.md.

@@ -1,7 +1,7 @@
 """JWT bearer authentication that loads the person and their profile in one query."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -17,7 +17,8 @@ class ProfileJWTAuthentication(JWTAuthentication):
     except that the profile is joined: nearly every endpoint reads `request.user.profile`
     (language, time zone, interests), which would otherwise cost a second query per request."""
 
-    def get_user(self, validated_token: Token) -> User:
+    # simplejwt declares the return as a TypeVar that nothing in the call binds, which no override can match.
+    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]  # simplejwt's unbound TypeVar
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as e:
@@ -38,4 +39,4 @@ class ProfileJWTAuthentication(JWTAuthentication):
 class ProfileJWTScheme(SimpleJWTScheme):
     """The OpenAPI security scheme stays simplejwt's bearer JWT."""
 
-    target_class = ProfileJWTAuthentication
+    target_class = "mobile_api.authentication.ProfileJWTAuthentication"

@@ -65,12 +65,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # The database is briefly unreachable: nothing was half-written (services are atomic),
         # so the app may simply retry — with the same Idempotency-Key for a submission.
         logger.warning("database unavailable: %s", type(exc).__name__)
-        response = Response(
+        unavailable = Response(
             error_body("service_unavailable", "The service is briefly unavailable; please retry shortly."),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-        response["Retry-After"] = "5"
-        return response
+        unavailable["Retry-After"] = "5"
+        return unavailable
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
@@ -95,11 +95,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = fields["non_field_errors"][0]
         response.data = error_body(code, message, fields)
     else:
-        detail = exc.detail
+        detail: Any = exc.detail  # a string, a list or a dict: whatever the exception was raised with
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         response.data = error_body(code, message)
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response.data["error"]["retry_after"] = int(exc.wait)
+        if isinstance(exc, exceptions.Throttled):
+            wait = exc.wait  # type: ignore[attr-defined]  # drf-stubs lack Throttled.wait (set by its __init__)
+            if wait is not None:
+                response.data["error"]["retry_after"] = int(wait)
     return response
 
 

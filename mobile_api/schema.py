@@ -2,7 +2,7 @@
 error shape, so clients (and schemathesis) can rely on the schema for failures too."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -12,7 +12,9 @@ from rest_framework.permissions import AllowAny
 class ErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField(help_text="stable machine-readable code, e.g. validation_error")
     message = serializers.CharField()
-    fields = serializers.DictField(help_text="field name → list of messages (nested for objects)")
+    # DRF's metaclass moves declared fields off the class, so this field does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field named like Serializer.fields
+        help_text="field name → list of messages (nested for objects)")
     retry_after = serializers.IntegerField(required=False)
     claimed_by = serializers.DictField(required=False, allow_null=True)
     allowed = serializers.ListField(child=serializers.CharField(), required=False)
@@ -37,7 +39,7 @@ _DESCRIPTIONS = {
 
 
 class RelayAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         codes = ["400", "404", "405", "413", "415", "429", "503"]

@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .router import Router
 
 CLASSIFY_BATCH = 256
 
@@ -45,7 +49,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _emit(router, batch: list[tuple[object, str | None, str | None]]) -> None:
+def _emit(router: Router, batch: list[tuple[object, str | None, str | None]]) -> None:
     texts = [text or "" for _, text, _ in batch]
     results = router.classify_many(texts)
     out = sys.stdout

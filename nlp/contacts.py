@@ -114,7 +114,7 @@ _PLAUSIBLE_NSN = {31: re.compile(r"6[1-9]\d{7}|[1-57-9]\d{8}"), 45: re.compile(r
 def _plausible(number: phonenumbers.PhoneNumber) -> bool:
     if phonenumbers.is_valid_number(number):
         return True
-    pattern = _PLAUSIBLE_NSN.get(number.country_code)
+    pattern = _PLAUSIBLE_NSN.get(number.country_code) if number.country_code is not None else None
     nsn = phonenumbers.national_significant_number(number)
     if pattern is not None:
         return bool(pattern.fullmatch(nsn))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def model_dir() -> Path:
     return Path(env) if env else REPO_ROOT / "var" / "nlp-model"
 
 
-def fingerprint(files: list[Path], config: dict, extra_files: list[Path] = ()) -> str:
+def fingerprint(files: list[Path], config: dict, extra_files: Sequence[Path] = ()) -> str:
     """Hash of corpus content + products + config + spaCy version + feature code version.
 
     File *contents* are hashed (sorted by name), not mtimes, so a checkout on another machine

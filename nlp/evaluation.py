@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contacts import extract_contacts, iban_is_valid, normalize_phone
 from .corpus import KINDS, Example, load_jsonl
 from .language import detect_language
 from .urgency import is_urgent
+
+if TYPE_CHECKING:
+    from .router import Router
+    from .urgency import UrgencyModel
 
 __all__ = ["evaluate_examples", "evaluate_files", "format_report"]
 
@@ -30,7 +34,7 @@ def _prf(gold: list[str], pred: list[str]) -> dict[str, Any]:
 
 
 def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]] | None = None,
-                      router=None, urgency_model=None) -> dict[str, Any]:
+                      router: Router | None = None, urgency_model: UrgencyModel | None = None) -> dict[str, Any]:
     """Score ``examples``; kind scores come from ``scores`` or from ``router``, p(urgent) from
     ``urgency_model`` (an ``UrgencyModel``) or from the router's."""
     texts = [e.text for e in examples]
@@ -45,7 +49,7 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     u_threshold = urgency_model.threshold if urgency_model is not None else 1.0
     u_of = {id(e): u for e, u in zip(examples, u_probs, strict=True)}
     labelled = [(e, s) for e, s in zip(examples, scores, strict=True) if e.kind]
-    gold = [e.kind for e, _ in labelled]
+    gold = [e.kind for e, _ in labelled if e.kind]  # every labelled row; the test narrows the type
     pred = [max(KINDS, key=lambda k: s[k]) for _, s in labelled]
     report: dict[str, Any] = _prf(gold, pred)
     pairs = list(zip(gold, pred, strict=True))
@@ -124,7 +128,7 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     return report
 
 
-def evaluate_files(files: list[Path], router=None) -> dict[str, Any]:
+def evaluate_files(files: list[Path], router: Router | None = None) -> dict[str, Any]:
     reports = {}
     everything: list[Example] = []
     for path in files:

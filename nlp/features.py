@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .contacts import find_spans
+from .contacts import Span, find_spans
 
 __all__ = ["FEATURES_VERSION", "featurize", "LEXICON"]
 
@@ -161,8 +161,9 @@ PREFIX_LEN = 5
 PREFIX_MIN_WORD = 7
 
 
-def _redact_for_features(text: str, spans=None) -> str:
-    out, last = [], 0
+def _redact_for_features(text: str, spans: list[Span] | None = None) -> str:
+    out: list[str] = []
+    last = 0
     for span in find_spans(text) if spans is None else spans:
         out.append(text[last:span.start])
         out.append(" [iban] " if span.label == "iban_shape" else f" [{span.label}] ")
@@ -190,7 +191,7 @@ def featurize(
     suffix_len: int = 0,
     marker_repeat: int = 1,
     char_ngrams: int = 0,
-    spans=None,
+    spans: list[Span] | None = None,
 ) -> list[str]:
     """The token sequence the kind classifier is trained and run on."""
     cleaned = _redact_for_features(text or "", spans)

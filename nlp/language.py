@@ -10,13 +10,23 @@ corpus (see fixtures/nlp/README.md).
 
 from __future__ import annotations
 
+import enum
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from spacy.lang.da.stop_words import STOP_WORDS as DA_STOP
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 from spacy.lang.nl.stop_words import STOP_WORDS as NL_STOP
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+    from .contacts import Span
+    from .corpus import Example
 
 __all__ = ["LANGUAGES", "detect_language", "detect_languages"]
 
@@ -59,7 +69,7 @@ _word_model: dict | None = None  # {"logp": {word: [nl, da, en]}, "unk": [nl, da
 _word_model_source: str | None = None
 
 
-def build_word_counts(examples) -> dict:
+def build_word_counts(examples: Iterable[Example]) -> dict:
     """Per-language word counts from labelled examples (what ``language_words.json`` holds)."""
     counts: dict[str, dict[str, int]] = {lang: {} for lang in LANGUAGES}
     for e in examples:
@@ -84,9 +94,8 @@ def compile_word_model(data: dict | None) -> dict | None:
     return {"logp": logp, "unk": [math.log(alpha / d) for d in denom]}
 
 
-def load_word_model(path) -> dict | None:
+def load_word_model(path: str | Path) -> dict | None:
     import json
-    from pathlib import Path
 
     try:
         return compile_word_model(json.loads(Path(path).read_text(encoding="utf-8")))
@@ -94,7 +103,13 @@ def load_word_model(path) -> dict | None:
         return None
 
 
-_DEFAULT = object()
+class _Default(enum.Enum):
+    """Sentinel type of ``word_model``: "the default model directory's table" (None means no table)."""
+
+    TABLE = enum.auto()
+
+
+_DEFAULT = _Default.TABLE
 
 
 def _default_word_model() -> dict | None:
@@ -128,10 +143,10 @@ def _word_posterior(words: list[str], model: dict | None) -> dict[str, float] | 
     z = sum(exp)
     return {lang: exp[i] / z for i, lang in enumerate(LANGUAGES)}
 _lock = threading.Lock()
-_detector = None
+_detector: LanguageDetector | None = None
 
 
-def _get_detector():
+def _get_detector() -> LanguageDetector:
     global _detector
     if _detector is None:
         with _lock:
@@ -152,12 +167,13 @@ _ISO = {"DUTCH": "nl", "DANISH": "da", "ENGLISH": "en"}
 _NAME_RE = re.compile(r"(?<=[^\s.!?:]\s)[A-ZÆØÅ][\w'-]*")
 
 
-def _clean(text: str, strip_names: bool, spans=None) -> str:
+def _clean(text: str, strip_names: bool, spans: list[Span] | None = None) -> str:
     """Drop contact details (digits, addresses say nothing about the language) and, optionally,
     capitalised words inside a sentence (place and person names: "Aarhus", "Amsterdam Centraal")."""
     from .contacts import find_spans
 
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for span in find_spans(text) if spans is None else spans:
         out.append(text[last:span.start])
         last = span.end
@@ -170,13 +186,13 @@ def _clean(text: str, strip_names: bool, spans=None) -> str:
     return cleaned
 
 
-def _prepare(text: str, strip_names: bool, spans=None) -> str:
+def _prepare(text: str, strip_names: bool, spans: list[Span] | None = None) -> str:
     cleaned = _clean(text, strip_names, spans)
     return cleaned if _WORD_RE.search(cleaned) else text
 
 
 def _boost(cleaned: str, scores: dict[str, float], stopword_boost: float, stopword_boost_long: float,
-           word_model=_DEFAULT) -> dict[str, float]:
+           word_model: dict | None | _Default = _DEFAULT) -> dict[str, float]:
     words = [w.lower() for w in _WORD_RE.findall(cleaned)]
     weight = stopword_boost if len(words) <= SHORT_TEXT_WORDS else stopword_boost_long
     if words and weight:
@@ -184,7 +200,7 @@ def _boost(cleaned: str, scores: dict[str, float], stopword_boost: float, stopwo
             hits = sum(1 for w in words if w in _EXCLUSIVE[lang])
             scores[lang] += weight * hits / len(words)
     if WORD_MODEL_WEIGHT:
-        model = _default_word_model() if word_model is _DEFAULT else word_model
+        model = _default_word_model() if isinstance(word_model, _Default) else word_model
         posterior = _word_posterior(words, model)
         if posterior:
             for lang in LANGUAGES:
@@ -197,7 +213,7 @@ def language_scores(
     stopword_boost: float = STOPWORD_BOOST,
     stopword_boost_long: float = STOPWORD_BOOST_LONG,
     strip_names: bool = STRIP_NAMES,
-    spans=None,
+    spans: list[Span] | None = None,
 ) -> dict[str, float]:
     cleaned = _prepare(text, strip_names, spans)
     scores = {lang: 0.0 for lang in LANGUAGES}
@@ -206,7 +222,7 @@ def language_scores(
     return _boost(cleaned, scores, stopword_boost, stopword_boost_long)
 
 
-def detect_language(text: str, default: str = "nl", **options: float) -> str:
+def detect_language(text: str, default: str = "nl", **options: Any) -> str:
     if not _WORD_RE.search(text or ""):
         return default
     scores = language_scores(text, **options)
@@ -214,8 +230,8 @@ def detect_language(text: str, default: str = "nl", **options: float) -> str:
     return best if scores[best] > 0 else default
 
 
-def detect_languages(texts: list[str], default: str = "nl", spans: list | None = None,
-                     word_model=_DEFAULT) -> list[str]:
+def detect_languages(texts: list[str], default: str = "nl", spans: list[list[Span] | None] | None = None,
+                     word_model: dict | None | _Default = _DEFAULT) -> list[str]:
     """Batch form of detect_language; lingua scores the batch on all cores."""
     spans = spans if spans is not None else [None] * len(texts)
     cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans, strict=True)]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
 
 __all__ = ["TopicMatcher", "load_products", "PREFIX_MIN_LEN"]
 
@@ -45,7 +46,7 @@ class TopicMatcher:
             for stem in stems:
                 self.stems.setdefault(stem[:3], []).append((stem, topic))
 
-    def __call__(self, doc) -> list[str]:
+    def __call__(self, doc: Doc) -> list[str]:
         vocab = doc.vocab
         found = {vocab.strings[m_id] for m_id, _, _ in self.phrases(doc)}
         for token in doc:

@@ -15,12 +15,19 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .corpus import KINDS, Example, fingerprint, load_jsonl, model_dir, products_path, train_files
 from .features import featurize
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import TextCategorizer
+    from spacy.tokens import Doc
+
+    from .urgency import UrgencyModel
 
 __all__ = ["CONFIG", "train", "ensure", "is_stale", "dev_split", "fit", "predict", "crossval"]
 
@@ -77,7 +84,7 @@ def dev_split(examples: list[Example], config: dict = CONFIG, fold: int | None =
     return train, dev
 
 
-def build_pipeline(config: dict):
+def build_pipeline(config: dict) -> Language:
     import spacy
 
     nlp = spacy.blank("xx")
@@ -99,19 +106,20 @@ def build_pipeline(config: dict):
                 "embed_size": 2000, "window_size": 1, "maxout_pieces": 3, "subword_features": True,
             },
         }
-    textcat = nlp.add_pipe("textcat", config={"model": model})
+    # spaCy types add_pipe as returning any pipe; the "textcat" factory builds a TextCategorizer.
+    textcat = cast("TextCategorizer", nlp.add_pipe("textcat", config={"model": model}))
     for kind in KINDS:
         textcat.add_label(kind)
     return nlp
 
 
-def _to_doc(nlp, text: str, config: dict):
+def _to_doc(nlp: Language, text: str, config: dict) -> Doc:
     from spacy.tokens import Doc
 
     return Doc(nlp.vocab, words=featurize(text, **config["features"]))
 
 
-def fit(examples: list[Example], config: dict = CONFIG, *, quiet: bool = True):
+def fit(examples: list[Example], config: dict = CONFIG, *, quiet: bool = True) -> Language:
     """Train a pipeline on ``examples``; same input and config → bit-identical weights."""
     from spacy.training import Example as SpacyExample
     from spacy.util import compounding, fix_random_seed, minibatch
@@ -134,12 +142,12 @@ def fit(examples: list[Example], config: dict = CONFIG, *, quiet: bool = True):
     return nlp
 
 
-def predict(nlp, texts: list[str], config: dict = CONFIG) -> list[dict[str, float]]:
+def predict(nlp: Language, texts: list[str], config: dict = CONFIG) -> list[dict[str, float]]:
     docs = [_to_doc(nlp, t, config) for t in texts]
     return [{k: float(d.cats[k]) for k in KINDS} for d in nlp.pipe(docs, batch_size=256)]
 
 
-def _fit_urgency(examples: list[Example], config: dict = CONFIG):
+def _fit_urgency(examples: list[Example], config: dict = CONFIG) -> UrgencyModel:
     from .urgency import URGENCY_MODEL_DEFAULTS, UrgencyModel, fit_urgency_model, urgency_labels
 
     options = {k: v for k, v in config.get("urgency", {}).items() if k in URGENCY_MODEL_DEFAULTS}
@@ -163,7 +171,7 @@ def ece(probs: list[dict[str, float]], gold: list[str], t: float = 1.0, bins: in
     buckets: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
     for p, g in zip(probs, gold, strict=True):
         s = _scaled(p, t)
-        kind = max(s, key=s.get)
+        kind = max(s, key=s.__getitem__)
         conf = s[kind]
         buckets[min(int(conf * bins), bins - 1)].append((conf, kind == g))
     total = sum(len(b) for b in buckets) or 1
@@ -194,7 +202,7 @@ def train(
     *,
     out: Path | None = None,
     files: list[Path] | None = None,
-    extra: list[Path] = (),
+    extra: Sequence[Path] = (),
     config: dict = CONFIG,
     quiet: bool = False,
     evaluate_dev: bool = True,
@@ -221,7 +229,7 @@ def train(
              f"{len(train_part)} train / {len(dev)} dev", quiet)
         dev_nlp = fit(train_part + corrections, config, quiet=quiet)
         probs = predict(dev_nlp, [e.text for e in dev], config)
-        gold = [e.kind for e in dev]
+        gold = [e.kind for e in dev if e.kind]  # every row: load_jsonl requires a kind here
         temperature = fit_temperature(probs, gold)
         meta["calibration"] = {
             "method": "temperature scaling of the textcat softmax, fitted on the dev split",

@@ -12,6 +12,12 @@ Phrasings the lexicon misses are caught by a logistic regression over the featur
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .contacts import Span
+    from .corpus import Example
 
 __all__ = ["urgency_hits", "is_urgent", "URGENT_PATTERNS", "UrgencyModel", "fit_urgency_model", "urgency_labels"]
 
@@ -134,7 +140,7 @@ def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margi
 URGENCY_MODEL_DEFAULTS: dict = {"char_ngrams": 4, "l2": 1e-3, "iters": 300, "learn_rate": 0.05, "threshold": 0.3}
 
 
-def urgency_features(text: str, spans=None, char_ngrams: int = 4, hits: list[str] | None = None) -> set[str]:
+def urgency_features(text: str, spans: list[Span] | None = None, char_ngrams: int = 4, hits: list[str] | None = None) -> set[str]:
     from .features import featurize
 
     feats = set(featurize(text or "", prefixes=True, markers=True, char_ngrams=char_ngrams, spans=spans))
@@ -180,7 +186,7 @@ class UrgencyModel:
         self.weights: dict[str, float] = data.get("weights", {})
         self.threshold = float(self.options["threshold"])
 
-    def prob(self, text: str, spans=None, hits: list[str] | None = None) -> float:
+    def prob(self, text: str, spans: list[Span] | None = None, hits: list[str] | None = None) -> float:
         import math
 
         feats = urgency_features(text, spans, self.options["char_ngrams"], hits)
@@ -189,9 +195,10 @@ class UrgencyModel:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-def urgency_labels(examples) -> tuple[list[str], list[bool]]:
+def urgency_labels(examples: Iterable[Example]) -> tuple[list[str], list[bool]]:
     """Training pairs: gold urgent flag; lines without one count as not urgent unless a complaint."""
-    texts, labels = [], []
+    texts: list[str] = []
+    labels: list[bool] = []
     for e in examples:
         if e.urgent is None and e.kind == "complaint":
             continue

@@ -31,26 +31,26 @@ class Bank:
 
 
 @pytest.fixture
-def bank(db) -> Bank:  # type: ignore[no-untyped-def]
-    sales_nl = TeamFactory(name="Sales NL", slug="sales-nl", kind="sales", country="NL")
-    sales_dk = TeamFactory(name="Sales DK", slug="sales-dk", kind="sales", country="DK")
-    support = TeamFactory(name="Support", slug="support", kind="support", country="")
-    recruitment = TeamFactory(name="Recruitment", slug="recruitment", kind="recruitment", country="")
-    marketing = TeamFactory(name="Marketing", slug="marketing", kind="marketing", country="")
-    triage = TeamFactory(name="Triage", slug="triage", kind="other", country="", is_triage=True)
-    RoutingRuleFactory(priority=10, kind="lead", language="da", team=sales_dk)
-    RoutingRuleFactory(priority=90, kind="lead", team=sales_nl)
-    RoutingRuleFactory(priority=10, kind="friend_discount", language="da", team=sales_dk)
-    RoutingRuleFactory(priority=90, kind="friend_discount", team=sales_nl)
-    RoutingRuleFactory(priority=90, kind="complaint", team=support)
-    RoutingRuleFactory(priority=90, kind="referral", team=recruitment)
-    RoutingRuleFactory(priority=90, kind="feedback", team=marketing)
+def bank(db) -> Bank:
+    sales_nl = TeamFactory.create(name="Sales NL", slug="sales-nl", kind="sales", country="NL")
+    sales_dk = TeamFactory.create(name="Sales DK", slug="sales-dk", kind="sales", country="DK")
+    support = TeamFactory.create(name="Support", slug="support", kind="support", country="")
+    recruitment = TeamFactory.create(name="Recruitment", slug="recruitment", kind="recruitment", country="")
+    marketing = TeamFactory.create(name="Marketing", slug="marketing", kind="marketing", country="")
+    triage = TeamFactory.create(name="Triage", slug="triage", kind="other", country="", is_triage=True)
+    RoutingRuleFactory.create(priority=10, kind="lead", language="da", team=sales_dk)
+    RoutingRuleFactory.create(priority=90, kind="lead", team=sales_nl)
+    RoutingRuleFactory.create(priority=10, kind="friend_discount", language="da", team=sales_dk)
+    RoutingRuleFactory.create(priority=90, kind="friend_discount", team=sales_nl)
+    RoutingRuleFactory.create(priority=90, kind="complaint", team=support)
+    RoutingRuleFactory.create(priority=90, kind="referral", team=recruitment)
+    RoutingRuleFactory.create(priority=90, kind="feedback", team=marketing)
 
     def person(email: str, role: str, language: str, *teams: Team, lead: bool = False) -> User:
-        user = UserFactory(email=email, role=role, profile={"display_name": email.split("@")[0].title(),
+        user = UserFactory.create(email=email, role=role, profile={"display_name": email.split("@")[0].title(),
                                                             "language": language})
         for team in teams:
-            MembershipFactory(team=team, user=user, is_lead=lead)
+            MembershipFactory.create(team=team, user=user, is_lead=lead)
         return user
 
     return Bank(

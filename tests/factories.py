@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from backend.listening.models import RoutingRule, Signal, SignalContact
 from backend.people.models import ChannelPresence, Interest, Membership, Profile, Team, User
+from backend.sharing.models import Campaign, Click, Guidelines, Share, Story, StoryDraft, StoryTarget
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -19,15 +22,15 @@ class UserFactory(DjangoModelFactory[User]):
     is_active = True
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:  # noqa: N805
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:  # noqa: N805 - factory_boy passes the built object
         obj.set_password(extracted or DEFAULT_PASSWORD)
         if create:
             obj.save(update_fields=["password"])
 
     @factory.post_generation
-    def profile(obj: User, create: bool, extracted: dict | None, **kwargs: object) -> None:  # noqa: N805
+    def profile(obj: User, create: bool, extracted: dict | None, **kwargs: object) -> None:  # noqa: N805 - factory_boy passes the built object
         if create:
-            ProfileFactory(user=obj, **(extracted or {}))
+            ProfileFactory.create(user=obj, **(extracted or {}))
 
 
 class ProfileFactory(DjangoModelFactory[Profile]):
@@ -75,10 +78,6 @@ class ChannelPresenceFactory(DjangoModelFactory[ChannelPresence]):
 
 
 # --- listening ---------------------------------------------------------------------------------
-from django.utils import timezone  # noqa: E402
-
-from backend.listening.models import RoutingRule, Signal, SignalContact  # noqa: E402
-
 
 class SignalFactory(DjangoModelFactory[Signal]):
     """A signal as if already classified and routed (no nlp call), for queue and permission tests."""
@@ -124,16 +123,6 @@ class RoutingRuleFactory(DjangoModelFactory[RoutingRule]):
 
 
 # --- sharing -----------------------------------------------------------------------------------
-from backend.sharing.models import (  # noqa: E402
-    Campaign,
-    Click,
-    Guidelines,
-    Share,
-    Story,
-    StoryDraft,
-    StoryTarget,
-)
-
 
 class CampaignFactory(DjangoModelFactory[Campaign]):
     class Meta:

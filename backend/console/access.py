@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -45,10 +46,24 @@ class Nav:
         return [q for q in self.queues if not q.is_triage]
 
 
+class ConsoleRequest(HttpRequest):
+    """The request a `console_view` hands to its view, carrying the navigation its templates read."""
+
+    console_nav: Nav
+
+
 def nav_for(user: Any) -> Nav:
     queues = list(listening.queues_for_user(user=user))
     triage = next((q for q in queues if q.is_triage), None)
     return Nav(queues=queues, triage=triage, editor=user.role in EDITOR_ROLES)
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own copy of a declared choice field, whose choices the form fills per request."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name!r} is not a choice field")
+    return field
 
 
 def language_for(request: HttpRequest) -> str:
@@ -85,7 +100,7 @@ def console_view(*, roles: Iterable[str] | None = None, methods: Iterable[str] =
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: ConsoleRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
@@ -95,7 +110,7 @@ def console_view(*, roles: Iterable[str] | None = None, methods: Iterable[str] =
             # override, not activate: the thread goes back to serving the API in its own language.
             with translation.override(language):
                 request.LANGUAGE_CODE = language
-                request.console_nav = nav_for(user)  # type: ignore[attr-defined]
+                request.console_nav = nav_for(user)
                 if allowed_roles is not None and user.role not in allowed_roles:
                     return render_error(request, status=403, message=_("This page is for other roles."))
                 try:

@@ -68,7 +68,7 @@ def stacked_columns(
     parts: list[SafeString] = []
     for i, column in enumerate(columns):
         x = left + i * slot + (slot - bar_w) / 2
-        y = legend_h + plot_h
+        y: float = legend_h + plot_h
         for s, (name, values) in enumerate(series):
             h = plot_h * values[i] / top
             if h > 0:

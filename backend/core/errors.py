@@ -19,7 +19,7 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         status_code: int | None = None,
-        fields: dict[str, list[str]] | None = None,
+        fields: dict[str, Any] | None = None,  # {field: [messages]}, nested for an object, as DRF does
         extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)

@@ -22,7 +22,7 @@ class RedactContactsFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a broken format string must not lose the record
+        except Exception:  # noqa: BLE001 - a broken format string (or an argument's __str__) must not lose the record
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None

@@ -125,11 +125,12 @@ def my_figures(*, user: User, since: datetime | None = None) -> dict[str, Any]:
         shares=Count("id"), reach=Sum("network_size")).order_by()}
     per_click = {r["channel"]: r for r in clicks.values("channel").annotate(
         clicks=Count("id"), unique_visitors=Count("visitor_key", distinct=True)).order_by()}
-    channels = [
-        {"channel": ch, "shares": per_share.get(ch, {}).get("shares", 0),
-         "clicks": per_click.get(ch, {}).get("clicks", 0),
-         "unique_visitors": per_click.get(ch, {}).get("unique_visitors", 0),
-         "estimated_reach": per_share.get(ch, {}).get("reach") or 0}
+    none: dict[str, int] = {}
+    channels: list[dict[str, Any]] = [
+        {"channel": ch, "shares": per_share.get(ch, none).get("shares", 0),
+         "clicks": per_click.get(ch, none).get("clicks", 0),
+         "unique_visitors": per_click.get(ch, none).get("unique_visitors", 0),
+         "estimated_reach": per_share.get(ch, none).get("reach") or 0}
         for ch in sorted(set(per_share) | set(per_click))
     ]
     total_shares = sum(c["shares"] for c in channels)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from backend.listening.models import Correction, RoutingRule, Signal, SignalContact, SignalEvent
 
@@ -15,10 +16,10 @@ class SignalEventInline(admin.TabularInline):
     model = SignalEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["created_at", "actor", "type", "from_status", "to_status", "note", "visible_to_submitter"]
+    readonly_fields = ("created_at", "actor", "type", "from_status", "to_status", "note", "visible_to_submitter")
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
         return False
 
 
@@ -39,7 +40,7 @@ class SignalAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Signal._meta.fields]
     inlines = [SignalContactInline, SignalEventInline]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

@@ -30,7 +30,7 @@ def team_ids_for(*, user: User) -> set[int]:
     cache = getattr(user, "_relay_team_ids", None)
     if cache is None:
         cache = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
-        user._relay_team_ids = cache  # type: ignore[attr-defined]
+        user._relay_team_ids = cache  # type: ignore[attr-defined]  # a memo on this request's user object
     return cache
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +16,7 @@ GUIDELINES_TEXT = (
     "Never share customer data or anything confidential. Stay friendly; when in doubt, ask marketing."
 )
 
-STORIES = [
+STORIES: list[dict[str, Any]] = [
     {
         "title": "Nordzee Bank makes 2,000 homes greener", "type": "news", "language": "nl",
         "summary": "Interest discount for every sustainable home improvement.",

@@ -19,7 +19,8 @@ from backend.core.throttles import LoginEmailThrottle, LoginIpThrottle
 class TokenObtainView(TokenObtainPairView):
     """Sign in with e-mail and password; answers an access and a refresh token."""
 
-    permission_classes = [AllowAny]
+    # AllowAny (not simplejwt's empty tuple) is what marks the operation public in the schema.
+    permission_classes = [AllowAny]  # type: ignore[assignment]  # simplejwt types it as its empty tuple
     throttle_classes = [LoginIpThrottle, LoginEmailThrottle]
 
 
@@ -31,7 +32,7 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
             user_id = RefreshToken(attrs["refresh"]).payload.get("user_id")
         except TokenError as exc:
             raise DomainError(str(exc), code="token_not_valid", status_code=401) from exc
-        if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
+        if user_id is None or not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
             raise DomainError("This account is not active.", code="account_inactive", status_code=401)
         return super().validate(attrs)
@@ -40,7 +41,7 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
 class TokenRefreshRotateView(TokenRefreshView):
     """Swap a refresh token for a new pair; the old refresh token is blacklisted (rotation)."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny]  # type: ignore[assignment]  # simplejwt types it as its empty tuple
     serializer_class = ActiveUserTokenRefreshSerializer
 
 

@@ -57,7 +57,7 @@ class MeOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(TeamRefSerializer(many=True))
     def get_teams(self, profile: Profile) -> list[dict]:
-        return TeamRefSerializer(selectors.teams_for_user(user=profile.user), many=True).data
+        return serializers.ListSerializer(selectors.teams_for_user(user=profile.user), child=TeamRefSerializer()).data
 
 
 class MeUpdateSerializer(serializers.Serializer):

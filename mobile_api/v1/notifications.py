@@ -65,7 +65,7 @@ class NotificationSerializer(serializers.Serializer):
     category = serializers.CharField()
     title = serializers.CharField()
     body = serializers.CharField()
-    data = serializers.DictField(child=serializers.CharField())
+    data = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]  # a field named like Serializer.data
     priority = serializers.CharField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
@@ -81,10 +81,11 @@ class InboxPagination(CursorPagination):
     page_size = 30
     page_size_query_param = "page_size"
     max_page_size = 100
+    request: Request  # set by CursorPagination.paginate_queryset; drf-stubs do not declare it
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        response.data["unread_count"] = selectors.unread_count(user=self.request.user)
+        response.data["unread_count"] = selectors.unread_count(user=signed_in_user(self.request))
         return response
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
@@ -103,7 +104,7 @@ class InboxView(generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.inbox_for(user=self.request.user)
+        return selectors.inbox_for(user=signed_in_user(self.request))
 
 
 class MarkReadView(APIView):

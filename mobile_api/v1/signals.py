@@ -150,7 +150,7 @@ class MySignalSerializer(StatusTextMixin, serializers.Serializer):
         notes = getattr(signal, "submitter_notes", None)
         if notes is None:
             notes = [e for e in selectors.signal_events_for(signal=signal, team_view=False) if e.note]
-        return NoteOutSerializer(notes, many=True).data
+        return serializers.ListSerializer(notes, child=NoteOutSerializer()).data
 
     def get_can_withdraw(self, signal: Signal) -> bool:
         return signal.status == lifecycle.NEW and signal.assignee_id is None
@@ -177,7 +177,8 @@ class EventOutSerializer(serializers.Serializer):
     to_status = serializers.CharField()
     note = serializers.CharField()
     visible_to_submitter = serializers.BooleanField()
-    data = serializers.DictField()
+    # DRF's metaclass moves declared fields off the class, so this field does not shadow Serializer.data.
+    data = serializers.DictField()  # type: ignore[assignment]  # a field named like Serializer.data
     at = serializers.DateTimeField(source="created_at")
 
 
@@ -225,7 +226,8 @@ class SignalDetailSerializer(QueueSignalSerializer):
 
     @extend_schema_field(EventOutSerializer(many=True))
     def get_history(self, signal: Signal) -> list[dict[str, Any]]:
-        return EventOutSerializer(selectors.signal_events_for(signal=signal, team_view=True), many=True).data
+        return serializers.ListSerializer(selectors.signal_events_for(signal=signal, team_view=True),
+                                          child=EventOutSerializer()).data
 
 
 class QueueSerializer(serializers.Serializer):
@@ -312,7 +314,7 @@ class MySignalsView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Signal]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Signal.objects.none()
-        return selectors.signals_for_submitter(user=self.request.user)
+        return selectors.signals_for_submitter(user=signed_in_user(self.request))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "language": _language(self.request)}
@@ -412,7 +414,7 @@ class QueueListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Team]:
         if getattr(self, "swagger_fake_view", False):
             return Team.objects.none()
-        return selectors.queues_for_user(user=self.request.user)
+        return selectors.queues_for_user(user=signed_in_user(self.request))
 
 
 class QueueSignalFilter(django_filters.FilterSet):
@@ -459,7 +461,7 @@ class QueueSignalsView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Signal]:
         if getattr(self, "swagger_fake_view", False):
             return Signal.objects.none()
-        team = selectors.queue_get_for_user(user=self.request.user, team_id=self.kwargs["pk"])
+        team = selectors.queue_get_for_user(user=signed_in_user(self.request), team_id=self.kwargs["pk"])
         include_closed = self.request.query_params.get("include_closed") in ("true", "1", "True")
         return selectors.queue_signals(team=team, include_closed=include_closed).annotate(
             due_sort=Coalesce("due_at", Value(FAR_FUTURE))

@@ -42,7 +42,7 @@ from tests.factories import (
 )
 
 ROLES = ("employee", "alumni", "editor", "sales", "support", "recruitment", "admin", "anonymous", "deactivated")
-_ = None  # not applicable: this role has no such object (e.g. the queue of a team it is not in)
+_: None = None  # not applicable: this role has no such object (e.g. the queue of a team it is not in)
 SIGNED_IN = tuple(r for r in ROLES if r != "anonymous")
 
 # --------------------------------------------------------------------------------------------------
@@ -167,50 +167,50 @@ FIRST_STEP = {"feedback": "acknowledged", "lead": "claimed", "complaint": "ackno
 
 def _build_world() -> World:
     teams = {
-        "sales": TeamFactory(name="Sales NL", slug="m-sales-nl", kind="sales"),
-        "support": TeamFactory(name="Support", slug="m-support", kind="support"),
-        "recruitment": TeamFactory(name="Recruitment", slug="m-recruitment", kind="recruitment"),
-        "marketing": TeamFactory(name="Marketing", slug="m-marketing", kind="marketing"),
+        "sales": TeamFactory.create(name="Sales NL", slug="m-sales-nl", kind="sales"),
+        "support": TeamFactory.create(name="Support", slug="m-support", kind="support"),
+        "recruitment": TeamFactory.create(name="Recruitment", slug="m-recruitment", kind="recruitment"),
+        "marketing": TeamFactory.create(name="Marketing", slug="m-marketing", kind="marketing"),
         # A team none of the role users is in: where "own" and "other" signals are routed.
-        "product": TeamFactory(name="Product", slug="m-product", kind="other"),
-        "triage": TeamFactory(name="Triage", slug="m-triage", kind="other", is_triage=True),
+        "product": TeamFactory.create(name="Product", slug="m-product", kind="other"),
+        "triage": TeamFactory.create(name="Triage", slug="m-triage", kind="other", is_triage=True),
     }
     for kind, team in (("lead", "sales"), ("friend_discount", "sales"), ("complaint", "support"),
                        ("referral", "recruitment"), ("feedback", "marketing")):
-        RoutingRuleFactory(priority=90, kind=kind, team=teams[team])
-    users = {role: UserFactory(email=f"{role}@matrix.test", role=role, profile={"language": "nl"})
+        RoutingRuleFactory.create(priority=90, kind=kind, team=teams[team])
+    users = {role: UserFactory.create(email=f"{role}@matrix.test", role=role, profile={"language": "nl"})
              for role in ("employee", "alumni", "editor", "sales", "support", "recruitment", "admin")}
-    users["deactivated"] = UserFactory(email="gone@matrix.test", role="employee", profile={"language": "nl"})
-    bystander = UserFactory(email="bea@matrix.test", role="employee", profile={"language": "nl"})
+    users["deactivated"] = UserFactory.create(email="gone@matrix.test", role="employee", profile={"language": "nl"})
+    bystander = UserFactory.create(email="bea@matrix.test", role="employee", profile={"language": "nl"})
     for role, (team, _kind) in WORK.items():
-        MembershipFactory(team=teams[team], user=users[role])
+        MembershipFactory.create(team=teams[team], user=users[role])
 
     signal: dict[tuple[str, str], int] = {}
     queue: dict[tuple[str, str], int] = {}
     notification: dict[str, int] = {}
     draft: dict[str, int] = {}
     device_token: dict[str, str] = {}
-    guidelines = GuidelinesFactory(version="2026-m1")
+    guidelines = GuidelinesFactory.create(version="2026-m1")
     for role, user in [*users.items(), ("other", bystander)]:
         if role != "other":
-            signal[(role, "own")] = SignalFactory(submitter=user, kind="feedback", team=teams["product"]).id
-            signal[(role, "other")] = SignalFactory(submitter=bystander, kind="feedback", team=teams["product"]).id
+            signal[(role, "own")] = SignalFactory.create(submitter=user, kind="feedback", team=teams["product"]).id
+            signal[(role, "other")] = SignalFactory.create(submitter=bystander, kind="feedback", team=teams["product"]).id
             queue[(role, "other")] = teams["product"].id
         notification[role] = Notification.objects.create(user=user, type="signal.status", category="my_signals",
                                                          title="Your signal was picked up").id
-        draft[role] = StoryDraftFactory(author=user).id
+        draft[role] = StoryDraftFactory.create(author=user).id
         device_token[role] = f"fcm-token-{role}-" + "x" * 40
         Device.objects.create(user=user, token=device_token[role], platform="android")
         GuidelinesAcceptance.objects.create(user=user, guidelines=guidelines)
     for role, (team, kind) in WORK.items():
-        signal[(role, "team")] = SignalFactory(submitter=bystander, kind=kind, team=teams[team]).id
+        signal[(role, "team")] = SignalFactory.create(submitter=bystander, kind=kind, team=teams[team]).id
         queue[(role, "team")] = teams[team].id
 
-    for_me = StoryFactory(for_alumni=True)
-    not_for_me = StoryFactory(for_alumni=True)
-    StoryTargetFactory(story=not_for_me, dimension="location", value="Atlantis")
-    editable = StoryFactory(state="draft", published_at=None)
-    share = ShareFactory(story=for_me, user=bystander, code="matrix01")
+    for_me = StoryFactory.create(for_alumni=True)
+    not_for_me = StoryFactory.create(for_alumni=True)
+    StoryTargetFactory.create(story=not_for_me, dimension="location", value="Atlantis")
+    editable = StoryFactory.create(state="draft", published_at=None)
+    share = ShareFactory.create(story=for_me, user=bystander, code="matrix01")
 
     tokens = {}
     for role, user in users.items():
@@ -221,7 +221,7 @@ def _build_world() -> World:
         users=users, bystander=bystander, tokens=tokens, signal=signal, queue=queue, notification=notification,
         draft=draft, device_token=device_token,
         story={"for_me": for_me.id, "not_for_me": not_for_me.id, "editable": editable.id},
-        campaign=CampaignFactory(owner=users["editor"]).id, share_code=share.code,
+        campaign=CampaignFactory.create(owner=users["editor"]).id, share_code=share.code,
         guidelines_version=guidelines.version, bystander_refresh=str(RefreshToken.for_user(bystander)),
         extra={"triage": teams["triage"].id},
     )
@@ -232,7 +232,7 @@ def fast_hashing() -> override_settings:
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Built once inside a transaction that is rolled back when the module is done."""
     with django_db_blocker.unblock(), fast_hashing():
         outer = transaction.atomic()
@@ -330,7 +330,7 @@ def status_of(w: World, method: str, route: str, obj: str, role: str) -> int:
     path, body = build_request(w, method, route, obj, role)
     client = client_for_role(w, role)
     with transaction.atomic():
-        response = client.generic(method, path, data=None if body is None else json.dumps(body),
+        response = client.generic(method, path, data="" if body is None else json.dumps(body),
                                   content_type="application/json")
         transaction.set_rollback(True)  # the next role sees the world as it was
     return response.status_code
@@ -339,7 +339,7 @@ def status_of(w: World, method: str, route: str, obj: str, role: str) -> int:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "route", "obj", "expected"), MATRIX,
                          ids=[f"{m} /{r} [{o}]" for m, r, o, _e in MATRIX])
-def test_matrix(world, method, route, obj, expected) -> None:  # type: ignore[no-untyped-def]
+def test_matrix(world, method, route, obj, expected) -> None:
     with fast_hashing():
         got = tuple(None if want is None else status_of(world, method, route, obj, role)
                     for role, want in zip(ROLES, expected, strict=True))
@@ -428,7 +428,7 @@ def _ids(response: Any) -> set[int]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", [r for r in SIGNED_IN if r != "deactivated"])
-def test_lists_hold_only_what_is_mine_or_meant_for_me(world, role) -> None:  # type: ignore[no-untyped-def]
+def test_lists_hold_only_what_is_mine_or_meant_for_me(world, role) -> None:
     client = client_for_role(world, role)
     w = world
     editor = role in ("editor", "admin")

@@ -13,7 +13,7 @@ EMAIL = "anne.devries@ziggo.nl"
 
 
 @pytest.fixture
-def log_output():  # type: ignore[no-untyped-def]
+def log_output():
     """What our configured console handler (with its filters) writes, with SQL debug logging on."""
     handler = next(h for h in logging.getLogger("django").handlers if isinstance(h, logging.StreamHandler))
     buffer = io.StringIO()
@@ -29,7 +29,7 @@ def log_output():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_a_full_flow_logs_no_contact_details(bank, client_for, log_output) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_flow_logs_no_contact_details(bank, client_for, log_output) -> None:
     emma, sam = client_for(bank.emma), client_for(bank.sam)
 
     bad = emma.post("/api/v1/signals/", {"text": "bel haar", "contact": {"phone": "06-8765", "email": EMAIL}},

@@ -26,7 +26,7 @@ def bearer(client: APIClient, token: str) -> APIClient:
 
 
 def test_alg_none_is_refused() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     payload = dict(AccessToken.for_user(user).payload)
 
     forged = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}."
@@ -37,7 +37,7 @@ def test_alg_none_is_refused() -> None:
 def test_a_token_signed_with_another_key_is_refused() -> None:
     import jwt
 
-    user = UserFactory()
+    user = UserFactory.create()
     payload = dict(AccessToken.for_user(user).payload)
 
     forged = jwt.encode(payload, "not-our-secret-key-" * 3, algorithm="HS256")
@@ -46,7 +46,7 @@ def test_a_token_signed_with_another_key_is_refused() -> None:
 
 
 def test_a_payload_swapped_to_another_user_is_refused() -> None:
-    victim, attacker = UserFactory(), UserFactory()
+    victim, attacker = UserFactory.create(), UserFactory.create()
     header, payload, signature = str(AccessToken.for_user(attacker)).split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
     claims["user_id"] = str(victim.pk)
@@ -57,7 +57,7 @@ def test_a_payload_swapped_to_another_user_is_refused() -> None:
 
 
 def test_an_expired_token_is_refused() -> None:
-    token = AccessToken.for_user(UserFactory())
+    token = AccessToken.for_user(UserFactory.create())
     token.set_exp(lifetime=-timedelta(seconds=1))
 
     response = bearer(APIClient(), str(token)).get(ME)
@@ -67,13 +67,13 @@ def test_an_expired_token_is_refused() -> None:
 
 
 def test_a_refresh_token_is_not_an_access_token() -> None:
-    refresh = RefreshToken.for_user(UserFactory())
+    refresh = RefreshToken.for_user(UserFactory.create())
 
     assert bearer(APIClient(), str(refresh)).get(ME).status_code == 401
 
 
 def test_refresh_reuse_after_rotation_is_refused() -> None:
-    refresh = str(RefreshToken.for_user(UserFactory()))
+    refresh = str(RefreshToken.for_user(UserFactory.create()))
     client = APIClient()
 
     first = client.post("/api/v1/auth/token/refresh/", {"refresh": refresh}, format="json")
@@ -83,10 +83,10 @@ def test_refresh_reuse_after_rotation_is_refused() -> None:
     assert reuse.status_code == 401
 
 
-def test_an_oversize_body_is_a_clean_4xx_and_stores_nothing(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_oversize_body_is_a_clean_4xx_and_stores_nothing(client_for) -> None:
     huge = json.dumps({"text": "hypotheek " * 200_000})  # ~2 MB, over the 1 MiB limit
 
-    response = client_for(UserFactory()).generic("POST", "/api/v1/signals/", huge, content_type="application/json")
+    response = client_for(UserFactory.create()).generic("POST", "/api/v1/signals/", huge, content_type="application/json")
 
     assert 400 <= response.status_code < 500
     assert response.json()["error"]["code"]
@@ -100,8 +100,8 @@ def test_an_oversize_body_is_a_clean_4xx_and_stores_nothing(client_for) -> None:
     "<script>alert(1)</script> klant wil hypotheek",  # HTML
     "'; DROP TABLE listening_signal; -- klant wil hypotheek",  # SQL
 ])
-def test_unicode_and_injection_texts_are_stored_safely(client_for, text) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(UserFactory()).post("/api/v1/signals/", {"text": text}, format="json")
+def test_unicode_and_injection_texts_are_stored_safely(client_for, text) -> None:
+    response = client_for(UserFactory.create()).post("/api/v1/signals/", {"text": text}, format="json")
 
     assert response.status_code == 201
     stored = Signal.objects.get().text
@@ -109,11 +109,11 @@ def test_unicode_and_injection_texts_are_stored_safely(client_for, text) -> None
     assert stored.strip() == stored and stored
 
 
-def test_html_in_text_is_escaped_in_the_admin(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_html_in_text_is_escaped_in_the_admin(client, settings) -> None:
     from tests.factories import SignalFactory
 
-    admin = UserFactory(role="admin", is_staff=True, is_superuser=True)
-    signal = SignalFactory(text="<script>alert('x')</script>")
+    admin = UserFactory.create(role="admin", is_staff=True, is_superuser=True)
+    signal = SignalFactory.create(text="<script>alert('x')</script>")
     client.force_login(admin)
 
     page = client.get(f"/admin/listening/signal/{signal.pk}/change/", secure=True)
@@ -123,7 +123,7 @@ def test_html_in_text_is_escaped_in_the_admin(client, settings) -> None:  # type
     assert b"&lt;script&gt;" in page.content
 
 
-def test_security_headers_are_present(client) -> None:  # type: ignore[no-untyped-def]
+def test_security_headers_are_present(client) -> None:
     response = client.get("/healthz")
 
     assert response["X-Content-Type-Options"] == "nosniff"

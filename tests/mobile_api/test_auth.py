@@ -22,7 +22,7 @@ def sign_in(client: APIClient, email: str, password: str = DEFAULT_PASSWORD) -> 
 
 
 def test_obtain_tokens_and_use_access_token(api_client: APIClient) -> None:
-    user = UserFactory(email="emma@example.test")
+    user = UserFactory.create(email="emma@example.test")
 
     tokens = sign_in(api_client, "emma@example.test")
 
@@ -34,7 +34,7 @@ def test_obtain_tokens_and_use_access_token(api_client: APIClient) -> None:
 
 
 def test_wrong_password_is_401_in_the_shared_error_shape(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
+    UserFactory.create(email="emma@example.test")
 
     response = api_client.post(TOKEN, {"email": "emma@example.test", "password": "nope"}, format="json")
 
@@ -54,7 +54,7 @@ def test_missing_fields_are_a_validation_error(api_client: APIClient) -> None:
 
 
 def test_refresh_rotates_and_the_old_refresh_token_is_dead(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
+    UserFactory.create(email="emma@example.test")
     first = sign_in(api_client, "emma@example.test")
 
     rotated = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
@@ -68,7 +68,7 @@ def test_refresh_rotates_and_the_old_refresh_token_is_dead(api_client: APIClient
 
 
 def test_logout_blacklists_the_refresh_token(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
+    UserFactory.create(email="emma@example.test")
     tokens = sign_in(api_client, "emma@example.test")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
 
@@ -80,8 +80,8 @@ def test_logout_blacklists_the_refresh_token(api_client: APIClient) -> None:
 
 
 def test_logout_refuses_someone_elses_refresh_token(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
-    UserFactory(email="lars@example.test")
+    UserFactory.create(email="emma@example.test")
+    UserFactory.create(email="lars@example.test")
     emma = sign_in(api_client, "emma@example.test")
     lars = sign_in(APIClient(), "lars@example.test")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {emma['access']}")
@@ -93,7 +93,7 @@ def test_logout_refuses_someone_elses_refresh_token(api_client: APIClient) -> No
 
 
 def test_deactivated_person_loses_access_at_once(api_client: APIClient) -> None:
-    user = UserFactory(email="emma@example.test")
+    user = UserFactory.create(email="emma@example.test")
     tokens = sign_in(api_client, "emma@example.test")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
     assert api_client.get(ME).status_code == 200
@@ -107,7 +107,7 @@ def test_deactivated_person_loses_access_at_once(api_client: APIClient) -> None:
 
 
 def test_reactivated_person_cannot_use_refresh_tokens_from_before(api_client: APIClient) -> None:
-    user = UserFactory(email="emma@example.test")
+    user = UserFactory.create(email="emma@example.test")
     tokens = sign_in(api_client, "emma@example.test")
     services.person_deactivate(user=user)
 
@@ -125,7 +125,7 @@ def test_anonymous_requests_are_401(api_client: APIClient) -> None:
 
 
 def test_tampered_access_token_is_refused(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
+    UserFactory.create(email="emma@example.test")
     access = sign_in(api_client, "emma@example.test")["access"]
     header, payload, signature = access.split(".")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {header}.{payload}.{signature[:-4]}AAAA")
@@ -134,7 +134,7 @@ def test_tampered_access_token_is_refused(api_client: APIClient) -> None:
 
 
 def test_login_attempts_are_throttled_per_account(api_client: APIClient) -> None:
-    UserFactory(email="emma@example.test")
+    UserFactory.create(email="emma@example.test")
     statuses = []
     for i in range(7):
         # A different client address each time: only the per-account throttle can stop this.

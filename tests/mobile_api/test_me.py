@@ -8,10 +8,10 @@ pytestmark = pytest.mark.django_db
 ME = "/api/v1/me/"
 
 
-def test_me_shows_my_own_profile(client_for) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory(email="emma@example.test", profile={"display_name": "Emma", "language": "nl"})
-    team = TeamFactory(name="Sales NL", kind="sales")
-    MembershipFactory(team=team, user=user)
+def test_me_shows_my_own_profile(client_for) -> None:
+    user = UserFactory.create(email="emma@example.test", profile={"display_name": "Emma", "language": "nl"})
+    team = TeamFactory.create(name="Sales NL", kind="sales")
+    MembershipFactory.create(team=team, user=user)
 
     body = client_for(user).get(ME).json()
 
@@ -23,14 +23,14 @@ def test_me_shows_my_own_profile(client_for) -> None:  # type: ignore[no-untyped
     assert body["teams"] == [{"id": team.id, "name": "Sales NL", "kind": "sales"}]
 
 
-def test_alumni_flag_follows_the_role(client_for) -> None:  # type: ignore[no-untyped-def]
-    assert client_for(UserFactory(role="alumni")).get(ME).json()["is_alumni"] is True
+def test_alumni_flag_follows_the_role(client_for) -> None:
+    assert client_for(UserFactory.create(role="alumni")).get(ME).json()["is_alumni"] is True
 
 
-def test_patch_updates_only_the_given_fields(client_for) -> None:  # type: ignore[no-untyped-def]
-    InterestFactory(slug="mortgages")
-    InterestFactory(slug="tech")
-    user = UserFactory(profile={"display_name": "Emma", "location": "Utrecht"})
+def test_patch_updates_only_the_given_fields(client_for) -> None:
+    InterestFactory.create(slug="mortgages")
+    InterestFactory.create(slug="tech")
+    user = UserFactory.create(profile={"display_name": "Emma", "location": "Utrecht"})
     client = client_for(user)
 
     response = client.patch(
@@ -70,8 +70,8 @@ def test_patch_updates_only_the_given_fields(client_for) -> None:  # type: ignor
         ({"leaderboard_opt_in": "maybe"}, "leaderboard_opt_in"),
     ],
 )
-def test_patch_validation_errors_use_the_shared_shape_and_change_nothing(client_for, payload, field) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory(profile={"display_name": "Emma", "language": "nl"})
+def test_patch_validation_errors_use_the_shared_shape_and_change_nothing(client_for, payload, field) -> None:
+    user = UserFactory.create(profile={"display_name": "Emma", "language": "nl"})
 
     response = client_for(user).patch(ME, {**payload, "location": "Mars"}, format="json")
 
@@ -84,15 +84,15 @@ def test_patch_validation_errors_use_the_shared_shape_and_change_nothing(client_
     assert user.profile.language == "nl"
 
 
-def test_malformed_json_is_a_400_in_the_shared_shape(client_for) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(UserFactory()).generic("PATCH", ME, "{not json", content_type="application/json")
+def test_malformed_json_is_a_400_in_the_shared_shape(client_for) -> None:
+    response = client_for(UserFactory.create()).generic("PATCH", ME, "{not json", content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_request"
 
 
-def test_email_and_role_cannot_be_changed_through_me(client_for) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory(email="emma@example.test", role="employee")
+def test_email_and_role_cannot_be_changed_through_me(client_for) -> None:
+    user = UserFactory.create(email="emma@example.test", role="employee")
 
     client_for(user).patch(ME, {"email": "boss@example.test", "role": "admin"}, format="json")
 
@@ -100,9 +100,9 @@ def test_email_and_role_cannot_be_changed_through_me(client_for) -> None:  # typ
     assert (user.email, user.role) == ("emma@example.test", "employee")
 
 
-def test_a_channel_item_without_its_name_is_a_400_not_a_500(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_channel_item_without_its_name_is_a_400_not_a_500(client_for) -> None:
     # Found by schemathesis: PATCH made the nested `channel` optional and the view crashed.
-    response = client_for(UserFactory()).patch(ME, {"channels": [{"network_size": 5}]}, format="json")
+    response = client_for(UserFactory.create()).patch(ME, {"channels": [{"network_size": 5}]}, format="json")
 
     assert response.status_code == 400
     assert "channels" in response.json()["error"]["fields"]

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 TOKEN = "fcm-token-" + "a" * 60
 
 
-def test_register_a_device(client_for) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_register_a_device(client_for) -> None:
+    user = UserFactory.create()
 
     response = client_for(user).post("/api/v1/devices/", {"token": TOKEN, "platform": "android",
                                                           "app_version": "1.4.0", "locale": "nl-NL"}, format="json")
@@ -25,8 +25,8 @@ def test_register_a_device(client_for) -> None:  # type: ignore[no-untyped-def]
     assert (device.user, device.token, device.app_version, device.active) == (user, TOKEN, "1.4.0", True)
 
 
-def test_a_token_that_moves_to_another_user_is_moved_not_duplicated(client_for) -> None:  # type: ignore[no-untyped-def]
-    first, second = UserFactory(), UserFactory()
+def test_a_token_that_moves_to_another_user_is_moved_not_duplicated(client_for) -> None:
+    first, second = UserFactory.create(), UserFactory.create()
     client_for(first).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
 
     client_for(second).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
@@ -34,8 +34,8 @@ def test_a_token_that_moves_to_another_user_is_moved_not_duplicated(client_for) 
     assert list(Device.objects.values_list("user_id", flat=True)) == [second.pk]
 
 
-def test_a_new_token_for_the_same_installation_retires_the_old_one(client_for) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_a_new_token_for_the_same_installation_retires_the_old_one(client_for) -> None:
+    user = UserFactory.create()
     client = client_for(user)
     client.post("/api/v1/devices/", {"token": TOKEN, "platform": "android", "installation_id": "fid-1"}, format="json")
 
@@ -45,8 +45,8 @@ def test_a_new_token_for_the_same_installation_retires_the_old_one(client_for) -
     assert dict(Device.objects.values_list("token", "active")) == {TOKEN: False, TOKEN + "new": True}
 
 
-def test_unregister_on_logout_and_only_my_own(client_for) -> None:  # type: ignore[no-untyped-def]
-    owner, other = UserFactory(), UserFactory()
+def test_unregister_on_logout_and_only_my_own(client_for) -> None:
+    owner, other = UserFactory.create(), UserFactory.create()
     client_for(owner).post("/api/v1/devices/", {"token": TOKEN, "platform": "android"}, format="json")
 
     refused = client_for(other).delete("/api/v1/devices/", {"token": TOKEN}, format="json")
@@ -59,16 +59,16 @@ def test_unregister_on_logout_and_only_my_own(client_for) -> None:  # type: igno
 
 @pytest.mark.parametrize("payload", [{}, {"token": "short", "platform": "android"},
                                      {"token": TOKEN, "platform": "symbian"}])
-def test_bad_device_input_is_a_400(client_for, payload) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(UserFactory()).post("/api/v1/devices/", payload, format="json")
+def test_bad_device_input_is_a_400(client_for, payload) -> None:
+    response = client_for(UserFactory.create()).post("/api/v1/devices/", payload, format="json")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
     assert not Device.objects.exists()
 
 
-def test_inbox_lists_my_notifications_with_the_unread_count(client_for) -> None:  # type: ignore[no-untyped-def]
-    me, other = UserFactory(), UserFactory()
+def test_inbox_lists_my_notifications_with_the_unread_count(client_for) -> None:
+    me, other = UserFactory.create(), UserFactory.create()
     notify([Draft(user_id=me.pk, type="signal.status", category="my_signals", title=f"n{i}") for i in range(3)])
     notify([Draft(user_id=me.pk, type="signal.claimed", category="queue", title="silent", silent=True)])
     notify([Draft(user_id=other.pk, type="signal.status", category="my_signals", title="not mine")])
@@ -80,8 +80,8 @@ def test_inbox_lists_my_notifications_with_the_unread_count(client_for) -> None:
     assert body["results"][0]["pushed"] is False
 
 
-def test_mark_read_and_mark_all_read(client_for) -> None:  # type: ignore[no-untyped-def]
-    me = UserFactory()
+def test_mark_read_and_mark_all_read(client_for) -> None:
+    me = UserFactory.create()
     first, *_ = notify([Draft(user_id=me.pk, type="a.b", category="queue", title=str(i)) for i in range(3)])
     client = client_for(me)
 
@@ -93,16 +93,16 @@ def test_mark_read_and_mark_all_read(client_for) -> None:  # type: ignore[no-unt
     assert rest == {"marked": 2, "unread_count": 0}
 
 
-def test_someone_elses_notification_is_404(client_for) -> None:  # type: ignore[no-untyped-def]
-    other_n = notify([Draft(user_id=UserFactory().pk, type="a.b", category="queue", title="x")])[0]
+def test_someone_elses_notification_is_404(client_for) -> None:
+    other_n = notify([Draft(user_id=UserFactory.create().pk, type="a.b", category="queue", title="x")])[0]
 
-    assert client_for(UserFactory()).post(f"/api/v1/notifications/{other_n.pk}/read/").status_code == 404
+    assert client_for(UserFactory.create()).post(f"/api/v1/notifications/{other_n.pk}/read/").status_code == 404
     other_n.refresh_from_db()
     assert other_n.read_at is None
 
 
-def test_inbox_query_count_is_constant(client_for) -> None:  # type: ignore[no-untyped-def]
-    me = UserFactory()
+def test_inbox_query_count_is_constant(client_for) -> None:
+    me = UserFactory.create()
     client = client_for(me)
     notify([Draft(user_id=me.pk, type="a.b", category="queue", title="x")])
     with CaptureQueriesContext(connection) as few:
@@ -115,8 +115,8 @@ def test_inbox_query_count_is_constant(client_for) -> None:  # type: ignore[no-u
     assert len(many) == len(few)
 
 
-def test_preferences_read_and_update(client_for) -> None:  # type: ignore[no-untyped-def]
-    client = client_for(UserFactory(profile={"time_zone": "Europe/Copenhagen"}))
+def test_preferences_read_and_update(client_for) -> None:
+    client = client_for(UserFactory.create(profile={"time_zone": "Europe/Copenhagen"}))
 
     before = client.get("/api/v1/notifications/preferences/").json()
     after = client.patch("/api/v1/notifications/preferences/", {
@@ -130,16 +130,16 @@ def test_preferences_read_and_update(client_for) -> None:  # type: ignore[no-unt
     assert after["time_zone"] == "Europe/Copenhagen"
 
 
-def test_unknown_preference_categories_are_refused(client_for) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(UserFactory()).patch("/api/v1/notifications/preferences/",
+def test_unknown_preference_categories_are_refused(client_for) -> None:
+    response = client_for(UserFactory.create()).patch("/api/v1/notifications/preferences/",
                                                 {"push": {"spam": True}}, format="json")
 
     assert response.status_code == 400
     assert "push" in response.json()["error"]["fields"]
 
 
-def test_ws_ticket_is_short_lived_and_single_use(client_for) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_ws_ticket_is_short_lived_and_single_use(client_for) -> None:
+    user = UserFactory.create()
 
     body = client_for(user).post("/api/v1/ws-ticket/").json()
 
@@ -149,8 +149,8 @@ def test_ws_ticket_is_short_lived_and_single_use(client_for) -> None:  # type: i
     assert ws_ticket_redeem(key=body["ticket"]) is None
 
 
-def test_an_expired_ticket_does_not_work(client_for) -> None:  # type: ignore[no-untyped-def]
-    body = client_for(UserFactory()).post("/api/v1/ws-ticket/").json()
+def test_an_expired_ticket_does_not_work(client_for) -> None:
+    body = client_for(UserFactory.create()).post("/api/v1/ws-ticket/").json()
     WsTicket.objects.update(expires_at="2000-01-01T00:00:00Z")
 
     assert ws_ticket_redeem(key=body["ticket"]) is None
@@ -160,6 +160,6 @@ def test_an_expired_ticket_does_not_work(client_for) -> None:  # type: ignore[no
     ("post", "/api/v1/devices/"), ("get", "/api/v1/notifications/"), ("post", "/api/v1/notifications/read-all/"),
     ("get", "/api/v1/notifications/preferences/"), ("post", "/api/v1/ws-ticket/"),
 ])
-def test_anonymous_is_refused(api_client, method, url) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_is_refused(api_client, method, url) -> None:
     assert getattr(api_client, method)(url).status_code == 401
     assert not Notification.objects.exists()

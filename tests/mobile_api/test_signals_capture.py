@@ -17,7 +17,7 @@ LEAD_DA = "Min nabo vil gerne flytte sit boliglån til os, kan en rådgiver ring
 COMPLAINT_URGENT = "Mijn schoonzus haar pinpas is gestolen en er is al 500 euro van haar rekening gehaald!"
 
 
-def test_a_clear_lead_is_classified_routed_and_answered_in_the_contract_shape(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_clear_lead_is_classified_routed_and_answered_in_the_contract_shape(bank, client_for) -> None:
     response = client_for(bank.emma).post(URL, {"text": LEAD_NL, "heard_via": "in_person"}, format="json")
 
     assert response.status_code == 201, response.content
@@ -37,23 +37,24 @@ def test_a_clear_lead_is_classified_routed_and_answered_in_the_contract_shape(ba
     assert [e.type for e in signal.events.all()] == ["created", "routed"]
 
 
-def test_danish_leads_go_to_sales_dk(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_danish_leads_go_to_sales_dk(bank, client_for) -> None:
     body = client_for(bank.lars).post(URL, {"text": LEAD_DA}, format="json").json()
 
     assert (body["kind"], body["language"], body["team"]["name"]) == ("lead", "da", "Sales DK")
 
 
-def test_urgent_complaint_jumps_the_queue_with_a_short_due_time(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_urgent_complaint_jumps_the_queue_with_a_short_due_time(bank, client_for) -> None:
     before = timezone.now()
 
     body = client_for(bank.emma).post(URL, {"text": COMPLAINT_URGENT}, format="json").json()
 
     assert (body["kind"], body["urgent"], body["team"]["name"]) == ("complaint", True, "Support")
     signal = Signal.objects.get(pk=body["id"])
+    assert signal.due_at is not None
     assert before + timedelta(hours=4) <= signal.due_at <= timezone.now() + timedelta(hours=4)
 
 
-def test_low_confidence_goes_to_triage(bank, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+def test_low_confidence_goes_to_triage(bank, client_for, settings) -> None:
     settings.RELAY_ROUTING_CONFIDENCE_THRESHOLD = 1.01  # nothing is sure enough
 
     body = client_for(bank.emma).post(URL, {"text": LEAD_NL}, format="json").json()
@@ -63,7 +64,7 @@ def test_low_confidence_goes_to_triage(bank, client_for, settings) -> None:  # t
     assert "unsure" in Signal.objects.get(pk=body["id"]).routing_reason
 
 
-def test_employee_choice_wins_unless_the_classifier_strongly_disagrees(bank, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+def test_employee_choice_wins_unless_the_classifier_strongly_disagrees(bank, client_for, settings) -> None:
     client = client_for(bank.emma)
     settings.RELAY_ROUTING_DISAGREEMENT_CONFIDENCE = 1.01  # never "strongly" disagree
     trusted = client.post(URL, {"text": LEAD_NL, "kind": "feedback"}, format="json").json()
@@ -75,7 +76,7 @@ def test_employee_choice_wins_unless_the_classifier_strongly_disagrees(bank, cli
     assert (overruled["kind"], overruled["in_triage"]) == ("feedback", True)
 
 
-def test_no_matching_rule_goes_to_triage(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_no_matching_rule_goes_to_triage(bank, client_for) -> None:
     bank.sales_nl.routing_rules.all().delete()
     bank.sales_dk.routing_rules.all().delete()
 
@@ -86,7 +87,7 @@ def test_no_matching_rule_goes_to_triage(bank, client_for) -> None:  # type: ign
 
 
 # --- idempotency ---------------------------------------------------------------------------------
-def test_retry_with_the_same_key_returns_the_first_signal_and_creates_nothing(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_retry_with_the_same_key_returns_the_first_signal_and_creates_nothing(bank, client_for) -> None:
     client = client_for(bank.emma)
     key = str(uuid.uuid4())
 
@@ -100,7 +101,7 @@ def test_retry_with_the_same_key_returns_the_first_signal_and_creates_nothing(ba
     assert SignalEvent.objects.count() == 2
 
 
-def test_a_used_key_with_a_different_body_is_a_409(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_used_key_with_a_different_body_is_a_409(bank, client_for) -> None:
     client = client_for(bank.emma)
     key = str(uuid.uuid4())
     client.post(URL, {"text": LEAD_NL}, format="json", HTTP_IDEMPOTENCY_KEY=key)
@@ -112,7 +113,7 @@ def test_a_used_key_with_a_different_body_is_a_409(bank, client_for) -> None:  #
     assert Signal.objects.count() == 1
 
 
-def test_the_same_key_from_another_person_is_another_signal(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_key_from_another_person_is_another_signal(bank, client_for) -> None:
     key = str(uuid.uuid4())
 
     a = client_for(bank.emma).post(URL, {"text": LEAD_NL}, format="json", HTTP_IDEMPOTENCY_KEY=key).json()
@@ -121,7 +122,7 @@ def test_the_same_key_from_another_person_is_another_signal(bank, client_for) ->
     assert a["id"] != b["id"]
 
 
-def test_a_key_that_is_not_a_uuid_is_a_400(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_that_is_not_a_uuid_is_a_400(bank, client_for) -> None:
     response = client_for(bank.emma).post(URL, {"text": LEAD_NL}, format="json", HTTP_IDEMPOTENCY_KEY="abc")
 
     assert response.status_code == 400
@@ -142,7 +143,7 @@ def test_a_key_that_is_not_a_uuid_is_a_400(bank, client_for) -> None:  # type: i
         ("+45 20 12 34 56", "", "+4520123456"),
     ],
 )
-def test_contact_phone_numbers_are_stored_in_e164(bank, client_for, phone, language, expected) -> None:  # type: ignore[no-untyped-def]
+def test_contact_phone_numbers_are_stored_in_e164(bank, client_for, phone, language, expected) -> None:
     response = client_for(bank.emma).post(
         URL,
         {"text": LEAD_NL, "contact": {"name": "Piet", "phone": phone, "language": language}, "contact_consent": True},
@@ -157,7 +158,7 @@ def test_contact_phone_numbers_are_stored_in_e164(bank, client_for, phone, langu
     assert contact.consent_at is not None
 
 
-def test_contact_details_without_consent_are_refused_and_nothing_is_stored(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_contact_details_without_consent_are_refused_and_nothing_is_stored(bank, client_for) -> None:
     response = client_for(bank.emma).post(
         URL, {"text": LEAD_NL, "contact": {"name": "Piet", "phone": "0612345678"}}, format="json"
     )
@@ -170,7 +171,7 @@ def test_contact_details_without_consent_are_refused_and_nothing_is_stored(bank,
     assert not SignalContact.objects.exists()
 
 
-def test_a_name_alone_needs_no_consent(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_alone_needs_no_consent(bank, client_for) -> None:
     response = client_for(bank.emma).post(URL, {"text": LEAD_NL, "contact": {"name": "Piet"}}, format="json")
 
     assert response.status_code == 201
@@ -198,7 +199,7 @@ def test_a_name_alone_needs_no_consent(bank, client_for) -> None:  # type: ignor
         ({"text": LEAD_NL, "contact_consent": "perhaps"}, "contact_consent"),
     ],
 )
-def test_bad_input_is_a_400_in_the_shared_shape_and_stores_nothing(bank, client_for, payload, field) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_is_a_400_in_the_shared_shape_and_stores_nothing(bank, client_for, payload, field) -> None:
     response = client_for(bank.emma).post(URL, payload, format="json")
 
     assert response.status_code == 400, response.content
@@ -208,13 +209,13 @@ def test_bad_input_is_a_400_in_the_shared_shape_and_stores_nothing(bank, client_
     assert not Signal.objects.exists()
 
 
-def test_all_field_errors_are_reported_at_once(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_all_field_errors_are_reported_at_once(bank, client_for) -> None:
     response = client_for(bank.emma).post(URL, {"text": "", "kind": "gossip", "heard_via": "x"}, format="json")
 
     assert set(response.json()["error"]["fields"]) == {"text", "kind", "heard_via"}
 
 
-def test_contact_details_in_the_text_are_suggested_and_not_stored_without_consent(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_contact_details_in_the_text_are_suggested_and_not_stored_without_consent(bank, client_for) -> None:
     text = "Buurvrouw wil een hypotheekgesprek, haar nummer is 06-87654321 en mail anne.devries@ziggo.nl"
 
     body = client_for(bank.emma).post(URL, {"text": text}, format="json").json()
@@ -225,7 +226,7 @@ def test_contact_details_in_the_text_are_suggested_and_not_stored_without_consen
     assert "hypotheekgesprek" in stored
 
 
-def test_with_consent_the_text_is_kept_as_typed(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_with_consent_the_text_is_kept_as_typed(bank, client_for) -> None:
     text = "Buurvrouw wil een hypotheekgesprek, bel haar op 06-87654321"
 
     body = client_for(bank.emma).post(
@@ -236,7 +237,7 @@ def test_with_consent_the_text_is_kept_as_typed(bank, client_for) -> None:  # ty
     assert body["suggested_contact"] == {}
 
 
-def test_zero_width_and_control_characters_are_removed(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_zero_width_and_control_characters_are_removed(bank, client_for) -> None:
     body = client_for(bank.emma).post(
         URL, {"text": "Klant\u200b wil\u0007 een\u200d hypotheek\u202e offerte 🏠"}, format="json"
     ).json()
@@ -244,7 +245,7 @@ def test_zero_width_and_control_characters_are_removed(bank, client_for) -> None
     assert Signal.objects.get(pk=body["id"]).text == "Klant wil een hypotheek offerte 🏠"
 
 
-def test_same_contact_and_kind_within_30_days_is_linked_as_a_possible_duplicate(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_same_contact_and_kind_within_30_days_is_linked_as_a_possible_duplicate(bank, client_for) -> None:
     payload = {"text": LEAD_NL, "contact": {"phone": "0612345678"}, "contact_consent": True}
     first = client_for(bank.emma).post(URL, payload, format="json").json()
 
@@ -257,7 +258,7 @@ def test_same_contact_and_kind_within_30_days_is_linked_as_a_possible_duplicate(
     assert Signal.objects.count() == 2  # linked, not dropped
 
 
-def test_captured_at_and_heard_via_are_kept(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_captured_at_and_heard_via_are_kept(bank, client_for) -> None:
     captured = (timezone.now() - timedelta(hours=5)).replace(microsecond=0)
 
     body = client_for(bank.emma).post(
@@ -269,10 +270,10 @@ def test_captured_at_and_heard_via_are_kept(bank, client_for) -> None:  # type: 
     assert (signal.captured_at, signal.heard_via, signal.story_ref) == (captured, "social_media", 7)
 
 
-def test_alumni_can_pass_on_signals(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_alumni_can_pass_on_signals(bank, client_for) -> None:
     assert client_for(bank.olga).post(URL, {"text": LEAD_DA}, format="json").status_code == 201
 
 
-def test_anonymous_cannot_submit(bank, api_client) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_cannot_submit(bank, api_client) -> None:
     assert api_client.post(URL, {"text": LEAD_NL}, format="json").status_code == 401
     assert not Signal.objects.exists()

@@ -13,11 +13,11 @@ from tests.factories import SignalContactFactory, SignalFactory
 pytestmark = pytest.mark.django_db
 
 
-def claim(client, signal_id):  # type: ignore[no-untyped-def]
+def claim(client, signal_id):
     return client.post(f"/api/v1/signals/{signal_id}/claim/")
 
 
-def transition(client, signal_id, to, note="", visible=False):  # type: ignore[no-untyped-def]
+def transition(client, signal_id, to, note="", visible=False):
     return client.post(
         f"/api/v1/signals/{signal_id}/transitions/",
         {"to": to, "note": note, "visible_to_submitter": visible}, format="json",
@@ -25,7 +25,7 @@ def transition(client, signal_id, to, note="", visible=False):  # type: ignore[n
 
 
 # --- queues ---------------------------------------------------------------------------------------
-def test_queues_list_only_my_teams(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queues_list_only_my_teams(bank, client_for) -> None:
     sam = client_for(bank.sam).get("/api/v1/queues/").json()
     admin = client_for(bank.admin).get("/api/v1/queues/").json()
     emma = client_for(bank.emma).get("/api/v1/queues/").json()
@@ -36,27 +36,27 @@ def test_queues_list_only_my_teams(bank, client_for) -> None:  # type: ignore[no
     assert emma == []
 
 
-def test_queue_orders_urgent_first_then_due_time_then_age(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queue_orders_urgent_first_then_due_time_then_age(bank, client_for) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
     now = timezone.now()
-    old = SignalFactory(team=bank.support, kind="complaint", due_at=now + timedelta(days=2))
-    later_due = SignalFactory(team=bank.support, kind="complaint", due_at=now + timedelta(days=3))
-    urgent = SignalFactory(team=bank.support, kind="complaint", urgent=True, due_at=now + timedelta(hours=4))
-    feedback_no_due = SignalFactory(team=bank.support, kind="feedback")
-    SignalFactory(team=bank.support, kind="complaint", status="resolved", closed_at=now)  # closed: hidden
+    old = SignalFactory.create(team=bank.support, kind="complaint", due_at=now + timedelta(days=2))
+    later_due = SignalFactory.create(team=bank.support, kind="complaint", due_at=now + timedelta(days=3))
+    urgent = SignalFactory.create(team=bank.support, kind="complaint", urgent=True, due_at=now + timedelta(hours=4))
+    feedback_no_due = SignalFactory.create(team=bank.support, kind="feedback")
+    SignalFactory.create(team=bank.support, kind="complaint", status="resolved", closed_at=now)  # closed: hidden
 
     body = client_for(bank.sofie).get(f"/api/v1/queues/{bank.support.id}/signals/").json()
 
     assert [s["id"] for s in body["results"]] == [urgent.id, old.id, later_due.id, feedback_no_due.id]
 
 
-def test_queue_filters(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    mine = SignalFactory(team=bank.sales_nl, assignee=bank.sam, status="claimed")
-    SignalFactory(team=bank.sales_nl, language="da")
-    free = SignalFactory(team=bank.sales_nl)
+def test_queue_filters(bank, client_for) -> None:
+    mine = SignalFactory.create(team=bank.sales_nl, assignee=bank.sam, status="claimed")
+    SignalFactory.create(team=bank.sales_nl, language="da")
+    free = SignalFactory.create(team=bank.sales_nl)
     client = client_for(bank.sam)
     url = f"/api/v1/queues/{bank.sales_nl.id}/signals/"
 
@@ -67,20 +67,20 @@ def test_queue_filters(bank, client_for) -> None:  # type: ignore[no-untyped-def
     assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"assignee": ["Invalid value."]}
 
 
-def test_another_teams_queue_is_404(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_another_teams_queue_is_404(bank, client_for) -> None:
     assert client_for(bank.sam).get(f"/api/v1/queues/{bank.support.id}/signals/").status_code == 404
     assert client_for(bank.emma).get(f"/api/v1/queues/{bank.sales_nl.id}/signals/").status_code == 404
 
 
-def test_queue_query_count_does_not_grow_with_the_page(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queue_query_count_does_not_grow_with_the_page(bank, client_for) -> None:
     client = client_for(bank.sam)
     url = f"/api/v1/queues/{bank.sales_nl.id}/signals/"
     for _ in range(3):
-        SignalContactFactory(signal=SignalFactory(team=bank.sales_nl, assignee=bank.pieter))
+        SignalContactFactory.create(signal=SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter))
     with CaptureQueriesContext(connection) as few:
         assert len(client.get(url).json()["results"]) == 3
     for _ in range(20):
-        SignalContactFactory(signal=SignalFactory(team=bank.sales_nl, assignee=bank.pieter))
+        SignalContactFactory.create(signal=SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter))
 
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(url).json()["results"]) == 23
@@ -89,8 +89,8 @@ def test_queue_query_count_does_not_grow_with_the_page(bank, client_for) -> None
 
 
 # --- claim ----------------------------------------------------------------------------------------
-def test_claiming_a_lead_makes_it_mine_and_claimed(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_claiming_a_lead_makes_it_mine_and_claimed(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
 
     response = claim(client_for(bank.sam), signal.id)
 
@@ -102,8 +102,8 @@ def test_claiming_a_lead_makes_it_mine_and_claimed(bank, client_for) -> None:  #
     assert signal.first_action_at is not None
 
 
-def test_the_second_claimer_gets_a_409_that_says_who_has_it(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_the_second_claimer_gets_a_409_that_says_who_has_it(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
     claim(client_for(bank.sam), signal.id)
 
     response = claim(client_for(bank.pieter), signal.id)
@@ -115,8 +115,8 @@ def test_the_second_claimer_gets_a_409_that_says_who_has_it(bank, client_for) ->
     assert "Sam" in error["message"]
 
 
-def test_a_repeated_claim_by_the_winner_is_fine(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_a_repeated_claim_by_the_winner_is_fine(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
     client = client_for(bank.sam)
     claim(client, signal.id)
 
@@ -124,8 +124,8 @@ def test_a_repeated_claim_by_the_winner_is_fine(bank, client_for) -> None:  # ty
     assert SignalEvent.objects.filter(signal=signal, type="claimed").count() == 1
 
 
-def test_non_members_cannot_claim_and_see_a_404(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_non_members_cannot_claim_and_see_a_404(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
 
     for person in (bank.rasmus, bank.sofie, bank.emma, bank.olga, bank.mark):
         assert claim(client_for(person), signal.id).status_code == 404
@@ -133,8 +133,8 @@ def test_non_members_cannot_claim_and_see_a_404(bank, client_for) -> None:  # ty
     assert signal.assignee is None
 
 
-def test_a_signal_in_triage_cannot_be_claimed(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.triage, in_triage=True)
+def test_a_signal_in_triage_cannot_be_claimed(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.triage, in_triage=True)
 
     response = claim(client_for(bank.triager), signal.id)
 
@@ -148,12 +148,12 @@ ALLOWED = [(kind, src, dst) for kind, table in lifecycle.TRANSITIONS.items() for
 
 
 @pytest.mark.parametrize(("kind", "src", "dst"), ALLOWED)
-def test_every_allowed_transition(bank, client_for, kind, src, dst) -> None:  # type: ignore[no-untyped-def]
+def test_every_allowed_transition(bank, client_for, kind, src, dst) -> None:
     team = {"lead": bank.sales_nl, "friend_discount": bank.sales_nl, "complaint": bank.support,
             "referral": bank.recruitment, "feedback": bank.marketing}[kind]
     worker = {"lead": bank.sam, "friend_discount": bank.sam, "complaint": bank.sofie,
               "referral": bank.rita, "feedback": bank.mark}[kind]
-    signal = SignalFactory(team=team, kind=kind, status=src, assignee=worker)
+    signal = SignalFactory.create(team=team, kind=kind, status=src, assignee=worker)
 
     response = transition(client_for(worker), signal.id, dst, note="done: reason or reference")
 
@@ -174,12 +174,12 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("kind", "src", "dst"), REFUSED)
-def test_refused_transitions_change_nothing(bank, client_for, kind, src, dst) -> None:  # type: ignore[no-untyped-def]
+def test_refused_transitions_change_nothing(bank, client_for, kind, src, dst) -> None:
     team = {"lead": bank.sales_nl, "friend_discount": bank.sales_nl, "complaint": bank.support,
             "referral": bank.recruitment, "feedback": bank.marketing}[kind]
     worker = {"lead": bank.sam, "friend_discount": bank.sam, "complaint": bank.sofie,
               "referral": bank.rita, "feedback": bank.mark}[kind]
-    signal = SignalFactory(team=team, kind=kind, status=src, assignee=worker)
+    signal = SignalFactory.create(team=team, kind=kind, status=src, assignee=worker)
 
     response = transition(client_for(worker), signal.id, dst, note="x")
 
@@ -190,8 +190,8 @@ def test_refused_transitions_change_nothing(bank, client_for, kind, src, dst) ->
     assert not signal.events.filter(type="transition").exists()
 
 
-def test_closing_needs_a_reason(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, status="contacted", assignee=bank.sam)
+def test_closing_needs_a_reason(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, status="contacted", assignee=bank.sam)
 
     response = transition(client_for(bank.sam), signal.id, "lost", note="  ")
 
@@ -201,20 +201,20 @@ def test_closing_needs_a_reason(bank, client_for) -> None:  # type: ignore[no-un
     assert signal.status == "contacted"
 
 
-def test_someone_elses_claimed_signal_cannot_be_moved_but_a_team_lead_can(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, status="claimed", assignee=bank.sam)
-    other = SignalFactory(team=bank.sales_nl, status="claimed", assignee=bank.sam)
+def test_someone_elses_claimed_signal_cannot_be_moved_but_a_team_lead_can(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, status="claimed", assignee=bank.sam)
+    other = SignalFactory.create(team=bank.sales_nl, status="claimed", assignee=bank.sam)
     from tests.factories import MembershipFactory, UserFactory
 
-    colleague = UserFactory(role="sales")
-    MembershipFactory(team=bank.sales_nl, user=colleague)
+    colleague = UserFactory.create(role="sales")
+    MembershipFactory.create(team=bank.sales_nl, user=colleague)
 
     assert transition(client_for(colleague), signal.id, "contacted").status_code == 409
     assert transition(client_for(bank.pieter), other.id, "contacted").status_code == 200
 
 
-def test_acting_on_an_unclaimed_complaint_claims_it(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.support, kind="complaint")
+def test_acting_on_an_unclaimed_complaint_claims_it(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.support, kind="complaint")
 
     transition(client_for(bank.sofie), signal.id, "acknowledged")
 
@@ -223,9 +223,9 @@ def test_acting_on_an_unclaimed_complaint_claims_it(bank, client_for) -> None:  
 
 
 # --- reporting back ---------------------------------------------------------------------------------
-def test_mine_shows_status_in_plain_words_and_only_notes_for_me(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
-    SignalFactory(team=bank.sales_nl, submitter=bank.lars)  # someone else's
+def test_mine_shows_status_in_plain_words_and_only_notes_for_me(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
+    SignalFactory.create(team=bank.sales_nl, submitter=bank.lars)  # someone else's
     sam = client_for(bank.sam)
     claim(sam, signal.id)
     sam.post(f"/api/v1/signals/{signal.id}/notes/", {"text": "Rich guy, push the premium offer"}, format="json")
@@ -241,9 +241,9 @@ def test_mine_shows_status_in_plain_words_and_only_notes_for_me(bank, client_for
     assert "premium" not in str(body)
 
 
-def test_submitter_detail_has_no_contact_and_no_internal_history(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
-    SignalContactFactory(signal=signal, phone="+31612345678")
+def test_submitter_detail_has_no_contact_and_no_internal_history(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
+    SignalContactFactory.create(signal=signal, phone="+31612345678")
     client_for(bank.sam).post(f"/api/v1/signals/{signal.id}/notes/", {"text": "internal"}, format="json")
 
     body = client_for(bank.emma).get(f"/api/v1/signals/{signal.id}/").json()
@@ -255,13 +255,13 @@ def test_submitter_detail_has_no_contact_and_no_internal_history(bank, client_fo
     assert [e["note"] for e in team_body["history"] if e["type"] == "note"] == ["internal"]
 
 
-def test_mine_query_count_is_constant(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_mine_query_count_is_constant(bank, client_for) -> None:
     client = client_for(bank.emma)
-    SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+    SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/signals/mine/")
     for _ in range(10):
-        s = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+        s = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
         SignalEvent.objects.create(signal=s, type="note", note="hi", visible_to_submitter=True)
 
     with CaptureQueriesContext(connection) as many:
@@ -270,9 +270,9 @@ def test_mine_query_count_is_constant(bank, client_for) -> None:  # type: ignore
     assert len(many) == len(few)
 
 
-def test_my_totals_on_me(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    SignalFactory(team=bank.sales_nl, submitter=bank.emma, status="won", closed_at="2026-01-01T00:00:00Z")
-    SignalFactory(team=bank.support, submitter=bank.emma, kind="complaint")
+def test_my_totals_on_me(bank, client_for) -> None:
+    SignalFactory.create(team=bank.sales_nl, submitter=bank.emma, status="won", closed_at="2026-01-01T00:00:00Z")
+    SignalFactory.create(team=bank.support, submitter=bank.emma, kind="complaint")
 
     totals = client_for(bank.emma).get("/api/v1/me/").json()["signals"]
 
@@ -280,8 +280,8 @@ def test_my_totals_on_me(bank, client_for) -> None:  # type: ignore[no-untyped-d
 
 
 # --- withdraw -------------------------------------------------------------------------------------
-def test_submitter_withdraws_an_unclaimed_signal(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+def test_submitter_withdraws_an_unclaimed_signal(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
 
     response = client_for(bank.emma).post(f"/api/v1/signals/{signal.id}/withdraw/")
 
@@ -290,8 +290,8 @@ def test_submitter_withdraws_an_unclaimed_signal(bank, client_for) -> None:  # t
     assert client_for(bank.sam).get(f"/api/v1/queues/{bank.sales_nl.id}/signals/").json()["results"] == []
 
 
-def test_a_claimed_signal_cannot_be_withdrawn(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+def test_a_claimed_signal_cannot_be_withdrawn(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
     claim(client_for(bank.sam), signal.id)
 
     response = client_for(bank.emma).post(f"/api/v1/signals/{signal.id}/withdraw/")
@@ -301,8 +301,8 @@ def test_a_claimed_signal_cannot_be_withdrawn(bank, client_for) -> None:  # type
     assert signal.status == "claimed"
 
 
-def test_nobody_else_can_withdraw(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+def test_nobody_else_can_withdraw(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
 
     for person in (bank.lars, bank.sam, bank.admin):
         assert client_for(person).post(f"/api/v1/signals/{signal.id}/withdraw/").status_code == 404
@@ -311,8 +311,8 @@ def test_nobody_else_can_withdraw(bank, client_for) -> None:  # type: ignore[no-
 
 
 # --- re-route and corrections ------------------------------------------------------------------------
-def test_triage_confirms_a_route_and_it_becomes_a_correction(bank, client_for, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.triage, in_triage=True, kind="feedback", kind_predicted="feedback",
+def test_triage_confirms_a_route_and_it_becomes_a_correction(bank, client_for, tmp_path) -> None:
+    signal = SignalFactory.create(team=bank.triage, in_triage=True, kind="feedback", kind_predicted="feedback",
                            text="klant wil hypotheek, bel 06-12345678")
 
     response = client_for(bank.triager).post(
@@ -334,8 +334,8 @@ def test_triage_confirms_a_route_and_it_becomes_a_correction(bank, client_for, t
     assert "06-12345678" not in rows[0]["text"]  # contact details never go into a corpus
 
 
-def test_reroute_to_a_named_team_resets_the_claim(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, assignee=bank.sam, status="claimed")
+def test_reroute_to_a_named_team_resets_the_claim(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, assignee=bank.sam, status="claimed")
 
     response = client_for(bank.sam).post(
         f"/api/v1/signals/{signal.id}/reroute/", {"kind": "complaint", "team": bank.support.id}, format="json"
@@ -349,8 +349,8 @@ def test_reroute_to_a_named_team_resets_the_claim(bank, client_for) -> None:  # 
     assert client_for(bank.sam).get(f"/api/v1/signals/{signal.id}/").status_code == 404
 
 
-def test_reroute_to_where_it_is_is_a_400(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_reroute_to_where_it_is_is_a_400(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
 
     response = client_for(bank.sam).post(
         f"/api/v1/signals/{signal.id}/reroute/", {"team": bank.sales_nl.id}, format="json"
@@ -360,14 +360,14 @@ def test_reroute_to_where_it_is_is_a_400(bank, client_for) -> None:  # type: ign
     assert not Correction.objects.exists()
 
 
-def test_reroute_needs_kind_or_team(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_reroute_needs_kind_or_team(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
 
     assert client_for(bank.sam).post(f"/api/v1/signals/{signal.id}/reroute/", {}, format="json").status_code == 400
 
 
-def test_outsiders_cannot_reroute(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl)
+def test_outsiders_cannot_reroute(bank, client_for) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl)
 
     for person in (bank.emma, bank.sofie, bank.rasmus):
         response = client_for(person).post(f"/api/v1/signals/{signal.id}/reroute/", {"kind": "complaint"},
@@ -377,12 +377,14 @@ def test_outsiders_cannot_reroute(bank, client_for) -> None:  # type: ignore[no-
 
 
 # --- figures --------------------------------------------------------------------------------------
-def test_figures_for_editors(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_figures_for_editors(bank, client_for) -> None:
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    SignalFactory(team=bank.sales_nl, status="won", closed_at=timezone.now(), first_action_at=timezone.now())
-    SignalFactory(team=bank.sales_nl, status="lost", closed_at=timezone.now())
-    SignalFactory(team=bank.support, kind="complaint", due_at=timezone.now() - timezone.timedelta(hours=1))
+    SignalFactory.create(team=bank.sales_nl, status="won", closed_at=timezone.now(), first_action_at=timezone.now())
+    SignalFactory.create(team=bank.sales_nl, status="lost", closed_at=timezone.now())
+    SignalFactory.create(team=bank.support, kind="complaint", due_at=timezone.now() - timedelta(hours=1))
 
     rows = client_for(bank.mark).get("/api/v1/signals/figures/").json()
 

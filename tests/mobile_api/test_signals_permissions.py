@@ -16,8 +16,8 @@ ROLES = ["submitter", "other_employee", "sales_same_team", "sales_other_team", "
          "editor", "alumni", "admin", "anonymous", "deactivated"]
 
 
-def clients(bank, client_for) -> dict[str, APIClient]:  # type: ignore[no-untyped-def]
-    gone = UserFactory(role="sales")
+def clients(bank, client_for) -> dict[str, APIClient]:
+    gone = UserFactory.create(role="sales")
     client = {
         "submitter": client_for(bank.emma), "other_employee": client_for(bank.lars),
         "sales_same_team": client_for(bank.sam), "sales_other_team": client_for(bank.rasmus),
@@ -61,7 +61,7 @@ COMPLAINT_MATRIX = {
 }
 
 
-def call_each_endpoint(client: APIClient, make_signal, move_to: str, team_id: int) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+def call_each_endpoint(client: APIClient, make_signal, move_to: str, team_id: int) -> tuple[int, ...]:
     # A fresh signal per call, so that one call's effect (a claim, a withdrawal) cannot mask another's.
     def fresh() -> int:
         return make_signal().id
@@ -77,11 +77,11 @@ def call_each_endpoint(client: APIClient, make_signal, move_to: str, team_id: in
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_lead_matrix(bank, client_for, role) -> None:  # type: ignore[no-untyped-def]
+def test_lead_matrix(bank, client_for, role) -> None:
     client = clients(bank, client_for)[role]
 
     got = call_each_endpoint(
-        client, lambda: SignalFactory(team=bank.sales_nl, kind="lead", submitter=bank.emma), "claimed",
+        client, lambda: SignalFactory.create(team=bank.sales_nl, kind="lead", submitter=bank.emma), "claimed",
         bank.sales_nl.id,
     )
 
@@ -89,11 +89,11 @@ def test_lead_matrix(bank, client_for, role) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_complaint_matrix(bank, client_for, role) -> None:  # type: ignore[no-untyped-def]
+def test_complaint_matrix(bank, client_for, role) -> None:
     client = clients(bank, client_for)[role]
 
     got = call_each_endpoint(
-        client, lambda: SignalFactory(team=bank.support, kind="complaint", submitter=bank.emma), "acknowledged",
+        client, lambda: SignalFactory.create(team=bank.support, kind="complaint", submitter=bank.emma), "acknowledged",
         bank.support.id,
     )
 
@@ -107,8 +107,8 @@ QUEUE_ACCESS = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_sales_nl_queue_access(bank, client_for, role) -> None:  # type: ignore[no-untyped-def]
-    SignalFactory(team=bank.sales_nl)
+def test_sales_nl_queue_access(bank, client_for, role) -> None:
+    SignalFactory.create(team=bank.sales_nl)
 
     status = clients(bank, client_for)[role].get(f"/api/v1/queues/{bank.sales_nl.id}/signals/").status_code
 
@@ -116,8 +116,8 @@ def test_sales_nl_queue_access(bank, client_for, role) -> None:  # type: ignore[
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_mine_never_shows_other_peoples_signals(bank, client_for, role) -> None:  # type: ignore[no-untyped-def]
-    emma_signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+def test_mine_never_shows_other_peoples_signals(bank, client_for, role) -> None:
+    emma_signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
 
     response = clients(bank, client_for)[role].get("/api/v1/signals/mine/")
 

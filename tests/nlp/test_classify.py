@@ -102,7 +102,7 @@ def test_classification_shape_and_contacts(router):
     result = nlp.classify("klant wil een hypotheek, bel 06-12345678 of mail Jan@Example.com, NL91ABNA0417164300")
     assert dataclasses.is_dataclass(result)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.kind = "lead"  # type: ignore[misc]
+        result.kind = "lead"  # type: ignore[misc]  # the point: a frozen dataclass refuses it
     assert set(result.scores) == set(nlp.KINDS)
     assert abs(sum(result.scores.values()) - 1.0) < 1e-3
     assert result.confidence == result.scores[result.kind]

@@ -53,7 +53,7 @@ def test_corrections_change_the_version_and_are_learned(small_corpus, tmp_path):
     assert corrected["version"] != base["version"]
     assert corrected["fingerprint"] == base["fingerprint"]  # ensure keeps a corrected model
     scores = Router(tmp_path / "corrected").kind_scores([text])[0]
-    assert max(KINDS, key=scores.get) == "referral"
+    assert max(KINDS, key=scores.__getitem__) == "referral"
 
 
 def test_is_stale_follows_the_corpus(small_corpus, tmp_path):

@@ -1,23 +1,26 @@
 """Home, language choice and the websocket ticket of the console."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from backend.console.access import LANGUAGES, SESSION_LANGUAGE, console_view, safe_next
+from backend.console.access import LANGUAGES, SESSION_LANGUAGE, ConsoleRequest, console_view, safe_next
 from backend.console.throttles import login_allowed
 from backend.people.requests import signed_in_user
 from notifications.services import ws_ticket_issue
 
 
 @console_view()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ConsoleRequest) -> HttpResponse:
     """Each role lands where its work is; people without a queue or editor role are told so."""
-    nav = request.console_nav  # type: ignore[attr-defined]
+    nav = request.console_nav
     if nav.team_queues and not nav.editor:
         return redirect("console:queue", team_id=nav.team_queues[0].pk)
     if nav.triage and not nav.editor:
@@ -45,21 +48,27 @@ class LoginView(auth_views.LoginView):
     template_name = "console/login.html"
     redirect_authenticated_user = True
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with translation.override(request.session.get(SESSION_LANGUAGE) or translation.get_language_from_request(
                 request) or "en"):
-            if request.method == "POST":
-                allowed, wait = login_allowed(request)
-                if not allowed:
-                    form = self.get_form()
-                    form.is_bound = False
-                    response = self.render_to_response(self.get_context_data(
-                        form=form, throttled=_("Too many attempts. Try again in %(seconds)s seconds.")
-                        % {"seconds": wait}), status=429)
-                    response["Retry-After"] = str(wait)
-                    return response.render()
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render"):
+            response: HttpResponseBase | None = self._throttled(request) if request.method == "POST" else None
+            if response is None:
+                response = super().dispatch(request, *args, **kwargs)
+            # Rendered here, inside the language override, not later by the handler.
+            if isinstance(response, SimpleTemplateResponse):
                 response.render()
             return response
+
+    def _throttled(self, request: HttpRequest) -> HttpResponse | None:
+        """The 429 page when this sign-in attempt is over the limit, else None."""
+        allowed, wait = login_allowed(request)
+        if allowed:
+            return None
+        form = self.get_form()
+        form.is_bound = False
+        response = self.render_to_response(self.get_context_data(
+            form=form, throttled=_("Too many attempts. Try again in %(seconds)s seconds.") % {"seconds": wait}),
+            status=429)
+        response["Retry-After"] = str(wait)
+        return response
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend.console import charts
-from backend.console.access import EDITORS, console_view
+from backend.console.access import EDITORS, choice_field, console_view
 from backend.core.errors import DomainError
 from backend.insights import selectors as insights
 from backend.people import selectors as people
@@ -82,10 +82,10 @@ class StoryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].choices = [("", _("(none)")),
-                                           *[(c.pk, c.name) for c in selectors.campaigns_list()]]
-        self.fields["audience_team"].choices = [(t.pk, t.name) for t in people.teams_list() if not t.is_triage]
-        self.fields["audience_interest"].choices = [(i.slug, i.name) for i in people.interests_list()]
+        choice_field(self, "campaign").choices = [("", _("(none)")),
+                                                  *[(c.pk, c.name) for c in selectors.campaigns_list()]]
+        choice_field(self, "audience_team").choices = [(t.pk, t.name) for t in people.teams_list() if not t.is_triage]
+        choice_field(self, "audience_interest").choices = [(i.slug, i.name) for i in people.interests_list()]
         for n in range(SUGGESTED_ROWS):
             self.fields[f"st{n}_channel"] = forms.ChoiceField(
                 label=gettext_lazy("Channel"), required=False, choices=[("", "-"), *SocialChannel.choices])
@@ -99,7 +99,8 @@ class StoryForm(forms.Form):
         return [(self[f"st{n}_channel"], self[f"st{n}_language"], self[f"st{n}_text"]) for n in range(SUGGESTED_ROWS)]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for n in range(SUGGESTED_ROWS):
             parts = [data.get(f"st{n}_channel"), data.get(f"st{n}_language"), (data.get(f"st{n}_text") or "").strip()]
             if any(parts) and not all(parts):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backend.console.access import console_view, safe_next
+from backend.console.access import ConsoleRequest, choice_field, console_view, safe_next
 from backend.core.errors import NotFound
 from backend.listening import lifecycle, selectors, services
 from backend.listening.models import Kind, Signal
@@ -64,8 +64,8 @@ def queue_fragment(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 @console_view()
-def triage_page(request: HttpRequest) -> HttpResponse:
-    triage = request.console_nav.triage  # type: ignore[attr-defined]
+def triage_page(request: ConsoleRequest) -> HttpResponse:
+    triage = request.console_nav.triage
     if triage is None:
         raise NotFound("Queue not found.")
     return render(request, "console/triage.html", _triage_context(request, triage.pk))
@@ -79,8 +79,8 @@ def _triage_context(request: HttpRequest, team_id: int) -> dict[str, Any]:
 
 
 @console_view()
-def triage_fragment(request: HttpRequest) -> HttpResponse:
-    triage = request.console_nav.triage  # type: ignore[attr-defined]
+def triage_fragment(request: ConsoleRequest) -> HttpResponse:
+    triage = request.console_nav.triage
     if triage is None:
         raise NotFound("Queue not found.")
     return render(request, "console/_triage_list.html", _triage_context(request, triage.pk))
@@ -96,13 +96,15 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
         # Several forms share the signal page: ids must differ for each label to find its control.
-        super().__init__(*args, auto_id="transition_%s", **kwargs)
-        self.fields["to"].choices = [(s, s.replace("_", " ")) for s in allowed]
+        kwargs["auto_id"] = "transition_%s"
+        super().__init__(*args, **kwargs)
+        choice_field(self, "to").choices = [(s, s.replace("_", " ")) for s in allowed]
 
 
 class NoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="note_%s", **kwargs)
+        kwargs["auto_id"] = "note_%s"
+        super().__init__(*args, **kwargs)
 
     text = forms.CharField(label=gettext_lazy("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     visible_to_submitter = forms.BooleanField(label=gettext_lazy("The colleague who passed it on may read this note"),
@@ -114,13 +116,15 @@ class RerouteForm(forms.Form):
     team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="reroute_%s", **kwargs)
-        self.fields["kind"].choices = [("", _("(keep the kind)")), *Kind.choices]
-        self.fields["team"].choices = [("", _("(by the routing rules)")),
+        kwargs["auto_id"] = "reroute_%s"
+        super().__init__(*args, **kwargs)
+        choice_field(self, "kind").choices = [("", _("(keep the kind)")), *Kind.choices]
+        choice_field(self, "team").choices = [("", _("(by the routing rules)")),
                                        *[(t.pk, t.name) for t in people.teams_list()]]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("kind") and not data.get("team"):
             raise forms.ValidationError(_("Give a new kind, a new team, or both."))
         return data

@@ -10,11 +10,11 @@ from backend.console.access import SESSION_LANGUAGE
 
 
 @pytest.fixture
-def browser_for(db) -> Callable[..., Client]:  # type: ignore[no-untyped-def]
+def browser_for(db) -> Callable[..., Client]:
     """A test client with a session for `user`; `csrf=True` makes it check CSRF like a browser.
     The console's language is English unless `language` says otherwise (None: the person's own)."""
 
-    def make(user, *, csrf: bool = False, language: str | None = "en") -> Client:  # type: ignore[no-untyped-def]
+    def make(user, *, csrf: bool = False, language: str | None = "en") -> Client:
         client = Client(enforce_csrf_checks=csrf)
         if user is not None:
             client.force_login(user)

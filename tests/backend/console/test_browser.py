@@ -24,7 +24,7 @@ LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem 
 
 
 @pytest.fixture
-def playwright(monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def playwright(monkeypatch) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         if REQUIRE_SERVICES:
             pytest.fail(f"Chromium ({CHROMIUM}) is required here (RELAY_REQUIRE_SERVICES=1) but is not installed")
@@ -42,7 +42,7 @@ def playwright(monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def server(settings, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def server(settings, tmp_path: Path) -> Iterator[str]:
     settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the websocket's origin check reads them too
     settings.STATIC_ROOT = tmp_path / "static"
     # The production path (collected files served by WhiteNoise), minus the gzip/brotli pass that
@@ -60,7 +60,7 @@ def api_token(base: str, email: str) -> str:
     return response.json()["access"]
 
 
-def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(  # type: ignore[no-untyped-def]
+def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(
     bank, server, playwright, tmp_path
 ) -> None:
     queue_path = f"/console/queues/{bank.sales_nl.pk}/"
@@ -120,7 +120,7 @@ CONTROLS_WITHOUT_LABEL = """() => [...document.querySelectorAll('input, select, 
 
 
 @pytest.fixture
-def demo_pages(bank):  # type: ignore[no-untyped-def]
+def demo_pages(bank):
     """Something on every page, made before the browser starts (its event loop would stop the
     services from publishing live events from this thread)."""
     from backend.listening import services as listening
@@ -131,12 +131,12 @@ def demo_pages(bank):  # type: ignore[no-untyped-def]
                                    contact_consent=True).signal
     listening.signal_submit(submitter=bank.lars, text="Mit kort er blevet stjålet, hjælp!", kind="complaint")
     listening.signal_submit(submitter=bank.lars, text="hej", kind=None)
-    campaign = CampaignFactory(owner=bank.mark, name="Spring mortgages", kpi_targets={"shares": 20, "clicks": 200})
-    story = StoryFactory(created_by=bank.mark, campaign=campaign, title="Our new green mortgage",
+    campaign = CampaignFactory.create(owner=bank.mark, name="Spring mortgages", kpi_targets={"shares": 20, "clicks": 200})
+    story = StoryFactory.create(created_by=bank.mark, campaign=campaign, title="Our new green mortgage",
                          hashtags=["#groen"])
     for n in range(3):
-        ClickFactory(share=ShareFactory(story=story, user=bank.emma, channel=["linkedin", "x", "whatsapp"][n]))
-    StoryDraftFactory(author=bank.emma, title="Our team ran the city marathon")
+        ClickFactory.create(share=ShareFactory.create(story=story, user=bank.emma, channel=["linkedin", "x", "whatsapp"][n]))
+    StoryDraftFactory.create(author=bank.emma, title="Our team ran the city marathon")
     return {
         "queue": f"/console/queues/{bank.sales_nl.pk}/", "signal": f"/console/signals/{lead.pk}/",
         "triage": "/console/triage/", "stories": "/console/stories/", "story": f"/console/stories/{story.pk}/",
@@ -145,7 +145,7 @@ def demo_pages(bank):  # type: ignore[no-untyped-def]
     }
 
 
-def test_screenshots_of_the_main_pages(bank, demo_pages, server, playwright, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_screenshots_of_the_main_pages(bank, demo_pages, server, playwright, tmp_path) -> None:
     """Every main page renders in the browser with no script error, no unlabelled form control and
     no sideways scrolling on a laptop screen; the screenshots are kept for a person to look at."""
     pages = demo_pages

@@ -33,9 +33,9 @@ def story_form(**overrides: object) -> dict[str, object]:
     return data
 
 
-def test_an_editor_creates_a_targeted_story_in_the_draft_state(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    InterestFactory(slug="mortgages", name="Mortgages")
-    campaign = CampaignFactory(owner=bank.mark)
+def test_an_editor_creates_a_targeted_story_in_the_draft_state(bank, browser_for) -> None:
+    InterestFactory.create(slug="mortgages", name="Mortgages")
+    campaign = CampaignFactory.create(owner=bank.mark)
 
     response = browser_for(bank.mark).post(reverse("console:story-new"), story_form(
         campaign=str(campaign.pk), audience_team=[str(bank.sales_nl.pk)], audience_interest=["mortgages"],
@@ -52,7 +52,7 @@ def test_an_editor_creates_a_targeted_story_in_the_draft_state(bank, browser_for
         ("team", str(bank.sales_nl.pk))]
 
 
-def test_a_half_filled_suggested_text_is_a_form_error_and_creates_nothing(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_half_filled_suggested_text_is_a_form_error_and_creates_nothing(bank, browser_for) -> None:
     response = browser_for(bank.mark).post(reverse("console:story-new"), story_form(st0_channel=""))
 
     assert response.status_code == 400
@@ -60,8 +60,8 @@ def test_a_half_filled_suggested_text_is_a_form_error_and_creates_nothing(bank, 
     assert not Story.objects.exists()
 
 
-def test_the_story_page_previews_each_share_text_with_hashtags_and_a_tracked_link(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark, state="draft", hashtags=["#groen"],
+def test_the_story_page_previews_each_share_text_with_hashtags_and_a_tracked_link(bank, browser_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark, state="draft", hashtags=["#groen"],
                          suggested_texts=[{"channel": "x", "language": "nl", "text": "Kijk hier"}])
 
     html = browser_for(bank.mark).get(reverse("console:story", args=[story.pk])).content.decode()
@@ -70,9 +70,9 @@ def test_the_story_page_previews_each_share_text_with_hashtags_and_a_tracked_lin
     assert "http://testserver/s/AbCd1234" in html
 
 
-def test_scheduling_now_publishes_and_later_schedules(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    now_story = StoryFactory(created_by=bank.mark, state="draft", published_at=None)
-    later_story = StoryFactory(created_by=bank.mark, state="draft", published_at=None)
+def test_scheduling_now_publishes_and_later_schedules(bank, browser_for) -> None:
+    now_story = StoryFactory.create(created_by=bank.mark, state="draft", published_at=None)
+    later_story = StoryFactory.create(created_by=bank.mark, state="draft", published_at=None)
     later = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     client = browser_for(bank.mark)
 
@@ -86,8 +86,8 @@ def test_scheduling_now_publishes_and_later_schedules(bank, browser_for) -> None
         "%Y-%m-%dT%H:%M") == later
 
 
-def test_an_expiry_before_publication_is_refused_with_the_services_message(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark, state="draft", published_at=None)
+def test_an_expiry_before_publication_is_refused_with_the_services_message(bank, browser_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark, state="draft", published_at=None)
     start = timezone.localtime() + timedelta(days=2)
 
     response = browser_for(bank.mark).post(reverse("console:story-schedule", args=[story.pk]), {
@@ -98,16 +98,16 @@ def test_an_expiry_before_publication_is_refused_with_the_services_message(bank,
     assert Story.objects.get(pk=story.pk).state == "draft"
 
 
-def test_archiving_a_story(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark)
+def test_archiving_a_story(bank, browser_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark)
 
     browser_for(bank.mark).post(reverse("console:story-archive", args=[story.pk]))
 
     assert Story.objects.get(pk=story.pk).state == "archived"
 
 
-def test_editing_a_story_replaces_its_audience(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark, state="draft")
+def test_editing_a_story_replaces_its_audience(bank, browser_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark, state="draft")
     StoryTarget.objects.create(story=story, dimension="language", value="da")
 
     browser_for(bank.mark).post(reverse("console:story", args=[story.pk]),
@@ -118,7 +118,7 @@ def test_editing_a_story_replaces_its_audience(bank, browser_for) -> None:  # ty
     assert list(StoryTarget.objects.filter(story=story).values_list("dimension", "value")) == [("role", "sales")]
 
 
-def test_an_editor_creates_and_updates_a_campaign_with_kpi_targets(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_editor_creates_and_updates_a_campaign_with_kpi_targets(bank, browser_for) -> None:
     client = browser_for(bank.mark)
 
     created = client.post(reverse("console:campaigns"), {"name": "Spring 2027", "goal": "leads", "description": "",
@@ -133,7 +133,7 @@ def test_an_editor_creates_and_updates_a_campaign_with_kpi_targets(bank, browser
     assert campaign.owner_id == bank.mark.pk
 
 
-def test_a_campaign_that_ends_before_it_starts_is_refused(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_campaign_that_ends_before_it_starts_is_refused(bank, browser_for) -> None:
     response = browser_for(bank.mark).post(reverse("console:campaigns"), {
         "name": "Backwards", "goal": "reach", "starts_on": "2027-05-01", "ends_on": "2027-04-01"})
 
@@ -142,10 +142,10 @@ def test_a_campaign_that_ends_before_it_starts_is_refused(bank, browser_for) -> 
     assert not Campaign.objects.exists()
 
 
-def test_the_campaign_page_shows_progress_as_an_svg_chart(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    campaign = CampaignFactory(owner=bank.mark, kpi_targets={"shares": 4})
-    story = StoryFactory(created_by=bank.mark, campaign=campaign)
-    ShareFactory(story=story, user=bank.emma)
+def test_the_campaign_page_shows_progress_as_an_svg_chart(bank, browser_for) -> None:
+    campaign = CampaignFactory.create(owner=bank.mark, kpi_targets={"shares": 4})
+    story = StoryFactory.create(created_by=bank.mark, campaign=campaign)
+    ShareFactory.create(story=story, user=bank.emma)
 
     html = browser_for(bank.mark).get(reverse("console:campaign", args=[campaign.pk])).content.decode()
 
@@ -153,8 +153,8 @@ def test_the_campaign_page_shows_progress_as_an_svg_chart(bank, browser_for) -> 
     assert "shares: 25" in html  # 1 of 4, in the chart's description
 
 
-def test_approving_a_draft_makes_a_story_crediting_the_author(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    draft = StoryDraftFactory(author=bank.emma, title="Marathon")
+def test_approving_a_draft_makes_a_story_crediting_the_author(bank, browser_for) -> None:
+    draft = StoryDraftFactory.create(author=bank.emma, title="Marathon")
     client = browser_for(bank.mark)
     inbox = client.get(reverse("console:drafts")).content.decode()
 
@@ -162,12 +162,12 @@ def test_approving_a_draft_makes_a_story_crediting_the_author(bank, browser_for)
 
     draft.refresh_from_db()
     assert "Marathon" in inbox
-    assert draft.status == "approved" and draft.story.author_id == bank.emma.pk
+    assert draft.status == "approved" and draft.story is not None and draft.story.author_id == bank.emma.pk
     assert response["Location"] == reverse("console:story", args=[draft.story_id])
 
 
-def test_declining_a_draft_needs_a_comment(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    draft = StoryDraftFactory(author=bank.emma)
+def test_declining_a_draft_needs_a_comment(bank, browser_for) -> None:
+    draft = StoryDraftFactory.create(author=bank.emma)
 
     response = browser_for(bank.mark).post(reverse("console:draft-review", args=[draft.pk]),
                                            {f"d{draft.pk}-decision": "decline"}, follow=True)
@@ -176,10 +176,10 @@ def test_declining_a_draft_needs_a_comment(bank, browser_for) -> None:  # type: 
     assert StoryDraft.objects.get(pk=draft.pk).status == "submitted"
 
 
-def test_figures_per_channel_have_charts_and_the_csv_is_the_insights_export(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark)
-    ClickFactory(share=ShareFactory(story=story, user=bank.emma, channel="linkedin"))
-    ShareFactory(story=story, user=bank.lars, channel="x")
+def test_figures_per_channel_have_charts_and_the_csv_is_the_insights_export(bank, browser_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark)
+    ClickFactory.create(share=ShareFactory.create(story=story, user=bank.emma, channel="linkedin"))
+    ShareFactory.create(story=story, user=bank.lars, channel="x")
     client = browser_for(bank.mark)
 
     page = client.get(reverse("console:figures") + "?by=channel").content.decode()
@@ -192,7 +192,7 @@ def test_figures_per_channel_have_charts_and_the_csv_is_the_insights_export(bank
     assert export.content.decode().splitlines()[1:] == ["linkedin,linkedin,1,1,1,100,0", "x,x,1,0,0,100,0"]
 
 
-def test_an_unknown_grouping_falls_back_to_campaigns(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_grouping_falls_back_to_campaigns(bank, browser_for) -> None:
     export = browser_for(bank.mark).get(reverse("console:figures-export") + "?by=evil")
 
     assert export.content.decode().splitlines()[0].startswith("campaign,")

@@ -24,14 +24,14 @@ def rows(html: str, section: str) -> list[int]:
     return [int(n) for n in re.findall(r'id="signal-(\d+)"', html[start:end])]
 
 
-def test_the_queue_puts_overdue_then_urgent_first_and_splits_mine_from_waiting(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_queue_puts_overdue_then_urgent_first_and_splits_mine_from_waiting(bank, browser_for) -> None:
     now = timezone.now()
-    old = SignalFactory(team=bank.support, kind="complaint")
-    urgent = SignalFactory(team=bank.support, kind="complaint", urgent=True, due_at=now + timedelta(hours=3))
-    overdue = SignalFactory(team=bank.support, kind="complaint", due_at=now - timedelta(hours=1))
-    later = SignalFactory(team=bank.support, kind="complaint", due_at=now + timedelta(days=2))
-    mine = SignalFactory(team=bank.support, kind="complaint", assignee=bank.sofie)
-    SignalFactory(team=bank.support, kind="complaint", status="resolved", closed_at=now)  # closed: not shown
+    old = SignalFactory.create(team=bank.support, kind="complaint")
+    urgent = SignalFactory.create(team=bank.support, kind="complaint", urgent=True, due_at=now + timedelta(hours=3))
+    overdue = SignalFactory.create(team=bank.support, kind="complaint", due_at=now - timedelta(hours=1))
+    later = SignalFactory.create(team=bank.support, kind="complaint", due_at=now + timedelta(days=2))
+    mine = SignalFactory.create(team=bank.support, kind="complaint", assignee=bank.sofie)
+    SignalFactory.create(team=bank.support, kind="complaint", status="resolved", closed_at=now)  # closed: not shown
 
     html = browser_for(bank.sofie).get(reverse("console:queue", args=[bank.support.pk])).content.decode()
 
@@ -39,8 +39,8 @@ def test_the_queue_puts_overdue_then_urgent_first_and_splits_mine_from_waiting(b
     assert rows(html, "mine") == [mine.pk]
 
 
-def test_a_colleagues_signal_is_hidden_unless_asked_for(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    taken = SignalFactory(team=bank.sales_nl, assignee=bank.pieter, status="claimed")
+def test_a_colleagues_signal_is_hidden_unless_asked_for(bank, browser_for) -> None:
+    taken = SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter, status="claimed")
     client = browser_for(bank.sam)
 
     default = client.get(reverse("console:queue-list", args=[bank.sales_nl.pk])).content.decode()
@@ -50,12 +50,12 @@ def test_a_colleagues_signal_is_hidden_unless_asked_for(bank, browser_for) -> No
     assert rows(everything, "others") == [taken.pk]
 
 
-def test_the_queue_list_costs_the_same_number_of_queries_for_1_or_20_signals(  # type: ignore[no-untyped-def]
+def test_the_queue_list_costs_the_same_number_of_queries_for_1_or_20_signals(
     bank, browser_for, django_assert_max_num_queries
 ) -> None:
     client = browser_for(bank.sam)
     url = reverse("console:queue-list", args=[bank.sales_nl.pk])
-    SignalContactFactory(signal=SignalFactory(team=bank.sales_nl))
+    SignalContactFactory.create(signal=SignalFactory.create(team=bank.sales_nl))
     client.get(url)  # warm the session
 
     from django.db import connection
@@ -64,15 +64,15 @@ def test_the_queue_list_costs_the_same_number_of_queries_for_1_or_20_signals(  #
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for _ in range(19):
-        SignalContactFactory(signal=SignalFactory(team=bank.sales_nl, assignee=bank.pieter))
+        SignalContactFactory.create(signal=SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter))
     with CaptureQueriesContext(connection) as twenty:
         assert client.get(url).status_code == 200
 
     assert len(twenty) == len(one)
 
 
-def test_claim_then_transition_with_a_note_for_the_submitter(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(submitter=bank.emma, team=bank.sales_nl)
+def test_claim_then_transition_with_a_note_for_the_submitter(bank, browser_for) -> None:
+    lead = SignalFactory.create(submitter=bank.emma, team=bank.sales_nl)
     client = browser_for(bank.sam)
 
     claimed = client.post(reverse("console:signal-claim", args=[lead.pk]))
@@ -89,8 +89,8 @@ def test_claim_then_transition_with_a_note_for_the_submitter(bank, browser_for) 
     assert "Called him, offer on Friday" in page
 
 
-def test_a_second_claim_is_refused_with_who_has_it_and_changes_nothing(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl)
+def test_a_second_claim_is_refused_with_who_has_it_and_changes_nothing(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl)
     browser_for(bank.pieter).post(reverse("console:signal-claim", args=[lead.pk]))
     sam = browser_for(bank.sam)
 
@@ -101,8 +101,8 @@ def test_a_second_claim_is_refused_with_who_has_it_and_changes_nothing(bank, bro
     assert SignalEvent.objects.filter(signal=lead, type="claimed").count() == 1
 
 
-def test_winning_a_lead_without_a_reason_is_refused(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl, assignee=bank.sam, status="contacted")
+def test_winning_a_lead_without_a_reason_is_refused(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl, assignee=bank.sam, status="contacted")
 
     response = browser_for(bank.sam).post(reverse("console:signal-transition", args=[lead.pk]), {"to": "won"},
                                           follow=True)
@@ -111,8 +111,8 @@ def test_winning_a_lead_without_a_reason_is_refused(bank, browser_for) -> None: 
     assert Signal.objects.get(pk=lead.pk).status == "contacted"
 
 
-def test_a_note_is_added_to_the_history(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl)
+def test_a_note_is_added_to_the_history(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl)
 
     browser_for(bank.sam).post(reverse("console:signal-note", args=[lead.pk]), {"text": "Voicemail left"})
 
@@ -120,8 +120,8 @@ def test_a_note_is_added_to_the_history(bank, browser_for) -> None:  # type: ign
         ("Voicemail left", False)]
 
 
-def test_an_empty_note_is_a_form_error_and_changes_nothing(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl)
+def test_an_empty_note_is_a_form_error_and_changes_nothing(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl)
 
     response = browser_for(bank.sam).post(reverse("console:signal-note", args=[lead.pk]), {"text": ""})
 
@@ -129,8 +129,8 @@ def test_an_empty_note_is_a_form_error_and_changes_nothing(bank, browser_for) ->
     assert not SignalEvent.objects.filter(signal=lead).exists()
 
 
-def test_rerouting_to_another_kind_and_team_is_recorded_as_a_correction(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl, text="Mijn pas is geblokkeerd")
+def test_rerouting_to_another_kind_and_team_is_recorded_as_a_correction(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl, text="Mijn pas is geblokkeerd")
 
     response = browser_for(bank.sam).post(reverse("console:signal-reroute", args=[lead.pk]),
                                           {"kind": "complaint", "team": str(bank.support.pk)})
@@ -142,8 +142,8 @@ def test_rerouting_to_another_kind_and_team_is_recorded_as_a_correction(bank, br
     assert (correction.from_kind, correction.to_kind, correction.by_id) == ("lead", "complaint", bank.sam.pk)
 
 
-def test_triage_shows_the_top_guesses_and_one_click_confirms(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    unsure = SignalFactory(team=bank.triage, in_triage=True, kind="lead", confidence=0.45,
+def test_triage_shows_the_top_guesses_and_one_click_confirms(bank, browser_for) -> None:
+    unsure = SignalFactory.create(team=bank.triage, in_triage=True, kind="lead", confidence=0.45,
                            scores={"lead": 0.45, "friend_discount": 0.4, "complaint": 0.1, "feedback": 0.05})
     client = browser_for(bank.triager)
 
@@ -161,8 +161,8 @@ def test_triage_shows_the_top_guesses_and_one_click_confirms(bank, browser_for) 
     assert Correction.objects.filter(signal=unsure, from_kind="lead", to_kind="lead").count() == 1
 
 
-def test_triage_corrects_to_another_guess(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    unsure = SignalFactory(team=bank.triage, in_triage=True, kind="lead", confidence=0.45,
+def test_triage_corrects_to_another_guess(bank, browser_for) -> None:
+    unsure = SignalFactory.create(team=bank.triage, in_triage=True, kind="lead", confidence=0.45,
                            scores={"lead": 0.45, "friend_discount": 0.4})
 
     browser_for(bank.triager).post(reverse("console:signal-reroute", args=[unsure.pk]),
@@ -173,8 +173,8 @@ def test_triage_corrects_to_another_guess(bank, browser_for) -> None:  # type: i
     assert Correction.objects.get(signal=unsure).to_kind == "friend_discount"
 
 
-def test_a_signal_in_triage_cannot_be_claimed_from_the_console(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    unsure = SignalFactory(team=bank.triage, in_triage=True)
+def test_a_signal_in_triage_cannot_be_claimed_from_the_console(bank, browser_for) -> None:
+    unsure = SignalFactory.create(team=bank.triage, in_triage=True)
 
     response = browser_for(bank.triager).post(reverse("console:signal-claim", args=[unsure.pk]), follow=True)
 
@@ -182,8 +182,8 @@ def test_a_signal_in_triage_cannot_be_claimed_from_the_console(bank, browser_for
     assert Signal.objects.get(pk=unsure.pk).assignee_id is None
 
 
-def test_an_open_redirect_through_next_is_not_followed(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
-    lead = SignalFactory(team=bank.sales_nl)
+def test_an_open_redirect_through_next_is_not_followed(bank, browser_for) -> None:
+    lead = SignalFactory.create(team=bank.sales_nl)
 
     response = browser_for(bank.sam).post(reverse("console:signal-note", args=[lead.pk]),
                                           {"text": "x", "next": "https://evil.example/"})

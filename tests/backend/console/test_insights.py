@@ -15,25 +15,25 @@ from tests.factories import SignalFactory
 pytestmark = pytest.mark.django_db
 
 
-def week_start(when) -> str:  # type: ignore[no-untyped-def]
+def week_start(when) -> str:
     local = timezone.localtime(when)
     return (local - timedelta(days=local.weekday())).date().isoformat()
 
 
 @pytest.fixture
-def heard(bank):  # type: ignore[no-untyped-def]
+def heard(bank):
     now = timezone.now()
     signals = [
-        SignalFactory(kind="lead", team=bank.sales_nl, topics=["mortgage"], text="Wil hypotheek, bel 0612345678"),
-        SignalFactory(kind="lead", team=bank.sales_dk, topics=["mortgage", "savings"], text="Vil have et lån"),
-        SignalFactory(kind="complaint", team=bank.support, topics=["debit_card"], text="Pas kapot"),
+        SignalFactory.create(kind="lead", team=bank.sales_nl, topics=["mortgage"], text="Wil hypotheek, bel 0612345678"),
+        SignalFactory.create(kind="lead", team=bank.sales_dk, topics=["mortgage", "savings"], text="Vil have et lån"),
+        SignalFactory.create(kind="complaint", team=bank.support, topics=["debit_card"], text="Pas kapot"),
     ]
-    old = SignalFactory(kind="complaint", team=bank.support, topics=["debit_card"], text="Oude klacht")
+    old = SignalFactory.create(kind="complaint", team=bank.support, topics=["debit_card"], text="Oude klacht")
     Signal.objects.filter(pk=old.pk).update(created_at=now - timedelta(weeks=1))
     return signals
 
 
-def test_signals_per_kind_and_week_add_up_over_teams(heard) -> None:  # type: ignore[no-untyped-def]
+def test_signals_per_kind_and_week_add_up_over_teams(heard) -> None:
     rows = selectors.signals_per_kind_and_week()
 
     this_week, last_week = week_start(timezone.now()), week_start(timezone.now() - timedelta(weeks=1))
@@ -44,14 +44,14 @@ def test_signals_per_kind_and_week_add_up_over_teams(heard) -> None:  # type: ig
     ]
 
 
-def test_topics_are_counted_most_mentioned_first(heard) -> None:  # type: ignore[no-untyped-def]
+def test_topics_are_counted_most_mentioned_first(heard) -> None:
     assert selectors.topics_mentioned() == [
         {"topic": "debit_card", "count": 2}, {"topic": "mortgage", "count": 2}, {"topic": "savings", "count": 1}]
     assert selectors.topics_mentioned(kind="lead") == [{"topic": "mortgage", "count": 2},
                                                          {"topic": "savings", "count": 1}]
 
 
-def test_the_page_links_each_count_to_its_signals(bank, heard, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_links_each_count_to_its_signals(bank, heard, browser_for) -> None:
     html = browser_for(bank.mark).get(reverse("console:insights")).content.decode()
 
     assert f'?kind=lead&amp;week={week_start(timezone.now())}">2</a>' in html
@@ -59,7 +59,7 @@ def test_the_page_links_each_count_to_its_signals(bank, heard, browser_for) -> N
     assert '<svg class="chart" role="img"' in html
 
 
-def test_the_drill_down_shows_the_words_without_contact_details_or_names(bank, heard, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_drill_down_shows_the_words_without_contact_details_or_names(bank, heard, browser_for) -> None:
     html = browser_for(bank.mark).get(reverse("console:insights-drill") + "?topic=mortgage").content.decode()
 
     assert "Wil hypotheek, bel [phone]" in html and "Vil have et lån" in html
@@ -67,7 +67,7 @@ def test_the_drill_down_shows_the_words_without_contact_details_or_names(bank, h
     assert heard[0].submitter.profile.display_name not in html
 
 
-def test_the_drill_down_by_kind_and_week(bank, heard, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_drill_down_by_kind_and_week(bank, heard, browser_for) -> None:
     last_week = week_start(timezone.now() - timedelta(weeks=1))
 
     html = browser_for(bank.mark).get(

@@ -17,21 +17,21 @@ ROLES = ["emma", "olga", "mark", "sam", "sofie", "rita", "admin", "anonymous"]
 EDITOR_OK = {"mark", "admin"}
 
 
-def person(bank, name):  # type: ignore[no-untyped-def]
+def person(bank, name):
     return None if name == "anonymous" else getattr(bank, name)
 
 
 @pytest.fixture
-def objects(bank):  # type: ignore[no-untyped-def]
-    lead = SignalFactory(submitter=bank.emma, kind="lead", team=bank.sales_nl, text="Buurman wil hypotheek")
-    SignalContactFactory(signal=lead, name="Piet Jansen", phone="+31612345678")
-    complaint = SignalFactory(submitter=bank.emma, kind="complaint", team=bank.support, text="Pas geblokkeerd")
-    SignalContactFactory(signal=complaint, name="Karin", phone="+31687654321")
-    unsure = SignalFactory(submitter=bank.lars, kind="feedback", team=bank.triage, in_triage=True, confidence=0.4,
+def objects(bank):
+    lead = SignalFactory.create(submitter=bank.emma, kind="lead", team=bank.sales_nl, text="Buurman wil hypotheek")
+    SignalContactFactory.create(signal=lead, name="Piet Jansen", phone="+31612345678")
+    complaint = SignalFactory.create(submitter=bank.emma, kind="complaint", team=bank.support, text="Pas geblokkeerd")
+    SignalContactFactory.create(signal=complaint, name="Karin", phone="+31687654321")
+    unsure = SignalFactory.create(submitter=bank.lars, kind="feedback", team=bank.triage, in_triage=True, confidence=0.4,
                            scores={"feedback": 0.4, "complaint": 0.35, "lead": 0.25})
-    campaign = CampaignFactory(owner=bank.mark)
-    story = StoryFactory(created_by=bank.mark, campaign=campaign)
-    draft = StoryDraftFactory(author=bank.emma)
+    campaign = CampaignFactory.create(owner=bank.mark)
+    story = StoryFactory.create(created_by=bank.mark, campaign=campaign)
+    draft = StoryDraftFactory.create(author=bank.emma)
     return {"lead": lead, "complaint": complaint, "unsure": unsure, "campaign": campaign, "story": story,
             "draft": draft}
 
@@ -46,7 +46,7 @@ EDITOR_PAGES = [
 
 @pytest.mark.parametrize("name", ROLES)
 @pytest.mark.parametrize(("url_name", "obj"), EDITOR_PAGES)
-def test_editor_pages_are_for_editors_and_admins(bank, objects, browser_for, name, url_name, obj) -> None:  # type: ignore[no-untyped-def]
+def test_editor_pages_are_for_editors_and_admins(bank, objects, browser_for, name, url_name, obj) -> None:
     url = reverse(url_name, args=[objects[obj].pk] if obj else [])
 
     response = browser_for(person(bank, name)).get(url)
@@ -60,7 +60,7 @@ def test_editor_pages_are_for_editors_and_admins(bank, objects, browser_for, nam
 
 
 @pytest.mark.parametrize("name", ROLES)
-def test_a_sales_queue_is_for_its_team_and_admins(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_a_sales_queue_is_for_its_team_and_admins(bank, objects, browser_for, name) -> None:
     response = browser_for(person(bank, name)).get(reverse("console:queue", args=[bank.sales_nl.pk]))
 
     expected = {"sam": 200, "admin": 200, "anonymous": 302}.get(name, 404)
@@ -70,7 +70,7 @@ def test_a_sales_queue_is_for_its_team_and_admins(bank, objects, browser_for, na
 
 
 @pytest.mark.parametrize("name", ROLES)
-def test_a_lead_and_its_contact_are_for_the_handling_team_only(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_a_lead_and_its_contact_are_for_the_handling_team_only(bank, objects, browser_for, name) -> None:
     response = browser_for(person(bank, name)).get(reverse("console:signal", args=[objects["lead"].pk]))
 
     expected = {"sam": 200, "admin": 200, "anonymous": 302}.get(name, 404)
@@ -82,14 +82,14 @@ def test_a_lead_and_its_contact_are_for_the_handling_team_only(bank, objects, br
         assert "+31612345678" not in body and "Piet Jansen" not in body
 
 
-def test_the_submitter_does_not_get_the_team_desk_for_her_own_signal(bank, objects, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_submitter_does_not_get_the_team_desk_for_her_own_signal(bank, objects, browser_for) -> None:
     response = browser_for(bank.emma).get(reverse("console:signal", args=[objects["lead"].pk]))
 
     assert response.status_code == 404
 
 
 @pytest.mark.parametrize("name", ["sam", "rasmus", "mark", "emma"])
-def test_sales_and_others_never_see_a_complaint(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_sales_and_others_never_see_a_complaint(bank, objects, browser_for, name) -> None:
     response = browser_for(getattr(bank, name)).get(reverse("console:signal", args=[objects["complaint"].pk]))
 
     assert response.status_code == 404
@@ -97,7 +97,7 @@ def test_sales_and_others_never_see_a_complaint(bank, objects, browser_for, name
 
 
 @pytest.mark.parametrize("name", ["sofie", "rasmus", "mark", "emma", "olga"])
-def test_claiming_another_teams_signal_is_a_404_and_changes_nothing(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_claiming_another_teams_signal_is_a_404_and_changes_nothing(bank, objects, browser_for, name) -> None:
     response = browser_for(getattr(bank, name)).post(reverse("console:signal-claim", args=[objects["lead"].pk]))
 
     assert response.status_code == 404
@@ -106,7 +106,7 @@ def test_claiming_another_teams_signal_is_a_404_and_changes_nothing(bank, object
 
 
 @pytest.mark.parametrize("action", ["signal-transition", "signal-note", "signal-reroute"])
-def test_writes_on_another_teams_signal_are_404s(bank, objects, browser_for, action) -> None:  # type: ignore[no-untyped-def]
+def test_writes_on_another_teams_signal_are_404s(bank, objects, browser_for, action) -> None:
     data = {"to": "resolved", "note": "x", "text": "x", "kind": "lead"}
 
     response = browser_for(bank.sam).post(reverse(f"console:{action}", args=[objects["complaint"].pk]), data)
@@ -117,7 +117,7 @@ def test_writes_on_another_teams_signal_are_404s(bank, objects, browser_for, act
 
 
 @pytest.mark.parametrize("name", ROLES + ["triager"])
-def test_triage_is_for_the_triage_team_and_admins(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_triage_is_for_the_triage_team_and_admins(bank, objects, browser_for, name) -> None:
     response = browser_for(person(bank, name)).get(reverse("console:triage"))
 
     expected = {"triager": 200, "admin": 200, "anonymous": 302}.get(name, 404)
@@ -125,7 +125,7 @@ def test_triage_is_for_the_triage_team_and_admins(bank, objects, browser_for, na
 
 
 @pytest.mark.parametrize("name", ROLES)
-def test_home_and_queue_index_answer_everyone_signed_in(bank, objects, browser_for, name) -> None:  # type: ignore[no-untyped-def]
+def test_home_and_queue_index_answer_everyone_signed_in(bank, objects, browser_for, name) -> None:
     client = browser_for(person(bank, name))
 
     home = client.get(reverse("console:home"))
@@ -141,18 +141,18 @@ def test_home_and_queue_index_answer_everyone_signed_in(bank, objects, browser_f
         assert home.status_code == 200
 
 
-def test_an_unknown_story_is_a_404_for_an_editor(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_story_is_a_404_for_an_editor(bank, browser_for) -> None:
     assert browser_for(bank.mark).get(reverse("console:story", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize("url_name", ["console:signal-claim", "console:ws-ticket", "console:language"])
-def test_writes_need_post(bank, objects, browser_for, url_name) -> None:  # type: ignore[no-untyped-def]
+def test_writes_need_post(bank, objects, browser_for, url_name) -> None:
     args = [objects["lead"].pk] if url_name == "console:signal-claim" else []
 
     assert browser_for(bank.sam).get(reverse(url_name, args=args)).status_code == 405
 
 
-def test_posts_without_a_csrf_token_are_refused_and_change_nothing(bank, objects, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_posts_without_a_csrf_token_are_refused_and_change_nothing(bank, objects, browser_for) -> None:
     client = browser_for(bank.sam, csrf=True)
 
     refused = client.post(reverse("console:signal-claim", args=[objects["lead"].pk]))
@@ -162,7 +162,7 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(bank, objects
     assert Signal.objects.get(pk=objects["lead"].pk).assignee_id is None
 
 
-def test_posts_with_the_csrf_token_of_the_page_go_through(bank, objects, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_posts_with_the_csrf_token_of_the_page_go_through(bank, objects, browser_for) -> None:
     client = browser_for(bank.sam, csrf=True)
     page = client.get(reverse("console:queue", args=[bank.sales_nl.pk]))
     token = page.context["csrf_token"]
@@ -174,7 +174,7 @@ def test_posts_with_the_csrf_token_of_the_page_go_through(bank, objects, browser
     assert Signal.objects.get(pk=objects["lead"].pk).assignee_id == bank.sam.pk
 
 
-def test_the_ws_ticket_is_for_a_signed_in_session_only(bank, browser_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_ws_ticket_is_for_a_signed_in_session_only(bank, browser_for) -> None:
     from notifications.services import ws_ticket_redeem
 
     anonymous = browser_for(None).post(reverse("console:ws-ticket"))
@@ -187,7 +187,7 @@ def test_the_ws_ticket_is_for_a_signed_in_session_only(bank, browser_for) -> Non
     assert ws_ticket_redeem(key=ticket) is None  # single use
 
 
-def test_session_and_csrf_cookies_are_secure_with_debug_off(bank, settings) -> None:  # type: ignore[no-untyped-def]
+def test_session_and_csrf_cookies_are_secure_with_debug_off(bank, settings) -> None:
     from django.test import Client
 
     from tests.factories import DEFAULT_PASSWORD
@@ -203,7 +203,7 @@ def test_session_and_csrf_cookies_are_secure_with_debug_off(bank, settings) -> N
     assert response.cookies["csrftoken"]["secure"]
 
 
-def test_a_wrong_password_does_not_sign_in(bank) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_password_does_not_sign_in(bank) -> None:
     from django.test import Client
 
     client = Client()
@@ -214,7 +214,7 @@ def test_a_wrong_password_does_not_sign_in(bank) -> None:  # type: ignore[no-unt
     assert client.get(reverse("console:home")).status_code == 302
 
 
-def test_sign_in_is_throttled_per_account_like_the_api(bank, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_is_throttled_per_account_like_the_api(bank, settings) -> None:
     from django.test import Client
 
     from tests.factories import DEFAULT_PASSWORD
@@ -232,7 +232,7 @@ def test_sign_in_is_throttled_per_account_like_the_api(bank, settings) -> None: 
     assert "sessionid" not in refused.cookies
 
 
-def test_sign_in_attempts_through_the_api_and_the_console_count_together(bank, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_attempts_through_the_api_and_the_console_count_together(bank, settings) -> None:
     from django.test import Client
     from rest_framework.test import APIClient
 

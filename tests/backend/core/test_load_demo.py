@@ -27,7 +27,7 @@ def snapshot() -> dict:
     }
 
 
-def test_loading_the_demo_twice_gives_the_same_data(settings) -> None:  # type: ignore[no-untyped-def]
+def test_loading_the_demo_twice_gives_the_same_data(settings) -> None:
     settings.DEBUG = True
     call_command("load_demo")
     first = snapshot()
@@ -40,7 +40,7 @@ def test_loading_the_demo_twice_gives_the_same_data(settings) -> None:  # type: 
     assert first["rules"] == sorted(first["rules"]) and len(first["rules"]) == 9
 
 
-def test_demo_logins_exist_with_their_roles_and_password_when_debug(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_logins_exist_with_their_roles_and_password_when_debug(settings) -> None:
     settings.DEBUG = True
     call_command("load_demo")
 
@@ -55,7 +55,7 @@ def test_demo_logins_exist_with_their_roles_and_password_when_debug(settings) ->
     assert User.objects.get(email="admin@relay.demo").is_superuser
 
 
-def test_demo_has_no_passwords_when_debug_is_off(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_has_no_passwords_when_debug_is_off(settings) -> None:
     settings.DEBUG = True
     call_command("load_demo")
     settings.DEBUG = False

@@ -18,7 +18,7 @@ print(int("mobile_api.v1.signals" in sys.modules), len(nlp.router._routers), gc.
 """
 
 
-def test_the_warm_up_imports_the_views_loads_the_model_and_freezes_start_up_objects(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_warm_up_imports_the_views_loads_the_model_and_freezes_start_up_objects(tmp_path) -> None:
     env = {"DEBUG": "1", "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
            "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)

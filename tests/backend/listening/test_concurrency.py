@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -40,12 +41,12 @@ def race(workers: list[Callable[[], Any]]) -> list[Any]:
 
 
 def test_exactly_one_of_many_concurrent_claimers_wins() -> None:
-    signal = SignalFactory(kind="lead")
-    agents = [UserFactory(role="sales") for _ in range(8)]
+    signal = SignalFactory.create(kind="lead")
+    agents = [UserFactory.create(role="sales") for _ in range(8)]
     for agent in agents:
-        MembershipFactory(team=signal.team, user=agent)
+        MembershipFactory.create(team=signal.team, user=agent)
 
-    results = race([lambda a=a: services.signal_claim(signal_id=signal.id, by=a) for a in agents])
+    results = race([partial(services.signal_claim, signal_id=signal.id, by=a) for a in agents])
 
     winners = [r for r in results if isinstance(r, Signal)]
     losers = [r for r in results if isinstance(r, Conflict)]
@@ -58,7 +59,7 @@ def test_exactly_one_of_many_concurrent_claimers_wins() -> None:
 
 
 def test_concurrent_retries_with_one_idempotency_key_create_one_signal() -> None:
-    employee = UserFactory(role="employee")
+    employee = UserFactory.create(role="employee")
     key = uuid.uuid4()
     text = "Mijn buurman wil zijn hypotheek oversluiten, kan iemand bellen?"
 
@@ -73,9 +74,9 @@ def test_concurrent_retries_with_one_idempotency_key_create_one_signal() -> None
 
 
 def test_concurrent_transitions_of_one_signal_are_serialised() -> None:
-    signal = SignalFactory(kind="lead", status="contacted")
-    agent = UserFactory(role="sales")
-    MembershipFactory(team=signal.team, user=agent, is_lead=True)
+    signal = SignalFactory.create(kind="lead", status="contacted")
+    agent = UserFactory.create(role="sales")
+    MembershipFactory.create(team=signal.team, user=agent, is_lead=True)
     Signal.objects.filter(pk=signal.pk).update(assignee=agent)
 
     results = race([

@@ -12,15 +12,15 @@ from tests.factories import SignalContactFactory, SignalFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_contacts_of_long_closed_signals_are_purged_and_the_signal_remains(settings) -> None:  # type: ignore[no-untyped-def]
+def test_contacts_of_long_closed_signals_are_purged_and_the_signal_remains(settings) -> None:
     settings.RELAY_CONTACT_RETENTION_DAYS = 90
     now = timezone.now()
-    old = SignalFactory(status="won", closed_at=now - timedelta(days=91), text="bel Piet op 06-12345678")
-    SignalContactFactory(signal=old, name="Piet", phone="+31612345678", email="piet@example.nl")
-    recent = SignalFactory(status="won", closed_at=now - timedelta(days=89))
-    SignalContactFactory(signal=recent)
-    still_open = SignalFactory(status="claimed")
-    SignalContactFactory(signal=still_open)
+    old = SignalFactory.create(status="won", closed_at=now - timedelta(days=91), text="bel Piet op 06-12345678")
+    SignalContactFactory.create(signal=old, name="Piet", phone="+31612345678", email="piet@example.nl")
+    recent = SignalFactory.create(status="won", closed_at=now - timedelta(days=89))
+    SignalContactFactory.create(signal=recent)
+    still_open = SignalFactory.create(status="claimed")
+    SignalContactFactory.create(signal=still_open)
 
     call_command("purge_contacts")
 
@@ -36,7 +36,7 @@ def test_contacts_of_long_closed_signals_are_purged_and_the_signal_remains(setti
 
 
 def test_purging_twice_does_nothing_more() -> None:
-    SignalContactFactory(signal=SignalFactory(status="won", closed_at=timezone.now() - timedelta(days=400)))
+    SignalContactFactory.create(signal=SignalFactory.create(status="won", closed_at=timezone.now() - timedelta(days=400)))
     call_command("purge_contacts")
 
     from backend.listening.services import contact_purge_expired

@@ -17,20 +17,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_browser(bank) -> Client:  # type: ignore[no-untyped-def]
-    staff = UserFactory(role="admin", is_staff=True, is_superuser=True)
+def admin_browser(bank) -> Client:
+    staff = UserFactory.create(role="admin", is_staff=True, is_superuser=True)
     browser = Client()
     browser.force_login(staff)
     return browser
 
 
-def act(browser: Client, action: str, *stories: Story):  # type: ignore[no-untyped-def]
+def act(browser: Client, action: str, *stories: Story):
     return browser.post("/admin/sharing/story/", {"action": action, "_selected_action": [s.pk for s in stories]})
 
 
-def test_publishing_from_the_admin_tells_the_audience(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
-    story = StoryTargetFactory(dimension="language", value="da",
-                               story=StoryFactory(state=StoryState.DRAFT, published_at=None)).story
+def test_publishing_from_the_admin_tells_the_audience(bank, admin_browser) -> None:
+    story = StoryTargetFactory.create(dimension="language", value="da",
+                               story=StoryFactory.create(state=StoryState.DRAFT, published_at=None)).story
 
     response = act(admin_browser, "publish", story)
 
@@ -42,9 +42,9 @@ def test_publishing_from_the_admin_tells_the_audience(bank, admin_browser) -> No
     assert {bank.lars.id, bank.rasmus.id} <= told and bank.emma.id not in told
 
 
-def test_a_story_with_a_future_publish_time_is_scheduled_not_published(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_story_with_a_future_publish_time_is_scheduled_not_published(bank, admin_browser) -> None:
     later = timezone.now() + timedelta(hours=3)
-    story = StoryFactory(state=StoryState.DRAFT, published_at=None, publish_at=later)
+    story = StoryFactory.create(state=StoryState.DRAFT, published_at=None, publish_at=later)
 
     act(admin_browser, "publish", story)
 
@@ -53,9 +53,9 @@ def test_a_story_with_a_future_publish_time_is_scheduled_not_published(bank, adm
     assert not Notification.objects.exists()
 
 
-def test_an_archived_story_is_not_published_again_and_nobody_is_told(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
-    archived = StoryFactory(state=StoryState.ARCHIVED)
-    draft = StoryFactory(state=StoryState.DRAFT, published_at=None)
+def test_an_archived_story_is_not_published_again_and_nobody_is_told(bank, admin_browser) -> None:
+    archived = StoryFactory.create(state=StoryState.ARCHIVED)
+    draft = StoryFactory.create(state=StoryState.DRAFT, published_at=None)
 
     act(admin_browser, "publish", archived, draft)
 
@@ -65,8 +65,8 @@ def test_an_archived_story_is_not_published_again_and_nobody_is_told(bank, admin
     assert Notification.objects.filter(data__id=str(archived.id)).count() == 0
 
 
-def test_archiving_from_the_admin(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_archiving_from_the_admin(bank, admin_browser) -> None:
+    story = StoryFactory.create()
 
     act(admin_browser, "archive", story)
 
@@ -74,8 +74,8 @@ def test_archiving_from_the_admin(bank, admin_browser) -> None:  # type: ignore[
     assert story.state == StoryState.ARCHIVED
 
 
-def test_the_state_cannot_be_set_by_hand_in_the_change_form(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(state=StoryState.DRAFT, published_at=None, title="Oud")
+def test_the_state_cannot_be_set_by_hand_in_the_change_form(bank, admin_browser) -> None:
+    story = StoryFactory.create(state=StoryState.DRAFT, published_at=None, title="Oud")
     form = {"type": story.type, "language": story.language, "title": "Nieuw", "url": story.url,
             "state": "published", "versions": "{}", "talking_points": "[]", "suggested_texts": "[]",
             "suggested_comments": "[]", "hashtags": "[]",
@@ -89,7 +89,7 @@ def test_the_state_cannot_be_set_by_hand_in_the_change_form(bank, admin_browser)
     assert not Notification.objects.exists()
 
 
-def test_a_story_added_in_the_admin_is_a_draft_by_its_creator(bank, admin_browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_story_added_in_the_admin_is_a_draft_by_its_creator(bank, admin_browser) -> None:
     form = {"type": "news", "language": "nl", "title": "Vers", "url": "https://bank.example/vers",
             "versions": "{}", "talking_points": "[]", "suggested_texts": "[]", "suggested_comments": "[]",
             "hashtags": "[]", "targets-TOTAL_FORMS": "0", "targets-INITIAL_FORMS": "0"}

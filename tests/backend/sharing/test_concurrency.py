@@ -1,6 +1,8 @@
 """Races on a real PostgreSQL, each racer on its own connection: reviews, publishing, likes."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from django.utils import timezone
 
@@ -15,10 +17,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_editors_deciding_at_once_give_one_decision() -> None:
-    draft = StoryDraftFactory()
-    editors = [UserFactory(role="editor") for _ in range(4)]
+    draft = StoryDraftFactory.create()
+    editors = [UserFactory.create(role="editor") for _ in range(4)]
 
-    results = race([lambda e=e: services.draft_review(draft_id=draft.id, by=e, decision="approve") for e in editors])
+    results = race([partial(services.draft_review, draft_id=draft.id, by=e, decision="approve") for e in editors])
 
     assert len([r for r in results if isinstance(r, StoryDraft)]) == 1, results
     assert len([r for r in results if isinstance(r, Conflict)]) == 3
@@ -27,7 +29,7 @@ def test_two_editors_deciding_at_once_give_one_decision() -> None:
 
 
 def test_concurrent_publish_runs_notify_the_audience_once() -> None:
-    story = StoryFactory(state="scheduled", publish_at=timezone.now(), published_at=None)
+    story = StoryFactory.create(state="scheduled", publish_at=timezone.now(), published_at=None)
     UserFactory.create_batch(3)
 
     results = race([lambda: services.stories_publish_due() for _ in range(4)])
@@ -37,8 +39,8 @@ def test_concurrent_publish_runs_notify_the_audience_once() -> None:
 
 
 def test_racing_likes_make_one_reaction() -> None:
-    story = StoryFactory()
-    user = UserFactory()
+    story = StoryFactory.create()
+    user = UserFactory.create()
 
     results = race([lambda: services.reaction_add(story_id=story.id, by=user, kind="like") for _ in range(5)])
 

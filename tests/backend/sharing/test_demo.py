@@ -19,7 +19,7 @@ def snapshot() -> dict:
     }
 
 
-def test_demo_sharing_loads_twice_to_the_same_data(settings) -> None:  # type: ignore[no-untyped-def]
+def test_demo_sharing_loads_twice_to_the_same_data(settings) -> None:
     settings.DEBUG = True
     call_command("load_demo")
     first = snapshot()

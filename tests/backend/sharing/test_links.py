@@ -47,6 +47,7 @@ def test_intent_urls_carry_message_and_link() -> None:
     whatsapp = links.intent_url(channel="whatsapp", message="Kijk", link=link)
     mail = links.intent_url(channel="email", message="Kijk", link=link, title="Nieuws")
 
+    assert x is not None and whatsapp is not None and mail is not None
     assert parse_qs(urlsplit(x).query) == {"text": ["Mooi & goed"], "url": [link]}
     assert parse_qs(urlsplit(whatsapp).query) == {"text": [f"Kijk\n\n{link}"]}
     assert mail.startswith("mailto:?subject=Nieuws&body=")

@@ -16,16 +16,16 @@ from tests.factories import InterestFactory, MembershipFactory, StoryFactory, St
 pytestmark = pytest.mark.django_db
 
 
-def feed_ids(user) -> list[int]:  # type: ignore[no-untyped-def]
+def feed_ids(user) -> list[int]:
     return sorted(selectors.feed_for_user(user=user).values_list("pk", flat=True))
 
 
-def test_audience_dimensions_must_all_match_and_empty_means_everyone(bank) -> None:  # type: ignore[no-untyped-def]
-    for_all = StoryFactory()
-    danish = StoryTargetFactory(dimension="language", value="da").story
-    sales_nl = StoryTargetFactory(dimension="team", value=str(bank.sales_nl.id)).story
-    dutch_sales = StoryTargetFactory(dimension="language", value="nl").story
-    StoryTargetFactory(story=dutch_sales, dimension="role", value="sales")
+def test_audience_dimensions_must_all_match_and_empty_means_everyone(bank) -> None:
+    for_all = StoryFactory.create()
+    danish = StoryTargetFactory.create(dimension="language", value="da").story
+    sales_nl = StoryTargetFactory.create(dimension="team", value=str(bank.sales_nl.id)).story
+    dutch_sales = StoryTargetFactory.create(dimension="language", value="nl").story
+    StoryTargetFactory.create(story=dutch_sales, dimension="role", value="sales")
 
     assert feed_ids(bank.emma) == [for_all.id]  # Dutch, but not in sales
     assert feed_ids(bank.sam) == sorted([for_all.id, sales_nl.id, dutch_sales.id])
@@ -33,31 +33,31 @@ def test_audience_dimensions_must_all_match_and_empty_means_everyone(bank) -> No
     assert feed_ids(bank.rasmus) == sorted([for_all.id, danish.id])
 
 
-def test_interests_and_other_languages_target_readers(bank) -> None:  # type: ignore[no-untyped-def]
-    mortgages = InterestFactory(slug="mortgages")
+def test_interests_and_other_languages_target_readers(bank) -> None:
+    mortgages = InterestFactory.create(slug="mortgages")
     bank.emma.profile.interests.add(mortgages)
     bank.emma.profile.other_languages = ["da"]
     bank.emma.profile.save()
-    story = StoryTargetFactory(dimension="interest", value="mortgages").story
-    StoryTargetFactory(story=story, dimension="language", value="da")
+    story = StoryTargetFactory.create(dimension="interest", value="mortgages").story
+    StoryTargetFactory.create(story=story, dimension="language", value="da")
 
     assert feed_ids(bank.emma) == [story.id]
     assert feed_ids(bank.lars) == []
     assert selectors.audience_user_ids(story=story) == [bank.emma.id]
 
 
-def test_alumni_see_only_stories_flagged_for_them(bank) -> None:  # type: ignore[no-untyped-def]
-    StoryFactory(for_alumni=False)
-    for_alumni = StoryFactory(for_alumni=True)
+def test_alumni_see_only_stories_flagged_for_them(bank) -> None:
+    StoryFactory.create(for_alumni=False)
+    for_alumni = StoryFactory.create(for_alumni=True)
 
     assert feed_ids(bank.olga) == [for_alumni.id]
-    assert bank.olga.id not in selectors.audience_user_ids(story=StoryFactory(for_alumni=False))
+    assert bank.olga.id not in selectors.audience_user_ids(story=StoryFactory.create(for_alumni=False))
     assert bank.olga.id in selectors.audience_user_ids(story=for_alumni)
 
 
-def test_feed_and_notification_audience_agree(bank) -> None:  # type: ignore[no-untyped-def]
-    story = StoryTargetFactory(dimension="team", value=str(bank.support.id)).story
-    MembershipFactory(team=bank.support, user=bank.emma)
+def test_feed_and_notification_audience_agree(bank) -> None:
+    story = StoryTargetFactory.create(dimension="team", value=str(bank.support.id)).story
+    MembershipFactory.create(team=bank.support, user=bank.emma)
 
     audience = selectors.audience_user_ids(story=story)
 
@@ -67,21 +67,21 @@ def test_feed_and_notification_audience_agree(bank) -> None:  # type: ignore[no-
     assert audience == sorted([bank.emma.id, bank.sofie.id])
 
 
-def test_draft_scheduled_and_expired_stories_are_not_in_the_feed(bank) -> None:  # type: ignore[no-untyped-def]
+def test_draft_scheduled_and_expired_stories_are_not_in_the_feed(bank) -> None:
     now = timezone.now()
-    StoryFactory(state="draft", published_at=None)
-    StoryFactory(state="scheduled", published_at=None, publish_at=now + timedelta(hours=1))
-    StoryFactory(expires_at=now - timedelta(seconds=1))  # past its time, even before the beat marks it
-    StoryFactory(state="archived")
-    live = StoryFactory(expires_at=now + timedelta(days=1))
+    StoryFactory.create(state="draft", published_at=None)
+    StoryFactory.create(state="scheduled", published_at=None, publish_at=now + timedelta(hours=1))
+    StoryFactory.create(expires_at=now - timedelta(seconds=1))  # past its time, even before the beat marks it
+    StoryFactory.create(state="archived")
+    live = StoryFactory.create(expires_at=now + timedelta(days=1))
 
     assert feed_ids(bank.emma) == [live.id]
 
 
-def test_scheduled_story_publishes_itself_and_notifies_its_audience_once(bank, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_scheduled_story_publishes_itself_and_notifies_its_audience_once(bank, django_capture_on_commit_callbacks) -> None:
     now = timezone.now()
-    story = StoryFactory(state="draft", published_at=None)
-    StoryTargetFactory(story=story, dimension="language", value="da")
+    story = StoryFactory.create(state="draft", published_at=None)
+    StoryTargetFactory.create(story=story, dimension="language", value="da")
     services.story_schedule(story_id=story.id, publish_at=now + timedelta(minutes=30), now=now)
 
     early = services.stories_publish_due(now=now + timedelta(minutes=29))
@@ -97,11 +97,11 @@ def test_scheduled_story_publishes_itself_and_notifies_its_audience_once(bank, d
     assert {(n.category, n.data["id"]) for n in notes} == {("new_stories", str(story.id))}
 
 
-def test_story_notifications_respect_the_daily_cap(bank) -> None:  # type: ignore[no-untyped-def]
+def test_story_notifications_respect_the_daily_cap(bank) -> None:
     QuietHours.objects.create(user=bank.lars, enabled=False, daily_story_cap=1)
-    first, second = StoryFactory(state="draft"), StoryFactory(state="draft")
+    first, second = StoryFactory.create(state="draft"), StoryFactory.create(state="draft")
     for story in (first, second):
-        StoryTargetFactory(story=story, dimension="language", value="da")
+        StoryTargetFactory.create(story=story, dimension="language", value="da")
         services.story_schedule(story_id=story.id)
 
     states = list(Notification.objects.filter(user=bank.lars, type="story.published").order_by("id")
@@ -109,9 +109,9 @@ def test_story_notifications_respect_the_daily_cap(bank) -> None:  # type: ignor
     assert states[1] == PushState.SUPPRESSED and states[0] != PushState.SUPPRESSED
 
 
-def test_story_notifications_respect_the_new_stories_preference(bank) -> None:  # type: ignore[no-untyped-def]
+def test_story_notifications_respect_the_new_stories_preference(bank) -> None:
     Preference.objects.create(user=bank.lars, category=Category.NEW_STORIES, push=False)
-    story = StoryTargetFactory(dimension="language", value="da", story=StoryFactory(state="draft")).story
+    story = StoryTargetFactory.create(dimension="language", value="da", story=StoryFactory.create(state="draft")).story
 
     services.story_schedule(story_id=story.id)
 
@@ -120,10 +120,10 @@ def test_story_notifications_respect_the_new_stories_preference(bank) -> None:  
     assert states[bank.rasmus.id] != PushState.SUPPRESSED
 
 
-def test_inactive_people_are_not_told(bank) -> None:  # type: ignore[no-untyped-def]
+def test_inactive_people_are_not_told(bank) -> None:
     bank.rasmus.is_active = False
     bank.rasmus.save(update_fields=["is_active"])
-    story = StoryTargetFactory(dimension="language", value="da", story=StoryFactory(state="draft")).story
+    story = StoryTargetFactory.create(dimension="language", value="da", story=StoryFactory.create(state="draft")).story
 
     services.story_schedule(story_id=story.id)
 
@@ -131,9 +131,9 @@ def test_inactive_people_are_not_told(bank) -> None:  # type: ignore[no-untyped-
     assert bank.lars.id in told and bank.rasmus.id not in told
 
 
-def test_publishing_now_and_expiry(bank) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_now_and_expiry(bank) -> None:
     now = timezone.now()
-    story = StoryFactory(state="draft", published_at=None)
+    story = StoryFactory.create(state="draft", published_at=None)
 
     services.story_schedule(story_id=story.id, expires_at=now + timedelta(hours=2), now=now)
     expired = services.stories_expire_due(now=now + timedelta(hours=3))
@@ -142,8 +142,8 @@ def test_publishing_now_and_expiry(bank) -> None:  # type: ignore[no-untyped-def
     assert expired == 1 and story.state == StoryState.EXPIRED and story.published_at == now
 
 
-def test_a_published_or_archived_story_cannot_be_scheduled_again(bank) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_a_published_or_archived_story_cannot_be_scheduled_again(bank) -> None:
+    story = StoryFactory.create()
     before = Notification.objects.count()
 
     with pytest.raises(Conflict):
@@ -165,15 +165,15 @@ def test_old_click_salts_are_forgotten() -> None:
     assert services.daily_salt(day=today) == services.daily_salt(day=today)
 
 
-def test_a_person_with_no_profile_still_gets_a_feed(db) -> None:  # type: ignore[no-untyped-def]
+def test_a_person_with_no_profile_still_gets_a_feed(db) -> None:
     user = UserFactory.build(role="employee")
     user.save()
-    story = StoryFactory()
+    story = StoryFactory.create()
 
     assert feed_ids(user) == [story.id]
 
 
-def test_the_beat_schedule_names_real_tasks(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_beat_schedule_names_real_tasks(settings) -> None:
     from backend.celery import app
 
     app.loader.import_default_modules()

@@ -2,10 +2,16 @@ import json
 import sys
 from argparse import ArgumentParser
 from datetime import datetime
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.listening.services import corrections_export
+
+
+def _write_lines(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 class Command(BaseCommand):
@@ -18,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
         parser.add_argument("--since", help="only corrections made on or after this ISO date")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         since = None
         if options["since"]:
             try:
@@ -30,11 +36,9 @@ class Command(BaseCommand):
 
                 since = timezone.make_aware(since)
         rows = corrections_export(since=since)
-        out = open(options["output"], "w", encoding="utf-8") if options["output"] else sys.stdout  # noqa: SIM115
-        try:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8") as out:
+                _write_lines(rows, out)
+        else:
+            _write_lines(rows, sys.stdout)
         self.stderr.write(f"Exported {len(rows)} corrections.")
