@@ -6,7 +6,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mobile_api import health
-from mobile_api.v1.sharing import media_serve, share_redirect
+from mobile_api.media import media_serve
+from mobile_api.tracked_links import share_redirect
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -13,6 +13,9 @@ the ratios to `/healthz`. About 2½ minutes per database. Usage:
 
 Each endpoint's run follows its own `/healthz` run, and with `--repeat N` the median of the N
 ratios is printed: on a shared machine one ratio moves with whatever else runs at that moment.
+Beside the req/s ratio it prints the CPU ratio (server, PostgreSQL and Redis CPU per `/healthz`
+request ÷ per endpoint request): the throughput ratio a CPU-bound server would reach, steadier
+when other work shares the cores.
 """
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 from harness import ensure_postgres_db  # noqa: E402
+
+# Issue 14: the redirect's throughput against the trivial yardstick, both through the site's stack.
+GOALS = {"Redirector": 0.6}
 
 SEED = r'''
 import json, random
@@ -96,19 +102,33 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
     classes = {"redirect": ["Redirector"], "feed": ["FeedReader"], "all": ["Redirector", "FeedReader"]}[args.only]
     rows: list[harness.Stats] = []
     ratios: dict[str, list[float]] = {name: [] for name in classes}
+    cpu_ratios: dict[str, list[float]] = {name: [] for name in classes}
     with harness.asgi_server(env, workers=args.workers) as url:
+        meter = harness.CpuMeter(url)
+
+        def run_measured(user_class: str) -> tuple[harness.Stats, float]:
+            """One run and the CPU (server, PostgreSQL, Redis) it cost per request, in ms."""
+            meter.start()
+            stats = harness.run_locust(host=url, locustfile="locustfile.py", user_class=user_class,
+                                       users=args.users, seconds=args.seconds, env_extra=extra)[0]
+            _, cpu = meter.stop()
+            per_request = {k: 1000 * v / max(stats.requests, 1) for k, v in cpu.items()}
+            print(f"    {stats.name}: " + ", ".join(f"{k} {v:.2f}" for k, v in per_request.items())
+                  + " ms CPU per request", flush=True)
+            return stats, per_request["server"] + per_request["PostgreSQL"] + per_request["Redis"]
+
         for user_class in ("Trivial", *classes):  # warm up every worker's code paths
             harness.run_locust(host=url, locustfile="locustfile.py", user_class=user_class, users=4, seconds=3,
                                env_extra=extra)
         for attempt in range(args.repeat):
             # The yardstick is measured right before each endpoint, so both see the same machine.
             for name in classes:
-                trivial, run = (
-                    harness.run_locust(host=url, locustfile="locustfile.py", user_class=user_class,
-                                       users=args.users, seconds=args.seconds, env_extra=extra)[0]
-                    for user_class in ("Trivial", name)
-                )
+                (trivial, trivial_cpu), (run, run_cpu) = (run_measured(c) for c in ("Trivial", name))
                 ratios[name].append(run.rps / trivial.rps if trivial.rps else 0.0)
+                # CPU per request moves less than req/s when other work shares the machine.
+                cpu_ratios[name].append(trivial_cpu / run_cpu if run_cpu else 0.0)
+                print(f"  run {attempt + 1}: /healthz {trivial.rps:.0f} req/s, {trivial_cpu:.2f} ms CPU/req; "
+                      f"{run.name} {run.rps:.0f} req/s, {run_cpu:.2f} ms CPU/req", flush=True)
                 if attempt == args.repeat - 1:
                     rows += [trivial, run]
         if "FeedReader" in classes:
@@ -123,8 +143,12 @@ def measure(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
         rows, rows[0],
     )
     for name, values in ratios.items():
+        goal = f"; goal ≥ {GOALS[name]:.2f}" if name in GOALS else ""
         print(f"{name}: req/s ÷ /healthz over {len(values)} run(s): median {statistics.median(values):.2f} "
-              f"(min {min(values):.2f}, max {max(values):.2f}; each run next to its own /healthz run)")
+              f"(min {min(values):.2f}, max {max(values):.2f}; each run next to its own /healthz run{goal})")
+        cpu = cpu_ratios[name]
+        print(f"{name}: CPU per /healthz request ÷ CPU per request (server + PostgreSQL + Redis): "
+              f"median {statistics.median(cpu):.2f} (min {min(cpu):.2f}, max {max(cpu):.2f})")
 
 
 def main() -> None:

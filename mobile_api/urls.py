@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from mobile_api.v1 import auth, me, notifications, sharing, signals
+from mobile_api.v1 import auth, campaigns, drafts, figures, guidelines, me, notifications, shares, signals, stories
 
 app_name = "v1"
 
@@ -32,23 +32,23 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", notifications.MarkReadView.as_view(), name="notification-read"),
     path("ws-ticket/", notifications.WsTicketView.as_view(), name="ws-ticket"),
     # sharing
-    path("feed/", sharing.FeedView.as_view(), name="feed"),
-    path("stories/", sharing.StoryListCreateView.as_view(), name="story-list"),
-    path("stories/<int:pk>/", sharing.StoryDetailView.as_view(), name="story-detail"),
-    path("stories/<int:pk>/schedule/", sharing.StoryScheduleView.as_view(), name="story-schedule"),
-    path("stories/<int:pk>/archive/", sharing.StoryArchiveView.as_view(), name="story-archive"),
-    path("stories/<int:pk>/shares/", sharing.ShareCreateView.as_view(), name="story-share"),
-    path("stories/<int:pk>/reactions/", sharing.ReactionCreateView.as_view(), name="story-reaction"),
-    path("campaigns/", sharing.CampaignListCreateView.as_view(), name="campaign-list"),
-    path("campaigns/<int:pk>/", sharing.CampaignDetailView.as_view(), name="campaign-detail"),
-    path("campaigns/<int:pk>/archive/", sharing.CampaignArchiveView.as_view(), name="campaign-archive"),
-    path("drafts/", sharing.DraftListCreateView.as_view(), name="draft-list"),
-    path("drafts/<int:pk>/", sharing.DraftDetailView.as_view(), name="draft-detail"),
-    path("drafts/<int:pk>/review/", sharing.DraftReviewView.as_view(), name="draft-review"),
-    path("guidelines/", sharing.GuidelinesView.as_view(), name="guidelines"),
-    path("guidelines/accept/", sharing.GuidelinesAcceptView.as_view(), name="guidelines-accept"),
-    path("me/figures/", sharing.MyFiguresView.as_view(), name="my-figures"),
-    path("figures/sharing/", sharing.SharingFiguresView.as_view(), name="sharing-figures"),
-    path("figures/sharing/export/", sharing.SharingFiguresExportView.as_view(), name="sharing-figures-export"),
-    path("leaderboard/", sharing.LeaderboardView.as_view(), name="leaderboard"),
+    path("feed/", stories.FeedView.as_view(), name="feed"),
+    path("stories/", stories.StoryListCreateView.as_view(), name="story-list"),
+    path("stories/<int:pk>/", stories.StoryDetailView.as_view(), name="story-detail"),
+    path("stories/<int:pk>/schedule/", stories.StoryScheduleView.as_view(), name="story-schedule"),
+    path("stories/<int:pk>/archive/", stories.StoryArchiveView.as_view(), name="story-archive"),
+    path("stories/<int:pk>/shares/", shares.ShareCreateView.as_view(), name="story-share"),
+    path("stories/<int:pk>/reactions/", shares.ReactionCreateView.as_view(), name="story-reaction"),
+    path("campaigns/", campaigns.CampaignListCreateView.as_view(), name="campaign-list"),
+    path("campaigns/<int:pk>/", campaigns.CampaignDetailView.as_view(), name="campaign-detail"),
+    path("campaigns/<int:pk>/archive/", campaigns.CampaignArchiveView.as_view(), name="campaign-archive"),
+    path("drafts/", drafts.DraftListCreateView.as_view(), name="draft-list"),
+    path("drafts/<int:pk>/", drafts.DraftDetailView.as_view(), name="draft-detail"),
+    path("drafts/<int:pk>/review/", drafts.DraftReviewView.as_view(), name="draft-review"),
+    path("guidelines/", guidelines.GuidelinesView.as_view(), name="guidelines"),
+    path("guidelines/accept/", guidelines.GuidelinesAcceptView.as_view(), name="guidelines-accept"),
+    path("me/figures/", figures.MyFiguresView.as_view(), name="my-figures"),
+    path("figures/sharing/", figures.SharingFiguresView.as_view(), name="sharing-figures"),
+    path("figures/sharing/export/", figures.SharingFiguresExportView.as_view(), name="sharing-figures-export"),
+    path("leaderboard/", figures.LeaderboardView.as_view(), name="leaderboard"),
 ]

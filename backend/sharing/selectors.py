@@ -7,7 +7,7 @@ seen by their author and by editors. What a person may not see answers 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from backend.core.errors import NotFound
 from backend.people.models import Membership, Profile, Role, User
 from backend.sharing.models import (
     Campaign,
+    DailySalt,
     Dimension,
     DraftStatus,
     Guidelines,
@@ -267,4 +268,17 @@ def guidelines_accepted_at(*, user: User, guidelines: Guidelines) -> datetime | 
     return (
         GuidelinesAcceptance.objects.filter(user=user, guidelines=guidelines)
         .values_list("accepted_at", flat=True).first()
+    )
+
+
+def tracked_link_get(*, code: str, day: date) -> dict[str, Any] | None:
+    """Where the tracked link `code` leads — the share's `id` and `channel`, its story's `url`, the
+    campaign's `campaign_slug` — and `day`'s visitor-key `salt` (None before the day's first click);
+    None for an unknown code. One query on the unique code: the salt comes along as a subquery
+    rather than being kept by the process between requests."""
+    return (
+        Share.objects.filter(code=code)
+        .values("id", "channel", url=F("story__url"), campaign_slug=F("story__campaign__slug"),
+                salt=Subquery(DailySalt.objects.filter(day=day).values("salt")))
+        .first()
     )

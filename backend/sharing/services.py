@@ -6,7 +6,6 @@ archiving, reviewing) are conditional `UPDATE`s or take the row lock; never chec
 """
 from __future__ import annotations
 
-import functools
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -334,20 +333,10 @@ def share_create(*, story_id: int, by: User, channel: str, message: str, now: da
 
 
 # --- clicks on tracked links -----------------------------------------------------------------------
-_salts: dict[date, str] = {}
-
-
 def daily_salt(*, day: date) -> str:
-    """Today's random salt, shared by all processes through the database, cached per process."""
-    salt = _salts.get(day)
-    if salt is None:
-        try:
-            salt = DailySalt.objects.get_or_create(day=day, defaults={"salt": secrets.token_hex(32)})[0].salt
-        except IntegrityError:  # two processes made one at the same moment: the stored one wins
-            salt = DailySalt.objects.get(day=day).salt
-        _salts.clear()
-        _salts[day] = salt
-    return salt
+    """The salt of `day`'s visitor keys, made by its first click and shared by every process through
+    the database. When two processes make it at once, `get_or_create` reads back the one stored."""
+    return DailySalt.objects.get_or_create(day=day, defaults={"salt": secrets.token_hex(32)})[0].salt
 
 
 @dataclass(frozen=True)
@@ -365,43 +354,24 @@ def click_record_for_code(
 ) -> ClickTarget | None:
     """Record a visit through the tracked link `code` and say where it leads; None for an unknown code.
 
-    One statement, `INSERT ... SELECT ... RETURNING`: the indexed lookup of the code and the click
-    are one round trip and one autocommit transaction (durable when the redirect is answered, no
-    lock, nothing queued in memory). An unknown code inserts nothing. Preview bots are recorded as
-    bots so figures can leave them out; the address is hashed with today's salt and forgotten.
+    Not `atomic` on purpose: the lookup needs no transaction, and the click is one `INSERT` in
+    autocommit, durable before the redirect is answered, with no lock held and nothing kept in
+    memory. An unknown code inserts nothing. Preview bots are recorded as bots so figures can leave
+    them out; the address is hashed with the day's salt and forgotten.
     """
     now = now or timezone.now()
-    key = links.visitor_key(salt=daily_salt(day=timezone.localdate(now)), address=address, user_agent=user_agent[:300])
-    with connection.cursor() as cursor:
-        cursor.execute(_click_for_code_sql(connection.vendor), [
-            links.referrer_domain(referrer), key, links.is_preview_bot(user_agent),
-            connection.ops.adapt_datetimefield_value(now), code,
-        ])
-        row = cursor.fetchone()
-    return ClickTarget(*row) if row else None
-
-
-@functools.cache
-def _click_for_code_sql(vendor: str) -> str:
-    """Written once per process from the models' names: compiling ORM SQL per click cost more than
-    running it. The story URL and campaign slug come back through subqueries of RETURNING (PostgreSQL
-    and SQLite ≥ 3.35 both allow them), so the redirect needs no second query."""
-    q = connection.ops.quote_name
-    click, share, story, campaign = (m._meta.db_table for m in (Click, Share, Story, Campaign))
-    col = {f: Click._meta.get_field(f).column for f in ("share", "channel", "referrer_domain", "visitor_key",
-                                                          "is_bot", "at")}
-    share_story, story_campaign = Share._meta.get_field("story").column, Story._meta.get_field("campaign").column
-    inserted_share = f"{q(click)}.{q(col['share'])}"
-    return (
-        f"INSERT INTO {q(click)} ({', '.join(q(c) for c in col.values())}) "
-        f"SELECT s.{q('id')}, s.{q(Share._meta.get_field('channel').column)}, %s, %s, %s, %s "
-        f"FROM {q(share)} s WHERE s.{q(Share._meta.get_field('code').column)} = %s "
-        f"RETURNING {inserted_share}, {q(click)}.{q(col['channel'])}, "
-        f"(SELECT st.{q('url')} FROM {q(story)} st JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} "
-        f"WHERE s2.{q('id')} = {inserted_share}), "
-        f"(SELECT c.{q('slug')} FROM {q(campaign)} c JOIN {q(story)} st ON st.{q(story_campaign)} = c.{q('id')} "
-        f"JOIN {q(share)} s2 ON s2.{q(share_story)} = st.{q('id')} WHERE s2.{q('id')} = {inserted_share})"
+    day = timezone.localdate(now)
+    link = selectors.tracked_link_get(code=code, day=day)
+    if link is None:
+        return None
+    salt = link["salt"] or daily_salt(day=day)
+    Click.objects.create(
+        share_id=link["id"], channel=link["channel"], referrer_domain=links.referrer_domain(referrer),
+        visitor_key=links.visitor_key(salt=salt, address=address, user_agent=user_agent[:300]),
+        is_bot=links.is_preview_bot(user_agent), at=now,
     )
+    return ClickTarget(share_id=link["id"], channel=link["channel"], url=link["url"],
+                       campaign_slug=link["campaign_slug"])
 
 
 @transaction.atomic

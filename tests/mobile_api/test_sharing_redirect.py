@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backend.insights import selectors as insights
 from backend.sharing import services
-from backend.sharing.models import Click
+from backend.sharing.models import Click, DailySalt, StoryState
 from tests.factories import CampaignFactory, ShareFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,17 +91,28 @@ def test_unknown_or_malformed_codes_are_404_and_record_nothing(client, code) -> 
     assert Click.objects.count() == 0
 
 
-def test_the_lookup_and_the_click_are_one_statement(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_click_is_one_insert_after_one_lookup(client) -> None:  # type: ignore[no-untyped-def]
     ShareFactory(code="AbCd1234")
-    visit(client, "AbCd1234")  # today's salt is now cached in the process
+    visit(client, "AbCd1234")  # the day's first click made today's salt
 
     with CaptureQueriesContext(connection) as queries:
         response = visit(client, "AbCd1234")
 
     assert response.status_code == 302
     sql = [q["sql"].split()[0].upper() for q in queries]
-    assert sql == ["INSERT"], [q["sql"] for q in queries]
+    assert sql == ["SELECT", "INSERT"], [q["sql"] for q in queries]
+    assert '"sharing_click"' in queries[1]["sql"]
     assert Click.objects.count() == 2
+
+
+def test_the_days_first_click_makes_its_salt_once(client) -> None:  # type: ignore[no-untyped-def]
+    ShareFactory(code="AbCd1234")
+
+    visit(client, "AbCd1234")
+    visit(client, "AbCd1234")
+
+    assert DailySalt.objects.filter(day=timezone.localdate()).count() == 1
+    assert Click.objects.values("visitor_key").distinct().count() == 1
 
 
 def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None:  # type: ignore[no-untyped-def]
@@ -112,6 +123,19 @@ def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None
         assert visit(client, "Nope1234").status_code == 404
 
     assert len(queries) == 1 and Click.objects.count() == 1
+
+
+def test_the_link_of_an_expired_or_archived_story_still_leads_to_it_and_counts(client) -> None:  # type: ignore[no-untyped-def]
+    past = timezone.now() - timedelta(days=1)
+    ShareFactory(code="AbCd1234", story=StoryFactory(url="https://bank.example/old", state=StoryState.EXPIRED,
+                                                     expires_at=past))
+    ShareFactory(code="EfGh5678", story=StoryFactory(url="https://bank.example/gone", state=StoryState.ARCHIVED))
+
+    expired, archived = visit(client, "AbCd1234"), visit(client, "EfGh5678")
+
+    assert (expired.status_code, archived.status_code) == (302, 302)
+    assert urlsplit(expired["Location"]).path == "/old" and urlsplit(archived["Location"]).path == "/gone"
+    assert Click.objects.count() == 2
 
 
 def test_a_story_without_campaign_gets_the_default_utm_campaign(client) -> None:  # type: ignore[no-untyped-def]

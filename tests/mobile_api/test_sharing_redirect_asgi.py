@@ -1,24 +1,33 @@
-"""`GET /s/{code}` through the ASGI application the server runs (backend.asgi): the tracked-link
-handler that skips the site's middleware stack must still count clicks exactly, answer the one
-JSON error shape, and keep the request id and transport security of every other response.
+"""`GET /s/{code}` through the ASGI application the server runs (backend.asgi), behind the site's
+middleware stack: clicks counted exactly, the one JSON error shape, the request id and transport
+security of every other response, and the click committed before the redirect leaves the server
+(uvicorn on SQLite and on PostgreSQL).
 
-These tests commit (transaction=True): the ASGI handler runs the statement in its own thread, on
+These tests commit (transaction=True): the ASGI handler runs the view in a thread of its own, on
 its own database connection, as it does under uvicorn."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from django.core.asgi import get_asgi_application
+from django.db import connection
 from django.test import override_settings
 
 from backend.asgi import application
 from backend.insights import selectors as insights
 from backend.sharing.models import Click
-from mobile_api.v1.sharing import tracked_links_first
 from tests.factories import CampaignFactory, ShareFactory, StoryFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import harness  # noqa: E402
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +43,7 @@ def asgi_get(path: str, *, app: Any = application, method: str = "GET", **header
     return asyncio.run(go())
 
 
-def test_the_asgi_app_sends_tracked_links_to_their_own_handler() -> None:
+def test_the_redirect_keeps_the_request_id_and_the_security_headers() -> None:
     campaign = CampaignFactory(slug="green-homes")
     s = ShareFactory(code="AbCd1234", channel="x", story=StoryFactory(url="https://bank.example/g", campaign=campaign))
 
@@ -48,6 +57,7 @@ def test_the_asgi_app_sends_tracked_links_to_their_own_handler() -> None:
     assert response.headers["x-request-id"] == "app-7f3a9c21"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
     assert "set-cookie" not in response.headers and "vary" not in response.headers  # no session, no CSRF
     click = Click.objects.get()
     assert (click.share_id, click.channel, click.referrer_domain, click.is_bot) == (s.id, "x", "t.co", False)
@@ -89,7 +99,7 @@ def test_a_forged_host_is_refused() -> None:
 def test_plain_http_is_sent_to_https_when_the_site_says_so() -> None:
     ShareFactory(code="AbCd1234")
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=3600):
-        app = tracked_links_first(application)  # SecurityMiddleware reads its settings when built
+        app = get_asgi_application()  # SecurityMiddleware reads its settings when the stack is built
 
         plain = asgi_get("/s/AbCd1234", app=app)
         secure = asgi_get("/s/AbCd1234", app=app, **{"x-forwarded-proto": "https"})
@@ -99,7 +109,32 @@ def test_plain_http_is_sent_to_https_when_the_site_says_so() -> None:
     assert Click.objects.count() == 1  # the hop to HTTPS is not a visit
 
 
-def test_other_paths_still_go_through_the_main_stack() -> None:
-    response = asgi_get("/healthz")
+SEED_SQLITE = """
+from tests.factories import ShareFactory
+ShareFactory(code="AbCd1234", channel="linkedin")
+"""
 
-    assert response.status_code == 200 and response.headers["referrer-policy"] == "same-origin"
+
+@pytest.mark.parametrize("vendor", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_click_is_committed_before_the_redirect_leaves_uvicorn(vendor: str, tmp_path: Path) -> None:
+    if vendor == "sqlite":
+        path = tmp_path / "relay.sqlite3"
+        env = harness.base_env(f"sqlite:///{path}")
+        harness.manage(env, "migrate", "--noinput")
+        harness.manage(env, "shell", "-c", SEED_SQLITE)
+    else:  # the test database itself: the share below is committed, the server sees it
+        db = connection.settings_dict
+        env = harness.base_env(f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+        ShareFactory(code="AbCd1234", channel="linkedin")
+
+    with harness.asgi_server(env) as url:
+        response = httpx.get(f"{url}/s/AbCd1234", headers={"user-agent": BROWSER})
+        # Read on another connection as soon as the 302 is in: the click must already be there.
+        if vendor == "sqlite":
+            with sqlite3.connect(path) as db_file:
+                stored = db_file.execute("SELECT channel, is_bot FROM sharing_click").fetchall()
+        else:
+            stored = list(Click.objects.values_list("channel", "is_bot"))
+
+    assert response.status_code == 302
+    assert [(channel, bool(is_bot)) for channel, is_bot in stored] == [("linkedin", False)]

@@ -1,0 +1,343 @@
+"""Stories and the feed: my feed (everyone signed in), stories for editors (create, update,
+schedule, archive), one story as its reader may see it."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.core.errors import DomainError
+from backend.people.models import Language, Role, SocialChannel
+from backend.sharing import selectors, services
+from backend.sharing.models import Story, StoryState, StoryType
+from mobile_api.permissions import IsEditor
+from mobile_api.v1.common import PersonRefSerializer
+from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
+
+
+class IsEditorOrReadOnly(BasePermission):
+    """Reading is for everyone signed in (the selector decides what they may see); writing for editors."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        return request.method in SAFE_METHODS or user.role in (Role.EDITOR, Role.ADMIN)
+
+
+# --- pieces of both the feed item and the editor's view ----------------------------------------------
+class SuggestedTextSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=SocialChannel.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
+    text = serializers.CharField(max_length=3000)
+
+
+class CampaignRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AudienceSerializer(serializers.Serializer):
+    """Empty lists mean "everyone" in that dimension; several dimensions must all match."""
+
+    team = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    role = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, required=False)
+    interest = serializers.ListField(child=serializers.SlugField(), max_length=50, required=False)
+    language = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), max_length=3,
+                                     required=False)
+    location = serializers.ListField(child=serializers.CharField(max_length=80), max_length=50, required=False)
+
+
+def _version(story: Story, language: str) -> dict[str, Any]:
+    """The reader's language version when there is one, else the main version."""
+    version = story.versions.get(language) if language != story.language and isinstance(story.versions, dict) else None
+    return version if isinstance(version, dict) else {}
+
+
+# --- feed -----------------------------------------------------------------------------------------
+class FeedItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    language = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    url = serializers.URLField()
+    image_url = serializers.CharField()
+    image = MediaUrlField("image", help_text="the uploaded image (absolute URL), null without one")
+    talking_points = serializers.SerializerMethodField()
+    suggested_texts = serializers.SerializerMethodField()
+    suggested_comments = serializers.ListField(child=serializers.CharField())
+    hashtags = serializers.ListField(child=serializers.CharField())
+    campaign = CampaignRefSerializer(allow_null=True)
+    published_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    relevance = serializers.IntegerField()
+    my_share_count = serializers.IntegerField()
+    my_liked = serializers.BooleanField()
+
+    def _lang(self) -> str:
+        return self.context["reader"].preferred_language
+
+    def get_language(self, story: Story) -> str:
+        return self._lang() if _version(story, self._lang()) else story.language
+
+    def get_title(self, story: Story) -> str:
+        return _version(story, self._lang()).get("title") or story.title
+
+    def get_summary(self, story: Story) -> str:
+        return _version(story, self._lang()).get("summary") or story.summary
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_talking_points(self, story: Story) -> list[str]:
+        return _version(story, self._lang()).get("talking_points") or story.talking_points
+
+    @extend_schema_field(SuggestedTextSerializer(many=True))
+    def get_suggested_texts(self, story: Story) -> list[dict[str, Any]]:
+        """Only the languages I read, when there are any in those; otherwise all of them."""
+        languages = set(self.context["reader"].languages)
+        mine = [t for t in story.suggested_texts if isinstance(t, dict) and t.get("language") in languages]
+        return mine or list(story.suggested_texts)
+
+
+class FeedPagination(CursorPagination):
+    ordering = ("-relevance", "-published_at", "-id")
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class FeedView(generics.ListAPIView):
+    """My feed: published, unexpired stories for me, most relevant first, with what I did with each.
+    Sharing is voluntary; there are no quotas."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FeedItemSerializer
+    pagination_class = FeedPagination
+
+    def get_queryset(self) -> QuerySet[Story]:
+        if getattr(self, "swagger_fake_view", False):
+            return Story.objects.none()
+        self.reader = selectors.reader_for(user=self.request.user)
+        return selectors.feed_for_user(user=self.request.user, reader=self.reader)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "reader": getattr(self, "reader", None)}
+
+
+# --- stories (editors) ----------------------------------------------------------------------------
+class StoryVersionSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
+    talking_points = serializers.ListField(child=serializers.CharField(max_length=500), max_length=20, required=False)
+
+
+class StoryWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    body = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
+    url = serializers.URLField(max_length=500)
+    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    type = serializers.ChoiceField(choices=StoryType.choices, required=False)
+    language = serializers.ChoiceField(choices=Language.choices)
+    versions = serializers.DictField(child=StoryVersionSerializer(), required=False,
+                                     help_text='other language versions, by language: {"da": {...}}')
+    talking_points = serializers.ListField(child=serializers.CharField(max_length=500), max_length=20, required=False)
+    suggested_texts = SuggestedTextSerializer(many=True, required=False)
+    suggested_comments = serializers.ListField(child=serializers.CharField(max_length=1000), max_length=20,
+                                               required=False)
+    hashtags = serializers.ListField(child=serializers.CharField(max_length=60), max_length=30, required=False)
+    for_alumni = serializers.BooleanField(required=False)
+    campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    audience = AudienceSerializer(required=False)
+    remove_image = serializers.BooleanField(required=False, help_text="drop the uploaded image")
+
+    def validate_suggested_texts(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # A PATCH makes nested fields optional too; every suggested text still needs all three.
+        if any(set(t) != {"channel", "language", "text"} for t in value):
+            raise serializers.ValidationError("Each item needs `channel`, `language` and `text`.")
+        return value
+
+    def validate_versions(self, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(value) - set(Language.values)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown languages: {', '.join(sorted(unknown))}.")
+        if any("title" not in v for v in value.values()):  # a PATCH makes nested fields optional too
+            raise serializers.ValidationError("Each version needs a `title`.")
+        return {lang: dict(v) for lang, v in value.items()}
+
+
+class StoryUploadSerializer(StoryWriteSerializer):
+    """The same fields as a multipart form, with the image file; lists and objects as JSON text."""
+
+    image = serializers.FileField(required=False, help_text="JPEG, PNG or WebP, at most RELAY_IMAGE_MAX_BYTES; "
+                                                            "checked by content, re-encoded without metadata")
+    versions = serializers.CharField(required=False, help_text="JSON text")
+    talking_points = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    suggested_texts = serializers.CharField(required=False, help_text="JSON text")
+    suggested_comments = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    hashtags = serializers.CharField(required=False, help_text="JSON text: a list of strings")
+    audience = serializers.CharField(required=False, help_text="JSON text")
+
+
+_STORY_WRITE_BODY = {"application/json": StoryWriteSerializer, "multipart/form-data": StoryUploadSerializer}
+
+
+class StorySerializer(serializers.Serializer):
+    """The editor's view of a story, with its state and audience."""
+
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    type = serializers.CharField()
+    language = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    body = serializers.CharField()
+    url = serializers.URLField()
+    image_url = serializers.CharField()
+    image = MediaUrlField("image", help_text="the uploaded image (absolute URL), null without one")
+    versions = serializers.DictField(child=StoryVersionSerializer())
+    talking_points = serializers.ListField(child=serializers.CharField())
+    suggested_texts = SuggestedTextSerializer(many=True)
+    suggested_comments = serializers.ListField(child=serializers.CharField())
+    hashtags = serializers.ListField(child=serializers.CharField())
+    for_alumni = serializers.BooleanField()
+    campaign = CampaignRefSerializer(allow_null=True)
+    author = PersonRefSerializer(allow_null=True)
+    audience = serializers.SerializerMethodField()
+    publish_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(AudienceSerializer)
+    def get_audience(self, story: Story) -> dict[str, list[str]]:
+        return selectors.story_audience(story=story)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    publish_at = serializers.DateTimeField(required=False, allow_null=True, help_text="omitted or past: now")
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class StoryFilterMixin:
+    request: Request
+
+    def _filters(self) -> dict[str, Any]:
+        state = self.request.query_params.get("state") or None
+        if state is not None and state not in StoryState.values:
+            raise DomainError("Unknown state.", code="validation_error", fields={"state": ["Invalid value."]})
+        campaign = self.request.query_params.get("campaign") or None
+        if campaign is not None and not campaign.isdigit():
+            raise DomainError("campaign is a number.", code="validation_error", fields={"campaign": ["Invalid value."]})
+        return {"state": state, "campaign_id": int(campaign) if campaign else None}
+
+
+def _story_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(data)
+    fields.pop("audience", None)
+    fields.pop("remove_image", None)
+    if "campaign" in fields:
+        fields["campaign_id"] = fields.pop("campaign")
+    if "suggested_texts" in fields:
+        fields["suggested_texts"] = [dict(t) for t in fields["suggested_texts"]]
+    return fields
+
+
+class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
+    permission_classes = [IsEditor]
+    serializer_class = StorySerializer
+    parser_classes = UPLOAD_PARSERS
+
+    def get_queryset(self) -> QuerySet[Story]:
+        if getattr(self, "swagger_fake_view", False):
+            return Story.objects.none()
+        return selectors.stories_for_editor(**self._filters())
+
+    @extend_schema(summary="All stories (editors)", parameters=[
+        OpenApiParameter("state", str, enum=StoryState.values), OpenApiParameter("campaign", int)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="Create a story (draft state; schedule it to publish); JSON, or a multipart form "
+                           "with the `image` file", request=_STORY_WRITE_BODY, responses={201: StorySerializer})
+    def post(self, request: Request) -> Response:
+        body, image = form_or_json(request, upload="image")
+        data = StoryWriteSerializer(data=body)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        story = services.story_create(by=request.user, audience=v.get("audience"), image=image, **_story_fields(v))
+        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class StoryDetailView(APIView):
+    permission_classes = [IsEditorOrReadOnly]
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(summary="One story: the editor's view for editors, the feed item for everyone else",
+                   responses={200: PolymorphicProxySerializer(
+                       component_name="StoryView", serializers=[StorySerializer, FeedItemSerializer],
+                       resource_type_field_name=None,
+                   )})
+    def get(self, request: Request, pk: int) -> Response:
+        story = selectors.story_get_for_user(user=request.user, story_id=pk)
+        return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data
+                        if selectors.is_editor(request.user) else _feed_item(request, story.pk))
+
+    @extend_schema(summary="Update a story (editors); `audience` replaces the whole audience; a multipart "
+                           "form may carry a new `image`", request=_STORY_WRITE_BODY, responses={200: StorySerializer})
+    def patch(self, request: Request, pk: int) -> Response:
+        body, image = form_or_json(request, upload="image")
+        data = StoryWriteSerializer(data=body, partial=True)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        services.story_update(story_id=pk, audience=v.get("audience"), image=image,
+                              remove_image=v.get("remove_image", False), **_story_fields(v))
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
+
+
+def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
+    reader = selectors.reader_for(user=request.user)
+    story = selectors.feed_for_user(user=request.user, reader=reader, window=None).filter(pk=story_id).first()
+    if story is None:  # pragma: no cover - the caller has just checked visibility
+        raise DomainError("Story not found.", code="not_found", status_code=404)
+    return FeedItemSerializer(story, context={"reader": reader, "request": request}).data
+
+
+class StoryScheduleView(APIView):
+    permission_classes = [IsEditor]
+
+    @extend_schema(summary="Schedule a story (publishes now when publish_at is omitted or past; "
+                           "the audience is notified on publication)",
+                   request=ScheduleSerializer, responses={200: StorySerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = ScheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.story_schedule(story_id=pk, publish_at=data.validated_data.get("publish_at"),
+                                expires_at=data.validated_data.get("expires_at"))
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
+
+
+class StoryArchiveView(APIView):
+    permission_classes = [IsEditor]
+
+    @extend_schema(summary="Archive a story (out of every feed; links and figures stay)", request=None,
+                   responses={200: StorySerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        services.story_archive(story_id=pk)
+        return Response(StorySerializer(selectors.story_for_editor(story_id=pk), context={"request": request}).data)
