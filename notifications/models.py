@@ -139,3 +139,6 @@ class LiveEvent(models.Model):
             models.Index(fields=["created_at"], name="live_pending_idx", condition=Q(state="pending")),
             models.Index(fields=["created_at"], name="live_done_idx", condition=~Q(state="pending")),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.type} to {self.group} ({self.state})"
