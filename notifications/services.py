@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -180,11 +181,12 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
 class _AfterCommit:
     """The outbox ids written in the current transaction, handed to ONE delivery task after commit.
 
-    Every write adds its ids to the context's open batch and registers `queue` with
-    `transaction.on_commit` in its own (possibly nested) atomic block. The first callback that runs
-    after the commit queues the whole batch; the others find it done. Ids from a block that rolled
-    back may ride along with the next batch: harmless, the task finds no such rows. The batch is
-    held per thread and per async context, as Django holds the connection whose transaction it is.
+    Every write adds its ids to the open batch and registers a hook with `transaction.on_commit` in
+    its own (possibly nested) atomic block; the first hook that runs after the commit queues the
+    whole batch, the others find it done. A rollback makes Django drop the hooks, and the batch
+    (which holds them only weakly) sees that none is left: the next write starts a new batch. Ids
+    of a savepoint rolled back inside a committed transaction ride along harmlessly: the task finds
+    no such rows. Batches are held per thread and async context, as Django holds connections.
     """
 
     _current = Local()
@@ -193,23 +195,36 @@ class _AfterCommit:
         self.notification_ids: list[int] = []
         self.live_event_ids: list[int] = []
         self.done = False
+        self._hooks: list[weakref.ref[_CommitHook]] = []
 
     @classmethod
     def add(cls, *, notification_ids: list[int], live_event_ids: list[int]) -> None:
         if not notification_ids and not live_event_ids:
             return
         batch = getattr(cls._current, "batch", None)
-        if batch is None or batch.done:
+        if batch is None or batch.done or not any(hook() is not None for hook in batch._hooks):
             batch = cls._current.batch = cls()
         batch.notification_ids += notification_ids
         batch.live_event_ids += live_event_ids
-        transaction.on_commit(batch.queue)
+        hook = _CommitHook(batch)
+        batch._hooks.append(weakref.ref(hook))
+        transaction.on_commit(hook)
 
     def queue(self) -> None:
         if self.done:
             return
         self.done = True
         deliver_queue(notification_ids=self.notification_ids, live_event_ids=self.live_event_ids)
+
+
+class _CommitHook:
+    """What Django holds until the commit (and drops on rollback)."""
+
+    def __init__(self, batch: _AfterCommit) -> None:
+        self.batch = batch
+
+    def __call__(self) -> None:
+        self.batch.queue()
 
 
 def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int]) -> None:
