@@ -103,6 +103,7 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60},
+    "notifications-purge-live-events": {"task": "notifications.purge_live_events", "schedule": 3600},
     "complaints-due-soon": {"task": "listening.complaints_due_soon_alert", "schedule": 300},
     "stories-publish-due": {"task": "sharing.stories_publish_due", "schedule": 60},
     "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
@@ -124,6 +125,12 @@ NOTIFICATION_SWEEP_GRACE_SECONDS = 30  # pending rows younger than this are stil
 NOTIFICATION_MAX_ATTEMPTS: int = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_BASE_SECONDS: float = env.float("NOTIFICATION_RETRY_BASE_SECONDS", default=5)
 NOTIFICATION_RETRY_MAX_SECONDS: float = env.float("NOTIFICATION_RETRY_MAX_SECONDS", default=900)
+# Live events: an event older than this is marked expired instead of published (the app re-reads
+# state on reconnect); the sweeper republishes younger ones left pending past the grace.
+LIVE_EVENT_MAX_AGE_SECONDS: int = env.int("LIVE_EVENT_MAX_AGE_SECONDS", default=60)
+LIVE_EVENT_SWEEP_GRACE_SECONDS = 5
+LIVE_EVENT_SEND_TIMEOUT_SECONDS = 2.0
+LIVE_EVENT_KEEP_HOURS = 24  # published and expired rows are purged after this (beat)
 WS_TICKET_SECONDS = 60
 
 RELAY_NLP_MODEL_DIR: str = env.str("RELAY_NLP_MODEL_DIR", default=str(VAR_DIR / "nlp-model"))

@@ -1,19 +1,27 @@
-"""A new story to N devices: messages per second delivered through the real firebase-admin SDK to a
-fake FCM server on 127.0.0.1, and peak memory, for growing audiences.
+"""Push throughput as ratios, in one run: the whole pipeline against firebase-admin alone.
 
-    .venv/bin/python benchmarks/push_bench.py [--sizes 1000 5000 10000]
+    .venv/bin/python benchmarks/push_bench.py [--messages 4000] [--repeat 3]
 
-Each size runs in a fresh process (its own SQLite database), so "max RSS" is that audience's peak,
-not the largest so far. The timed part is the real path: `notifications.services.dispatch()` of
-the story's ids, the Celery task `notifications.deliver` per NOTIFICATION_TASK_CHUNK rows (run
-eagerly, in-process), claim, send_each_async batches, progress and outcome writes.
+Both sides talk to the same fake FCM (tests/notifications/fake_fcm.py in a process of its own:
+hypercorn, HTTP/2 over TLS, 100 streams per connection, its test CA trusted through SSL_CERT_FILE)
+with the real SDK and a generated service account (OAuth token from the fake).
+
+- bare SDK: N processes, each with one App and one event loop, `messaging.send_each_async` in
+  batches of FCM_BATCH_SIZE, FCM_BATCHES_IN_FLIGHT at a time, after a warm-up batch.
+- pipeline: `celery worker --concurrency N` (prefork, Redis broker, PostgreSQL), warmed up by a
+  first small delivery; then the Notification rows and their delivery tasks are written in one
+  transaction (`notify` → on_commit → `notifications.deliver` per NOTIFICATION_TASK_CHUNK) and the
+  clock runs from the commit to the last row marked sent.
+
+Printed: messages/s per side and per process count (median of the repeats), and the two ratios
+with their goals: pipeline ≥ 0.85 × bare SDK; 2 processes ≥ 1.5 × 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -24,101 +32,200 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import harness  # noqa: E402
+from signals_bench import ensure_postgres_db  # noqa: E402
+
+BATCH, IN_FLIGHT = 500, 1
+PY = sys.executable
+
+
+# --- children -------------------------------------------------------------------------------------
+def bare_child(count: int, go_at: float) -> None:
+    """firebase-admin alone: one App, one loop, batches of BATCH, IN_FLIGHT at a time."""
+    import asyncio
+
+    import firebase_admin
+    from firebase_admin import credentials, messaging
+
+    bench_endpoints(messaging)
+    app = firebase_admin.initialize_app(credentials.Certificate(os.environ["FIREBASE_CREDENTIALS"]),
+                                        options={"projectId": "relay-bench"}, name="bare")
+    from notifications.push import (  # the same messages the pipeline sends
+        PushMessage,
+        build_all,
+    )
+
+    messages = build_all([PushMessage(token=f"bench-token-{i:08d}", fid=f"bench-fid-{i:08d}", title="A new story",
+                                      body="Solar roofs", data={"type": "story", "id": "1", "notification_id": str(i),
+                                                                "event": "story.published"})
+                          for i in range(count)])
+
+    async def send_all() -> float:
+        await messaging.send_each_async(messages[:10], app=app)  # warm-up: token, TLS connection
+        await asyncio.sleep(max(go_at - time.time(), 0))
+        started = time.time()
+        batches = [messages[i:i + BATCH] for i in range(0, count, BATCH)]
+        for w in range(0, len(batches), IN_FLIGHT):
+            answers = await asyncio.gather(*(messaging.send_each_async(b, app=app) for b in batches[w:w + IN_FLIGHT]))
+            assert all(a.failure_count == 0 for a in answers)
+        return started
+
+    with asyncio.Runner() as runner:
+        started = runner.run(send_all())
+        print(json.dumps({"started": started, "ended": time.time()}))
+
+
+def bench_endpoints(messaging) -> None:  # type: ignore[no-untyped-def]
+    """The SDK's endpoints pointed at the fake, as the tests do; our code is not patched."""
+    from google.auth import _regional_access_boundary_utils as rab
+
+    messaging._MessagingService.FCM_URL = os.environ["RELAY_FAKE_FCM_URL"] + "/v1/projects/{0}/messages:send"
+    plain = os.environ["RELAY_FAKE_FCM_PLAIN_URL"]
+    rab.get_service_account_rab_endpoint = lambda email: f"{plain}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
+
+
+def pipeline_child(count: int) -> None:
+    """Write `count` notifications (one device each) in one transaction; their tasks are queued on
+    commit. Prints the commit time."""
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from backend.people.models import User
+    from notifications.models import Device, QuietHours
+    from notifications.services import Draft, notify
+
+    users = User.objects.bulk_create(User(email=f"bench-{time.time_ns()}-{i}@relay.test") for i in range(count))
+    QuietHours.objects.bulk_create(QuietHours(user=u, enabled=False) for u in users)
+    Device.objects.bulk_create(Device(user=u, token=f"bench-token-{u.pk:08d}", installation_id=f"bench-fid-{u.pk:08d}",
+                                      platform="android") for u in users)
+    committed = [0.0]
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.__setitem__(0, time.time()))  # runs before notify's
+        notify(Draft(user_id=u.pk, type="story.published", category="queue", title="A new story",
+                     body="Solar roofs", data={"type": "story", "id": "1"}) for u in users)
+    print(json.dumps({"committed": committed[0], "ids": [u.pk for u in users][:1]}))
+
+
+# --- the parent -------------------------------------------------------------------------------------
+def wait_sent(env: dict[str, str], since_user: int, count: int, timeout: float = 600) -> float:
+    """Poll until `count` rows of users from `since_user` on are sent; the time of the last one."""
+    import psycopg
+
+    deadline = time.time() + timeout
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        while time.time() < deadline:
+            done, last = conn.execute(
+                "SELECT count(*), extract(epoch FROM max(sent_at)) FROM notifications_notification "
+                "WHERE user_id >= %s AND push_state = 'sent'", [since_user]).fetchone()
+            if done >= count:
+                return float(last)
+            time.sleep(0.2)
+    raise TimeoutError(f"only {done} of {count} sent")
+
+
+def run_pipeline(env: dict[str, str], procs: int, count: int, logs: Path) -> float:
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    log = open(logs / f"worker-{procs}.log", "a")  # noqa: SIM115 - closed with the worker
+    worker = subprocess.Popen(
+        [PY, "-m", "celery", "-A", "tests.hostile.celery_fake_fcm", "worker", "--pool", "prefork",
+         "--concurrency", str(procs), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-n", f"bench{procs}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(procs):  # warm-up: every pool process gets its token and connection
+            first = json.loads(child(env, "--pipeline", str(20)))
+            wait_sent(env, first["ids"][0], 20)
+        out = json.loads(child(env, "--pipeline", str(count)))
+        last = wait_sent(env, out["ids"][0], count)
+        return count / (last - out["committed"])
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=30)
+        log.close()
+
+
+def run_bare(env: dict[str, str], procs: int, count: int) -> float:
+    go_at = time.time() + 10  # every process has its App, token and connection by then
+    children = [subprocess.Popen([PY, __file__, "--bare", str(count // procs), "--go-at", str(go_at)], cwd=ROOT,
+                                 env=env, stdout=subprocess.PIPE, text=True) for _ in range(procs)]
+    marks = [json.loads(c.communicate(timeout=600)[0].strip().splitlines()[-1]) for c in children]
+    return (count // procs) * procs / (max(m["ended"] for m in marks) - min(m["started"] for m in marks))
+
+
+def child(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run([PY, __file__, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+                         timeout=600)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child run for one size
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=4000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/relay_pushbench")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--go-at", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        one(args.one)
+    if args.bare:
+        bare_child(args.bare, args.go_at)
         return
-    print(f"{'devices':>8} {'seconds':>8} {'msgs/s':>8} {'max RSS MiB':>12} {'RSS growth MiB':>15} {'batches':>8}")
-    for size in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], cwd=ROOT, check=True,
-                             capture_output=True, text=True, timeout=900)
-        print(out.stdout.strip().splitlines()[-1], flush=True)
+    if args.pipeline:
+        pipeline_child(args.pipeline)
+        return
 
-
-def one(size: int) -> None:
-    port = harness.free_port()
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "benchmarks.fake_fcm_app:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, start_new_session=True)
-    db = harness.BENCH_DIR / f"push-{size}.sqlite3"
-    harness.BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    os.environ.update(harness.base_env(f"sqlite:///{db}"))
-    key = harness.BENCH_DIR / f"bench-service-account-{size}.json"
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    key.write_text(json.dumps({"type": "service_account", "project_id": "relay-bench", "private_key_id": "k",
-                               "private_key": pem, "client_email": "bench@relay-bench.iam.gserviceaccount.com",
-                               "client_id": "1", "token_uri": f"http://127.0.0.1:{port}/token"}))
-    os.environ["FIREBASE_CREDENTIALS"] = str(key)
-    # Queue (in memory) while the story is published; the delivery is what is timed.
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "backend.settings"
+    if not ensure_postgres_db(args.postgres):
+        sys.exit(1)
+    work = harness.BENCH_DIR / "push"
+    work.mkdir(parents=True, exist_ok=True)
+    port, token_port = harness.free_port(), harness.free_port()
+    (work / "ca" / "fake-fcm-ca.pem").unlink(missing_ok=True)
+    fake = subprocess.Popen([PY, "-m", "tests.notifications.fake_fcm", "--port", str(port), "--token-port",
+                             str(token_port), "--ca-dir", str(work / "ca")], cwd=ROOT, start_new_session=True)
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from firebase_admin import messaging
-        from google.auth import _regional_access_boundary_utils as rab
-
-        from backend.celery import app as celery_app
-        from backend.people.models import User
-        from notifications.models import Device, Notification
-        from notifications.services import Draft, dispatch, notify
-
-        # The endpoints are patched, not our code: this is the real SDK talking to a local server.
-        messaging._MessagingService.FCM_URL = f"http://127.0.0.1:{port}/v1/projects/{{0}}/messages:send"
-        rab.get_service_account_rab_endpoint = lambda email: f"http://127.0.0.1:{port}/x/allowedLocations"
-        call_command("migrate", verbosity=0)
-        for _ in range(50):
+        for _ in range(100):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/count", timeout=1)
+                urllib.request.urlopen(f"http://127.0.0.1:{token_port}/count", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
+        from tests.notifications.conftest import service_account
 
-        users = User.objects.bulk_create(User(email=f"bench{i}@relay.test") for i in range(size))
-        Device.objects.bulk_create(Device(user=u, token=f"bench-token-{u.pk:08d}-" + "x" * 120,
-                                          platform="android") for u in users)
-        ids = [n.pk for n in notify([
-            Draft(user_id=u.pk, type="story.published", category="new_stories", title="A new story for you",
-                  body="Our bank funds 200 local solar roofs", data={"type": "story", "id": "1"},
-                  collapse_key="story-1")
-            for u in users])]
-        del users
-        sdk_calls = [0]
-        real = messaging.send_each_async
-
-        async def counted(messages, dry_run=False, app=None):  # type: ignore[no-untyped-def]
-            sdk_calls[0] += 1
-            return await real(messages, dry_run=dry_run, app=app)
-
-        messaging.send_each_async = counted
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        celery_app.conf.task_always_eager = True
-        started = time.perf_counter()
-        dispatch(ids)
-        elapsed = time.perf_counter() - started
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        states = dict(Notification.objects.filter(pk__in=ids).values_list("push_state").annotate(
-            n=django.db.models.Count("pk")))
-        count = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/count", timeout=5))["messages"]
-        assert states == {"sent": size} and count == size, (states, count)
-        print(f"{size:8d} {elapsed:8.2f} {size / elapsed:8.0f} {rss:12.0f} {rss - rss_before:15.1f} {sdk_calls[0]:8d}")
+        key = service_account(work / "service-account.json", f"http://127.0.0.1:{token_port}/token")
+        env = harness.base_env(args.postgres, args.redis)
+        env.update({
+            "FIREBASE_CREDENTIALS": str(key), "SSL_CERT_FILE": str(work / "ca" / "fake-fcm-ca.pem"),
+            "RELAY_FAKE_FCM_URL": f"https://127.0.0.1:{port}",
+            "RELAY_FAKE_FCM_PLAIN_URL": f"http://127.0.0.1:{token_port}",
+            "CELERY_TASK_ALWAYS_EAGER": "0", "DJANGO_SETTINGS_MODULE": "backend.settings",
+            "FCM_BATCH_SIZE": str(BATCH), "FCM_BATCHES_IN_FLIGHT": str(IN_FLIGHT),
+        })
+        harness.manage(env, "migrate", "--noinput")
+        figures: dict[tuple[str, int], list[float]] = {}
+        for _ in range(args.repeat):
+            for procs in (1, 2):
+                figures.setdefault(("bare", procs), []).append(run_bare(env, procs, args.messages))
+                figures.setdefault(("pipeline", procs), []).append(run_pipeline(env, procs, args.messages, work))
+                print(f"  {procs} process(es): bare {figures['bare', procs][-1]:.0f} msg/s, "
+                      f"pipeline {figures['pipeline', procs][-1]:.0f} msg/s", flush=True)
     finally:
         fake.terminate()
         fake.wait(timeout=10)
+
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    print(f"\nPUSH, {args.messages} messages, median of {args.repeat} (batches of {BATCH}, {IN_FLIGHT} in flight)")
+    print(f"{'processes':>10} {'bare SDK msg/s':>15} {'pipeline msg/s':>15} {'pipeline/bare':>14}  goal")
+    for procs in (1, 2):
+        ratio = med["pipeline", procs] / med["bare", procs]
+        print(f"{procs:>10} {med['bare', procs]:>15.0f} {med['pipeline', procs]:>15.0f} {ratio:>14.2f}  ≥ 0.85 "
+              f"{'met' if ratio >= 0.85 else 'MISSED'}")
+    for side in ("bare", "pipeline"):
+        ratio = med[side, 2] / med[side, 1]
+        print(f"{side + ' 2 / 1 processes':>30} {ratio:>6.2f}  ≥ 1.5 {'met' if ratio >= 1.5 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
     size = min(settings.FCM_BATCH_SIZE, push.MAX_BATCH)
     batches = [pending[start:start + size] for start in range(0, len(pending), size)]
     by_pk = {n.pk: n for n in rows}
-    for index, results in push.send_batches([
+    retry_after: dict[int, float] = {}  # FCM's Retry-After per row, when it gave one
+    messages = [
         [
             push.PushMessage(
                 token=d.token, fid=d.installation_id, title=n.title, body=n.body,
@@ -105,23 +106,27 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
             for n, d in batch
         ]
         for batch in batches
-    ]):
-        batch = batches[index]
-        report.messages += len(batch)
+    ]
+    for wave in push.send_waves(messages):
         progressed: set[int] = set()
-        for (n, d), result in zip(batch, results, strict=True):
-            if result.outcome == push.Outcome.SENT:
-                delivered[n.pk].append(d.pk)
-                progressed.add(n.pk)
-            elif result.outcome == push.Outcome.BAD_TOKEN:
-                bad_tokens.add(d.pk)
-            elif result.outcome == push.Outcome.RETRY:
-                retry_rows.add(n.pk)
-                failed_reason.setdefault(n.pk, result.error)
-            else:
-                failed_reason[n.pk] = result.error
-        # Record progress after every batch, so a crash re-sends at most the batches in flight:
-        # one statement per batch, however many rows and devices it held.
+        for index, results in wave:
+            batch = batches[index]
+            report.messages += len(batch)
+            for (n, d), result in zip(batch, results, strict=True):
+                if result.outcome == push.Outcome.SENT:
+                    delivered[n.pk].append(d.pk)
+                    progressed.add(n.pk)
+                elif result.outcome == push.Outcome.BAD_TOKEN:
+                    bad_tokens.add(d.pk)
+                elif result.outcome == push.Outcome.RETRY:
+                    retry_rows.add(n.pk)
+                    failed_reason.setdefault(n.pk, result.error)
+                    if result.retry_after:
+                        retry_after[n.pk] = max(retry_after.get(n.pk, 0.0), result.retry_after)
+                else:
+                    failed_reason[n.pk] = result.error
+        # Record progress after every wave, so a crash re-sends at most the wave in flight:
+        # one statement per wave, however many rows and devices it held.
         if progressed:
             for n in (by_pk[pk] for pk in progressed):
                 n.delivered_to = delivered[n.pk]
@@ -142,7 +147,8 @@ def deliver(*, notification_ids: list[int] | None = None, limit: int = 5000) -> 
     retries: list[Notification] = []
     for n in rows:
         if n.pk in retry_rows and n.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
-            wait = backoff_seconds(n.attempts)
+            # FCM's Retry-After (a 429) is a floor: earlier would only meet another 429.
+            wait = max(backoff_seconds(n.attempts), retry_after.get(n.pk, 0.0))
             n.push_state, n.push_after, n.lease_until = PushState.PENDING, now + timedelta(seconds=wait), None
             n.last_error = failed_reason.get(n.pk, "")[:300]
             retries.append(n)

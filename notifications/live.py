@@ -1,34 +1,28 @@
-"""Publishing live events to websocket groups. Group names come from these functions only.
+"""Live websocket events: group names (from these functions only) and publishing `LiveEvent` rows.
 
-Publishing happens after commit and never fails or slows the caller: with Redis, events go to the
-process's background loop (`notifications.background`), which keeps its Redis connections, so a
-request thread never waits for a Redis round trip (nor builds a new event loop and connection pool
-per event, which is what `async_to_sync` does outside the server). When the channel layer is down the
-event is dropped with a warning — the outbox still delivers the push, and the app re-reads state
-when it reconnects. Live events are a courtesy; the database is the record.
+Services write `LiveEvent` rows in the event's transaction (`notifications.services.outbox_write`);
+the delivery task publishes them after commit, in pk order, and marks them published. Live events
+are a courtesy: the database is the record, and the app re-reads state when it reconnects. So an
+event older than LIVE_EVENT_MAX_AGE_SECONDS is marked expired instead of published, and a dead
+channel layer is logged and leaves the rows pending for the sweeper, never failing anyone.
 """
 from __future__ import annotations
 
 import asyncio
-import atexit
 import logging
-import os
-import threading
-import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from notifications.background import background_loop
+from notifications import push
+from notifications.models import LiveEvent, LiveState
 
 logger = logging.getLogger(__name__)
-
-# Batches waiting for the publisher thread; past this (Redis stalled) new ones are dropped.
-QUEUE_LIMIT = 10_000
-# A batch that Redis cannot take within this time is dropped rather than holding up the next ones.
-SEND_TIMEOUT_SECONDS = 2.0
 
 
 def user_group(user_id: int) -> str:
@@ -39,119 +33,61 @@ def team_queue_group(team_id: int) -> str:
     return f"team.{team_id}"
 
 
-Event = tuple[str, str, dict[str, Any]]  # (group, event type, payload)
-
-
-async def _send_all(events: list[Event]) -> None:
-    layer = get_channel_layer()
-    for group, event_type, payload in events:
-        await layer.group_send(group, {"type": event_type, "payload": payload})
-
-
-class _Publisher:
-    """Sends batches in the order given, from a queue drained on the process's background loop."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid = 0
-        self._loop: asyncio.AbstractEventLoop | None = None  # the loop the queue and drain live on
-        self._queue: asyncio.Queue[list[Event]] | None = None
-        # Batches handed over (written by callers, under the lock) and finished (written by the
-        # loop's thread only); flush() waits for the two to meet.
-        self._submitted = 0
-        self._finished = 0
-
-    def _start(self) -> asyncio.AbstractEventLoop:
-        # A forked process (Celery prefork, uvicorn workers) gets a new background loop: the queue
-        # and its drain are set up again on it.
-        loop = background_loop()
-        if self._loop is loop:
-            return loop
-        with self._lock:
-            if self._loop is not loop:
-
-                async def setup() -> None:
-                    self._queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
-                    loop.create_task(self._drain())
-
-                asyncio.run_coroutine_threadsafe(setup(), loop).result(timeout=5)
-                self._loop, self._pid, self._submitted, self._finished = loop, os.getpid(), 0, 0
-        return loop
-
-    def _put(self, events: list[Event]) -> None:
-        assert self._queue is not None
-        try:
-            self._queue.put_nowait(events)
-        except asyncio.QueueFull:
-            self._finished += 1
-            logger.warning("%d live events dropped: the publisher is %d batches behind", len(events), QUEUE_LIMIT)
-
-    async def _drain(self) -> None:
-        assert self._queue is not None
-        while True:
-            events = await self._queue.get()
-            try:
-                await asyncio.wait_for(_send_all(events), SEND_TIMEOUT_SECONDS)
-            except Exception:  # noqa: BLE001 - Redis down, timeouts: degrade, never fail anyone
-                logger.warning("%d live events not published: channel layer unavailable", len(events))
-            finally:
-                self._finished += 1
-
-    def submit(self, events: list[Event]) -> None:
-        loop = self._start()
-        with self._lock:
-            self._submitted += 1
-        loop.call_soon_threadsafe(self._put, events)
-
-    def flush(self, timeout: float = 2.0) -> bool:
-        """Wait (bounded) until what was handed over is sent; True when nothing is left."""
-        deadline = time.monotonic() + timeout
-        while self._finished < self._submitted and time.monotonic() < deadline and self._pid == os.getpid():
-            time.sleep(0.005)
-        return self._finished >= self._submitted
-
-
-_publisher = _Publisher()
-atexit.register(_publisher.flush)
-
-
-def flush(timeout: float = 2.0) -> bool:
-    """Wait until handed-over events are sent (a worker shutting down, a test); bounded."""
-    return _publisher.flush(timeout)
-
-
-def publish_many(events: list[Event]) -> bool:
-    """Hand events over for sending. Returns False when there is no channel layer or it failed.
-
-    The in-memory layer (embedded default) lives on the server's own event loop, so it is sent
-    there directly; any other layer goes through the background publisher.
-    """
-    if not events:
-        return False
-    try:
+async def _send_all(events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    async def in_order() -> None:
         layer = get_channel_layer()
-        if layer is None:
-            return False
-        if isinstance(layer, InMemoryChannelLayer):
-            async_to_sync(_send_all)(events)
-        else:
-            _publisher.submit(list(events))
-        return True
-    except Exception:  # noqa: BLE001 - a broken layer configuration must not fail the request
-        logger.warning("%d live events not published: channel layer unavailable", len(events))
-        return False
+        for group, event_type, payload in events:
+            await layer.group_send(group, {"type": event_type, "payload": payload})
+
+    # The rows stay locked while this runs: a stalled Redis must not hold them (or the task) long.
+    await asyncio.wait_for(in_order(), settings.LIVE_EVENT_SEND_TIMEOUT_SECONDS)
 
 
-def publish(group: str, event_type: str, payload: dict[str, Any]) -> bool:
-    """Send `{"type": event_type, "payload": payload}` to a group."""
-    return publish_many([(group, event_type, payload)])
+def _send(events: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """In a worker, on the worker's loop (its Redis connections stay open from task to task).
+    Elsewhere through async_to_sync: from a sync view's thread under the ASGI server that runs on
+    the server's own loop, which is where the in-memory layer (embedded default) has its queues."""
+    sender = push.worker_sender()
+    if sender is not None:
+        sender.runner.run(_send_all(events))
+    else:
+        async_to_sync(_send_all)(events)
 
 
-def publish_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
-    """Publish after the current transaction commits, and not at all if it rolls back."""
-    transaction.on_commit(lambda: publish(group, event_type, payload))
+def publish(*, live_event_ids: list[int]) -> int:
+    """Publish pending events among these ids, in pk order; returns how many were published.
+
+    The rows are locked while they are sent (skip_locked: two tasks never publish one row twice),
+    so an event is published at least once and, unless a worker dies mid-send, exactly once.
+    """
+    if get_channel_layer() is None:
+        return 0
+    oldest = timezone.now() - timedelta(seconds=settings.LIVE_EVENT_MAX_AGE_SECONDS)
+    with transaction.atomic():
+        rows = list(LiveEvent.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=live_event_ids, state=LiveState.PENDING).order_by("pk"))
+        stale = [e.pk for e in rows if e.created_at < oldest]
+        fresh = [e for e in rows if e.created_at >= oldest]
+        if stale:
+            LiveEvent.objects.filter(pk__in=stale).update(state=LiveState.EXPIRED)
+        if not fresh:
+            return 0
+        try:
+            _send([(e.group, e.type, e.payload) for e in fresh])
+        except Exception:  # noqa: BLE001 - Redis down: the rows stay pending for the sweeper
+            logger.warning("%d live events not published: channel layer unavailable", len(fresh))
+            return 0
+        LiveEvent.objects.filter(pk__in=[e.pk for e in fresh]).update(state=LiveState.PUBLISHED,
+                                                                      published_at=timezone.now())
+    return len(fresh)
 
 
-def publish_many_on_commit(events: list[Event]) -> None:
-    if events:
-        transaction.on_commit(lambda: publish_many(events))
+def sweep(*, now: datetime | None = None) -> list[int]:
+    """Ids of live events whose task never ran (broker down, worker died) and that still matter;
+    the ones too old to matter are marked expired here."""
+    now = now or timezone.now()
+    pending = LiveEvent.objects.filter(state=LiveState.PENDING)
+    pending.filter(created_at__lt=now - timedelta(seconds=settings.LIVE_EVENT_MAX_AGE_SECONDS)).update(
+        state=LiveState.EXPIRED)
+    grace = now - timedelta(seconds=settings.LIVE_EVENT_SWEEP_GRACE_SECONDS)
+    return list(pending.filter(created_at__lte=grace).order_by("pk").values_list("pk", flat=True)[:10_000])

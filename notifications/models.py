@@ -115,3 +115,30 @@ class WsTicket(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class LiveState(models.TextChoices):
+    PENDING = "pending", "Waiting to be published"
+    PUBLISHED = "published", "Published to the channel layer"
+    EXPIRED = "expired", "Too old to matter: not published (the app re-reads state on reconnect)"
+
+
+class LiveEvent(models.Model):
+    """A websocket event in the outbox: written in the event's transaction, published to the channel
+    layer by the delivery task after commit, in pk order."""
+
+    group = models.CharField(max_length=100, help_text="from notifications.live: user_group, team_queue_group")
+    type = models.CharField(max_length=40, help_text="dotted event type, e.g. signal.routed")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=LiveState.choices, default=LiveState.PENDING)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="live_pending_idx", condition=Q(state="pending")),
+            models.Index(fields=["created_at"], name="live_done_idx", condition=~Q(state="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} to {self.group} ({self.state})"

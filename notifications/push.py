@@ -1,48 +1,42 @@
-"""Push through the real firebase-admin SDK (FCM HTTP v1).
+"""Push through firebase-admin's public API (FCM HTTP v1).
 
 This module knows FCM: how to build a message, how to send batches, and what each error means
 for us (retry later, drop the token, or give up). It knows nothing about our tables.
 
-Sending uses the SDK's `messaging.send_each_async` (httpx, asyncio) rather than `send_each`,
-which starts a thread per message. The sends run on the process's background loop
-(`notifications.background`, shared with live events), so callers stay synchronous: they hand a
-coroutine over and wait for its future. Several batches are in flight at once; the caller records each batch as it finishes.
-Measured ceiling on the 2-core machine: ~450-500 messages/s per process for the SDK alone (httpx
-and httpcore spend ~1-2 ms of CPU per request); more throughput means more worker processes.
+Sending uses `messaging.send_each_async(messages, app=app)` (HTTP/2 through httpx), not
+`send_each`, which opens a thread per message. The SDK builds one `httpx.AsyncClient` per App's
+messaging service, and httpx keeps its connections in a pool whose sockets belong to the event
+loop that opened them: an App must therefore live with one loop. Two cases:
+
+- A Celery worker process: `worker_process_init` (a worker's pool process, never a web process)
+  creates one `asyncio.Runner` and, on first push, one App. Every task runs its sends with that
+  runner, so TLS connections and the OAuth token are reused from task to task.
+- Anywhere else (eager Celery in the embedded default, a management command, a test): each call
+  gets its own App and runner, and deletes both when done. Correct in any thread, also a sync view's
+  thread beside the ASGI server's loop; slower, which is fine where no worker runs.
 """
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import logging
-import threading
+import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import firebase_admin
-import httpx
 from django.conf import settings
-from firebase_admin import _http_client, _retry, credentials, exceptions, messaging
-
-from notifications.background import background_loop
+from firebase_admin import credentials, exceptions, messaging
 
 logger = logging.getLogger(__name__)
 # httpx logs every request at INFO: for a story to 10,000 people that is 10,000 lines (and time).
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 MAX_BATCH = 500  # FCM's limit for send_each / send_each_async
-_APP_NAME = "relay"
-_lock = threading.Lock()
-_tune_lock = threading.Lock()
-
-# firebase-admin 7 deprecates `token` in favour of `fid`; apps that do not send an installation id
-# still have only a registration token, which FCM keeps accepting. Filtered once here: a
-# catch_warnings() around every message costs more than building the message.
-warnings.filterwarnings("ignore", message="Message.token is deprecated", category=DeprecationWarning)
 
 
 class Outcome(str, Enum):
@@ -69,82 +63,79 @@ class PushResult:
     outcome: Outcome
     message_id: str = ""
     error: str = ""
+    retry_after: float = 0.0  # FCM's Retry-After on a 429, in seconds
 
 
 def push_configured() -> bool:
     return bool(settings.FIREBASE_CREDENTIALS)
 
 
-# --- the SDK app and its async client, one per process ------------------------------------------
-# id() of each messaging service whose async client we rebuilt -> the loop its connections belong to.
-_tuned: dict[int, asyncio.AbstractEventLoop] = {}
+# --- the App and the loop it lives on ----------------------------------------------------------
+class Sender:
+    """One firebase-admin App and the runner whose loop its HTTP connections belong to."""
 
+    def __init__(self) -> None:
+        self.runner = asyncio.Runner()
+        self._app: firebase_admin.App | None = None
 
-def _app() -> firebase_admin.App:
-    with _lock:
-        try:
-            app = firebase_admin.get_app(_APP_NAME)
-        except ValueError:
+    @property
+    def app(self) -> firebase_admin.App:
+        if self._app is None:
             path = settings.FIREBASE_CREDENTIALS
             with open(path, encoding="utf-8") as f:
                 project_id = json.load(f).get("project_id")
-            app = firebase_admin.initialize_app(
+            self._app = firebase_admin.initialize_app(
                 credentials.Certificate(path),
                 options={"projectId": project_id, "httpTimeout": settings.FCM_HTTP_TIMEOUT_SECONDS},
-                name=_APP_NAME,
+                name=f"relay-{uuid.uuid4().hex}",
             )
-    _size_pool(app)
-    return app
+        return self._app
+
+    def close(self) -> None:
+        # delete_app closes the SDK's client (its own asyncio.run): done while our loop is still
+        # open, so the connections' transports can be released on it when the runner closes.
+        if self._app is not None:
+            try:
+                firebase_admin.delete_app(self._app)
+            except Exception:  # noqa: BLE001 - a client we are throwing away
+                logger.debug("closing the FCM client failed", exc_info=True)
+            self._app = None
+        self.runner.close()
 
 
-def _size_pool(app: firebase_admin.App) -> None:
-    """Give the SDK's async client a keep-alive pool as large as the requests we keep in flight.
-
-    firebase-admin builds its httpx client with httpx's defaults (100 connections, 20 kept alive).
-    httpcore then closes a connection each time one goes idle while more than 20 exist, and its
-    pool bookkeeping walks every queued request and every connection on each send, so 500
-    concurrent sends crawl (profiled). We swap in the same client (the SDK's auth flow, retry
-    transport, headers and timeout) with a pool exactly as large as what we send at once, so
-    nothing queues and every connection is kept alive; smaller pools are cheaper per request. The retry policy
-    is the SDK's (500/503 with back-off), plus Retry-After honoured, as its blocking client does.
-    """
-    service = messaging._get_messaging_service(app)
-    loop = background_loop()
-    with _tune_lock:  # two threads sending the first push must not both swap the client
-        if _tuned.get(id(service)) is loop:
-            return
-        size = max(settings.FCM_BATCH_SIZE * settings.FCM_BATCHES_IN_FLIGHT, 1)
-        sdk_client = service._async_client
-        retry = _retry.HttpxRetry(max_retries=4, status_forcelist=[500, 503], backoff_factor=0.5,
-                                  respect_retry_after_header=True)
-        transport = _retry.HttpxRetryTransport(
-            retry=retry, limits=httpx.Limits(max_connections=size, max_keepalive_connections=size,
-                                             keepalive_expiry=30))
-        sdk_client._async_client = httpx.AsyncClient(
-            http2=True, timeout=sdk_client.timeout, headers=sdk_client._headers,
-            auth=_http_client.GoogleAuthCredentialFlow(service._credential),
-            mounts={"http://": transport, "https://": transport},
-        )
-        _tuned[id(service)] = loop
+_worker_sender: Sender | None = None
 
 
-def reset_app() -> None:
-    """Forget the Firebase app (tests switch credentials and endpoints)."""
-    with _lock:
-        try:
-            app = firebase_admin.get_app(_APP_NAME)
-        except ValueError:
-            return
-    service = messaging._get_messaging_service(app)
-    loop = _tuned.pop(id(service), None)
-    if loop is not None and loop is background_loop():
-        # Its connections belong to our loop: close them there, not in the SDK's asyncio.run().
-        try:
-            asyncio.run_coroutine_threadsafe(service._async_client.aclose(), loop).result(timeout=10)
-        except Exception:  # noqa: BLE001 - a client we are throwing away
-            logger.debug("closing the FCM client failed", exc_info=True)
-    with _lock:
-        firebase_admin.delete_app(app)
+def worker_start() -> None:
+    """Called at Celery's `worker_process_init`: this process sends for as long as it lives."""
+    global _worker_sender
+    _worker_sender = Sender()
+
+
+def worker_stop() -> None:
+    """Called at Celery's `worker_process_shutdown`."""
+    global _worker_sender
+    if _worker_sender is not None:
+        _worker_sender.close()
+        _worker_sender = None
+
+
+def worker_sender() -> Sender | None:
+    """This worker process's sender; None outside a worker."""
+    return _worker_sender
+
+
+@contextmanager
+def sender() -> Iterator[Sender]:
+    """The worker's long-lived sender, or one for this call only."""
+    if _worker_sender is not None:
+        yield _worker_sender
+        return
+    once = Sender()
+    try:
+        yield once
+    finally:
+        once.close()
 
 
 # --- building messages --------------------------------------------------------------------------
@@ -165,26 +156,28 @@ def _shared_parts(msg: PushMessage) -> tuple[messaging.Notification | None, mess
     return notification, android, apns
 
 
-def _key(msg: PushMessage) -> tuple[Any, ...]:
-    return (msg.title, msg.body, msg.collapse_key, msg.high_priority, msg.silent)
+def build_all(batch: list[PushMessage]) -> list[messaging.Message]:
+    """SDK messages. A story to 10,000 people is 10,000 messages that differ only in target and
+    data: the notification/Android/APNs parts are built once per distinct content."""
+    parts: dict[tuple[Any, ...], Any] = {}
+    out = []
+    # firebase-admin 7 deprecates `token` for `fid`. Devices whose app sent an installation id are
+    # addressed by it; older apps have only a registration token, which FCM still accepts, so the
+    # warning is silenced for those messages only, as the SDK does for its own multicast.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Message.token is deprecated", category=DeprecationWarning)
+        for msg in batch:
+            key = (msg.title, msg.body, msg.collapse_key, msg.high_priority, msg.silent)
+            if key not in parts:
+                parts[key] = _shared_parts(msg)
+            notification, android, apns = parts[key]
+            target = {"fid": msg.fid} if msg.fid else {"token": msg.token}
+            out.append(messaging.Message(**target, notification=notification, data=msg.data, android=android,
+                                         apns=apns))
+    return out
 
 
-def build(msg: PushMessage, _parts: dict[tuple[Any, ...], Any] | None = None) -> messaging.Message:
-    """One SDK message. A story to 10,000 people is 10,000 messages that differ only in target and
-    data: the notification/Android/APNs parts are built once per distinct content (the SDK only
-    reads them when it encodes)."""
-    if _parts is None:
-        parts = _shared_parts(msg)
-    else:
-        key = _key(msg)
-        parts = _parts.get(key)
-        if parts is None:
-            parts = _parts[key] = _shared_parts(msg)
-    notification, android, apns = parts
-    target = {"fid": msg.fid} if msg.fid else {"token": msg.token}
-    return messaging.Message(**target, notification=notification, data=msg.data, android=android, apns=apns)
-
-
+# --- what FCM answered ----------------------------------------------------------------------------
 def classify_error(exc: BaseException) -> Outcome:
     if isinstance(exc, (messaging.UnregisteredError, messaging.SenderIdMismatchError)):
         return Outcome.BAD_TOKEN
@@ -202,86 +195,65 @@ def classify_error(exc: BaseException) -> Outcome:
     return Outcome.FAILED
 
 
+def _retry_after(exc: BaseException) -> float:
+    response = getattr(exc, "http_response", None)
+    try:
+        return max(float(response.headers.get("Retry-After", 0)), 0.0) if response is not None else 0.0
+    except ValueError:  # an HTTP date: FCM sends seconds
+        return 0.0
+
+
 def _result(response: messaging.SendResponse) -> PushResult:
     if response.success:
         return PushResult(Outcome.SENT, message_id=response.message_id or "")
     exc: Any = response.exception
-    return PushResult(classify_error(exc), error=f"{type(exc).__name__}: {exc}"[:300])
+    return PushResult(classify_error(exc), error=f"{type(exc).__name__}: {exc}"[:300], retry_after=_retry_after(exc))
 
 
-def _whole_batch(messages: list[PushMessage], exc: BaseException) -> list[PushResult]:
+def _whole_batch(size: int, exc: BaseException) -> list[PushResult]:
     outcome = classify_error(exc) if isinstance(exc, exceptions.FirebaseError) else Outcome.RETRY
-    logger.warning("FCM batch of %d failed: %s", len(messages), type(exc).__name__)
-    return [PushResult(outcome, error=f"{type(exc).__name__}: {exc}"[:300]) for _ in messages]
+    logger.warning("FCM batch of %d failed: %s", size, type(exc).__name__)
+    return [PushResult(outcome, error=f"{type(exc).__name__}: {exc}"[:300]) for _ in range(size)]
 
 
 def batch_deadline_seconds() -> float:
     """How long one batch may take in all: every request has the HTTP timeout, and the SDK retries
-    a 500/503 up to 4 times with 0.5-4 s back-off. Past this the batch counts as a retry."""
+    a 500/503 up to 4 times with back-off. Past this the batch counts as a retry."""
     return settings.FCM_HTTP_TIMEOUT_SECONDS * 5 + 10
 
 
-async def _send(messages: list[messaging.Message], app: firebase_admin.App) -> messaging.BatchResponse:
-    return await asyncio.wait_for(messaging.send_each_async(messages, app=app), timeout=batch_deadline_seconds())
+async def _send_wave(batches: list[list[messaging.Message]], app: firebase_admin.App) -> list[Any]:
+    async def one(messages: list[messaging.Message]) -> Any:
+        return await asyncio.wait_for(messaging.send_each_async(messages, app=app), batch_deadline_seconds())
+
+    return await asyncio.gather(*(one(m) for m in batches), return_exceptions=True)
 
 
-def send_batches(batches: list[list[PushMessage]]) -> Iterator[tuple[int, list[PushResult]]]:
-    """Send batches of up to 500 messages, `FCM_BATCHES_IN_FLIGHT` at a time, and yield
-    (batch index, one result per message in order) as each batch finishes, in finishing order.
+def send_waves(batches: list[list[PushMessage]]) -> Iterator[list[tuple[int, list[PushResult]]]]:
+    """Send batches of up to 500 messages, `FCM_BATCHES_IN_FLIGHT` at a time (a wave), and yield
+    each wave's (batch index, one result per message in order) when the whole wave is answered.
 
-    The caller records progress between yields while the next batches are on the wire.
+    The caller records progress between waves, so a crash re-sends at most the wave in flight.
     """
     if any(len(b) > MAX_BATCH for b in batches):
         raise ValueError(f"at most {MAX_BATCH} messages per batch")
-    if not batches:
-        return
-    app = _app()
-    loop = background_loop()
-    parts: dict[tuple[Any, ...], Any] = {}
-    in_flight: dict[concurrent.futures.Future, int] = {}
-    todo = iter(enumerate(batches))
-
-    def submit() -> bool:
-        for index, batch in todo:
-            if not batch:
-                in_flight[_done([])] = index
-                return True
-            messages = [build(m, parts) for m in batch]
-            in_flight[asyncio.run_coroutine_threadsafe(_send(messages, app), loop)] = index
-            return True
-        return False
-
-    for _ in range(max(settings.FCM_BATCHES_IN_FLIGHT, 1)):
-        if not submit():
-            break
-    try:
-        while in_flight:
-            # _send has its own deadline; this one only guards against a loop that died.
-            done, _ = concurrent.futures.wait(in_flight, timeout=batch_deadline_seconds() + 30,
-                                              return_when=concurrent.futures.FIRST_COMPLETED)
-            if not done:
-                raise TimeoutError("the FCM sending loop stopped answering")
-            for future in done:
-                index = in_flight.pop(future)
-                try:
-                    results = [_result(r) for r in future.result().responses]
-                except Exception as exc:  # noqa: BLE001 - the whole batch failed (auth, deadline)
-                    results = _whole_batch(batches[index], exc)
-                submit()
-                yield index, results
-    finally:
-        for future in in_flight:  # the caller stopped early: do not leave sends running unseen
-            future.cancel()
-
-
-def _done(value: Any) -> concurrent.futures.Future:
-    future: concurrent.futures.Future = concurrent.futures.Future()
-    future.set_result(messaging.BatchResponse(value))
-    return future
+    size = max(settings.FCM_BATCHES_IN_FLIGHT, 1)
+    with sender() as s:
+        for start in range(0, len(batches), size):
+            wave = batches[start:start + size]
+            answers = s.runner.run(_send_wave([build_all(b) for b in wave], s.app))
+            for answer in answers:
+                if isinstance(answer, BaseException) and not isinstance(answer, Exception):
+                    raise answer  # cancelled, interrupted: not FCM's answer
+            yield [
+                (start + i, _whole_batch(len(wave[i]), answer) if isinstance(answer, Exception)
+                 else [_result(r) for r in answer.responses])
+                for i, answer in enumerate(answers)
+            ]
 
 
 def send_batch(messages: list[PushMessage]) -> list[PushResult]:
     """Send up to 500 messages; one result per message, in order."""
     if not messages:
         return []
-    return next(send_batches([messages]))[1]
+    return next(send_waves([messages]))[0][1]

@@ -1,15 +1,17 @@
 """Writes of the notifications app: devices, the outbox (notify), the inbox, preferences, tickets."""
 from __future__ import annotations
 
-import atexit
 import hashlib
+import logging
 import secrets
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from asgiref.local import Local
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -17,9 +19,20 @@ from django.utils import timezone
 
 from backend.core.errors import NotFound
 from backend.people.models import User
-from notifications import live
-from notifications.dispatcher import Dispatcher
-from notifications.models import Category, Device, Notification, Preference, Priority, PushState, QuietHours, WsTicket
+from notifications.live import user_group
+from notifications.models import (
+    Category,
+    Device,
+    LiveEvent,
+    Notification,
+    Preference,
+    Priority,
+    PushState,
+    QuietHours,
+    WsTicket,
+)
+
+logger = logging.getLogger(__name__)
 
 # --- devices ----------------------------------------------------------------------------------
 @transaction.atomic
@@ -85,16 +98,43 @@ def _in_quiet_hours(now: datetime, quiet: QuietHours, tz: str) -> datetime | Non
     return end
 
 
-def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
-    """Write notifications into the outbox inside the caller's transaction; deliver after commit.
+@dataclass(frozen=True)
+class LiveDraft:
+    """One live websocket event; `group` comes from notifications.live (user_group, team_queue_group)."""
+
+    group: str
+    type: str
+    payload: dict[str, Any]
+
+
+def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = (),
+                 now: datetime | None = None) -> list[Notification]:
+    """Write notifications and live events into the outbox inside the caller's transaction; after
+    commit one delivery task gets their ids (see `_AfterCommit`).
 
     Per person: category preference off → kept in the inbox, not pushed; quiet hours → a
     non-urgent push waits until they end; story pushes beyond the daily cap → not pushed.
+    Every notification shown in the inbox is also announced live (`notification.created`).
     """
-    drafts = list(drafts)
+    created = _notifications_create(list(drafts), now or timezone.now())
+    events = [LiveEvent(group=d.group, type=d.type, payload=d.payload) for d in live]
+    events += [LiveEvent(group=user_group(n.user_id), type="notification.created",
+                         payload={"id": n.pk, "type": n.type, "title": n.title, "data": n.data})
+               for n in created if not n.silent]
+    events = LiveEvent.objects.bulk_create(events, batch_size=1000)
+    due = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
+    _AfterCommit.add(notification_ids=due, live_event_ids=[e.pk for e in events])
+    return created
+
+
+def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
+    """Notifications only (each still announced live to its person); see `outbox_write`."""
+    return outbox_write(drafts=drafts, now=now)
+
+
+def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notification]:
     if not drafts:
         return []
-    now = now or timezone.now()
     user_ids = {d.user_id for d in drafts}
     prefs = {(p.user_id, p.category): p.push for p in Preference.objects.filter(user_id__in=user_ids)}
     # Time zone and quiet hours in one query (both one-to-one with the person).
@@ -135,43 +175,73 @@ def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
             data={k: str(v) for k, v in (d.data or {}).items()}, collapse_key=d.collapse_key,
             priority=d.priority, silent=d.silent, push_state=state, push_after=push_after,
         ))
-    created = Notification.objects.bulk_create(rows, batch_size=1000)
-    due_ids = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
-    if due_ids:
-        transaction.on_commit(lambda: dispatch(due_ids))
-    live.publish_many_on_commit([
-        (live.user_group(n.user_id), "notification.created",
-         {"id": n.pk, "type": n.type, "title": n.title, "data": n.data})
-        for n in created if not n.silent
-    ])
-    return created
+    return Notification.objects.bulk_create(rows, batch_size=1000)
 
 
-def _queue_delivery(notification_ids: list[int]) -> None:
+class _AfterCommit:
+    """The outbox ids written in the current transaction, handed to ONE delivery task after commit.
+
+    Every write adds its ids to the open batch and registers a hook with `transaction.on_commit` in
+    its own (possibly nested) atomic block; the first hook that runs after the commit queues the
+    whole batch, the others find it done. A rollback makes Django drop the hooks, and the batch
+    (which holds them only weakly) sees that none is left: the next write starts a new batch. Ids
+    of a savepoint rolled back inside a committed transaction ride along harmlessly: the task finds
+    no such rows. Batches are held per thread and async context, as Django holds connections.
+    """
+
+    _current = Local()
+
+    def __init__(self) -> None:
+        self.notification_ids: list[int] = []
+        self.live_event_ids: list[int] = []
+        self.done = False
+        self._hooks: list[weakref.ref[_CommitHook]] = []
+
+    @classmethod
+    def add(cls, *, notification_ids: list[int], live_event_ids: list[int]) -> None:
+        if not notification_ids and not live_event_ids:
+            return
+        batch = getattr(cls._current, "batch", None)
+        if batch is None or batch.done or not any(hook() is not None for hook in batch._hooks):
+            batch = cls._current.batch = cls()
+        batch.notification_ids += notification_ids
+        batch.live_event_ids += live_event_ids
+        hook = _CommitHook(batch)
+        batch._hooks.append(weakref.ref(hook))
+        transaction.on_commit(hook)
+
+    def queue(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        deliver_queue(notification_ids=self.notification_ids, live_event_ids=self.live_event_ids)
+
+
+class _CommitHook:
+    """What Django holds until the commit (and drops on rollback)."""
+
+    def __init__(self, batch: _AfterCommit) -> None:
+        self.batch = batch
+
+    def __call__(self) -> None:
+        self.batch.queue()
+
+
+def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int]) -> None:
+    """Queue the delivery task for committed rows, NOTIFICATION_TASK_CHUNK notifications per task
+    (live events go with the first). Eager Celery (the embedded default) runs it here and now.
+    A dead broker is logged: the rows wait in the database for the sweeper."""
     from notifications.tasks import deliver_notifications
 
-    deliver_notifications.delay(notification_ids=notification_ids)
-
-
-_dispatcher = Dispatcher(_queue_delivery, chunk=lambda: settings.NOTIFICATION_TASK_CHUNK)
-atexit.register(_dispatcher.flush)
-
-
-def dispatch(notification_ids: list[int]) -> None:
-    """Hand committed notifications to the delivery task. With a broker this goes through the
-    process's dispatch thread (`notifications.dispatcher`), so the request does not wait for Redis;
-    a dead broker is logged and the sweeper retries later."""
-    from backend.celery import app
-
-    if app.conf.task_always_eager:
-        _dispatcher.send_now(notification_ids)
-    else:
-        _dispatcher.submit(notification_ids)
-
-
-def flush_dispatch(timeout: float = 5.0) -> bool:
-    """Wait until handed-over ids are queued as tasks (a worker shutting down, a test); bounded."""
-    return _dispatcher.flush(timeout)
+    size = max(settings.NOTIFICATION_TASK_CHUNK, 1)
+    chunks = [notification_ids[i:i + size] for i in range(0, len(notification_ids), size)] or [[]]
+    for i, chunk in enumerate(chunks):
+        events = live_event_ids if i == 0 else []
+        try:
+            deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
+        except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
+            logger.warning("could not queue delivery of %d notifications and %d live events; the sweeper will",
+                           len(chunk), len(events))
 
 
 # --- the inbox -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""What the listening loop tells people: outbox notifications (same transaction) and live events
-(after commit). Services call these; nothing here decides business rules."""
+"""What the listening loop tells people: outbox notifications and live events, both written in the
+event's transaction and delivered by one task after commit. Services call these; nothing here
+decides business rules."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +9,9 @@ import nlp
 from backend.listening import lifecycle
 from backend.listening.models import Kind, Signal
 from backend.people.models import Membership, Role, User
-from notifications import live
+from notifications.live import team_queue_group, user_group
 from notifications.models import Category, Priority
-from notifications.services import Draft, notify
+from notifications.services import Draft, LiveDraft, notify, outbox_write
 
 _KIND_TITLE = {
     Kind.COMPLAINT: "Complaint", Kind.LEAD: "Lead", Kind.REFERRAL: "Job referral",
@@ -41,31 +42,35 @@ def signal_routed(signal: Signal) -> None:
     title += " to triage" if signal.in_triage else f" for {signal.team.name}"
     # The push payload travels through Google: never contact details in it.
     body = nlp.redact(signal.text)[:140]
-    notify(
-        Draft(
-            user_id=uid, type="signal.routed", category=Category.QUEUE, title=title, body=body,
-            data={"type": "signal", "id": str(signal.pk)}, collapse_key=f"signal-{signal.pk}",
-            priority=Priority.HIGH if signal.urgent else Priority.NORMAL,
-        )
-        for uid in _on_duty(signal.team_id, exclude={signal.submitter_id})
+    outbox_write(
+        drafts=[
+            Draft(
+                user_id=uid, type="signal.routed", category=Category.QUEUE, title=title, body=body,
+                data={"type": "signal", "id": str(signal.pk)}, collapse_key=f"signal-{signal.pk}",
+                priority=Priority.HIGH if signal.urgent else Priority.NORMAL,
+            )
+            for uid in _on_duty(signal.team_id, exclude={signal.submitter_id})
+        ],
+        live=[LiveDraft(team_queue_group(signal.team_id), "signal.routed", _summary(signal))],
     )
-    live.publish_on_commit(live.team_queue_group(signal.team_id), "signal.routed", _summary(signal))
 
 
 def signal_claimed(signal: Signal, *, by: User) -> None:
     """Tell the other agents' apps to drop it: a silent push that replaces the "new" one."""
     name = getattr(getattr(by, "profile", None), "display_name", "")
-    notify(
-        Draft(
-            user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
-            data={"type": "signal", "id": str(signal.pk), "claimed_by": str(by.pk)},
-            collapse_key=f"signal-{signal.pk}", silent=True,
-        )
-        for uid in _on_duty(signal.team_id, exclude={by.pk}) if signal.team_id
-    )
-    live.publish_on_commit(
-        live.team_queue_group(signal.team_id), "signal.claimed",
-        {**_summary(signal), "claimed_by": {"id": by.pk, "display_name": name}},
+    if signal.team_id is None:
+        return
+    outbox_write(
+        drafts=[
+            Draft(
+                user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
+                data={"type": "signal", "id": str(signal.pk), "claimed_by": str(by.pk)},
+                collapse_key=f"signal-{signal.pk}", silent=True,
+            )
+            for uid in _on_duty(signal.team_id, exclude={by.pk})
+        ],
+        live=[LiveDraft(team_queue_group(signal.team_id), "signal.claimed",
+                        {**_summary(signal), "claimed_by": {"id": by.pk, "display_name": name}})],
     )
 
 
@@ -74,20 +79,25 @@ def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitte
     submitter = signal.submitter
     language = getattr(getattr(submitter, "profile", None), "language", "en")
     text = lifecycle.status_text(signal.status, language, in_triage=signal.in_triage)
-    notify([Draft(
-        user_id=submitter.pk, type="signal.status", category=Category.MY_SIGNALS, title=text,
-        body=note if visible_to_submitter else "", data={"type": "signal", "id": str(signal.pk)},
-        collapse_key=f"mine-{signal.pk}",
-    )])
-    live.publish_on_commit(live.user_group(submitter.pk), "signal.status",
-                           {"id": signal.pk, "status": signal.status, "status_text": text})
-    signal_updated(signal)
+    outbox_write(
+        drafts=[Draft(
+            user_id=submitter.pk, type="signal.status", category=Category.MY_SIGNALS, title=text,
+            body=note if visible_to_submitter else "", data={"type": "signal", "id": str(signal.pk)},
+            collapse_key=f"mine-{signal.pk}",
+        )],
+        live=[LiveDraft(user_group(submitter.pk), "signal.status",
+                        {"id": signal.pk, "status": signal.status, "status_text": text}),
+              *_updated(signal)],
+    )
+
+
+def _updated(signal: Signal, *, team_id: int | None = None) -> list[LiveDraft]:
+    group_team = team_id or signal.team_id
+    return [LiveDraft(team_queue_group(group_team), "signal.updated", _summary(signal))] if group_team else []
 
 
 def signal_updated(signal: Signal, *, team_id: int | None = None) -> None:
-    group_team = team_id or signal.team_id
-    if group_team:
-        live.publish_on_commit(live.team_queue_group(group_team), "signal.updated", _summary(signal))
+    outbox_write(live=_updated(signal, team_id=team_id))
 
 
 def complaint_due_soon(signal: Signal) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from backend.people.models import Role, User
 from backend.sharing.models import DraftDecision, Story, StoryDraft
-from notifications import live
+from notifications.live import user_group
 from notifications.models import Category
-from notifications.services import Draft, notify
+from notifications.services import Draft, LiveDraft, notify, outbox_write
 
 _DECISION_TITLE = {
     DraftDecision.APPROVE: "Your story was approved",
@@ -43,10 +43,12 @@ def draft_submitted(draft: StoryDraft) -> None:
 
 def draft_reviewed(draft: StoryDraft, *, decision: str, comment: str) -> None:
     """The author hears the decision and the editor's words."""
-    notify([Draft(
-        user_id=draft.author_id, type="draft.reviewed", category=Category.DRAFTS,
-        title=_DECISION_TITLE[DraftDecision(decision)], body=comment[:500],
-        data={"type": "draft", "id": str(draft.pk)}, collapse_key=f"draft-{draft.pk}",
-    )])
-    live.publish_on_commit(live.user_group(draft.author_id), "draft.reviewed",
-                           {"id": draft.pk, "status": draft.status, "decision": decision})
+    outbox_write(
+        drafts=[Draft(
+            user_id=draft.author_id, type="draft.reviewed", category=Category.DRAFTS,
+            title=_DECISION_TITLE[DraftDecision(decision)], body=comment[:500],
+            data={"type": "draft", "id": str(draft.pk)}, collapse_key=f"draft-{draft.pk}",
+        )],
+        live=[LiveDraft(user_group(draft.author_id), "draft.reviewed",
+                        {"id": draft.pk, "status": draft.status, "decision": decision})],
+    )

@@ -1,5 +1,6 @@
 """The real Celery app (`backend.celery`), with the firebase-admin SDK pointed at a fake FCM server
-on 127.0.0.1 (RELAY_FAKE_FCM_URL), for worker processes that the fault tests start themselves:
+on 127.0.0.1 (RELAY_FAKE_FCM_URL, HTTP/2 over TLS, its CA trusted through SSL_CERT_FILE; the
+Google lookups on RELAY_FAKE_FCM_PLAIN_URL), for worker processes that the fault tests start themselves:
 
     celery -A tests.hostile.celery_fake_fcm worker
 
@@ -16,9 +17,10 @@ from google.auth import _regional_access_boundary_utils
 from backend.celery import app
 
 FAKE = os.environ["RELAY_FAKE_FCM_URL"]
+PLAIN = os.environ["RELAY_FAKE_FCM_PLAIN_URL"]
 messaging._MessagingService.FCM_URL = FAKE + "/v1/projects/{0}/messages:send"
 _regional_access_boundary_utils.get_service_account_rab_endpoint = (
-    lambda email: f"{FAKE}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
+    lambda email: f"{PLAIN}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
 )
 
 __all__ = ["app"]

@@ -15,7 +15,6 @@ that boundary). The collapse key makes the phone show it once.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -27,14 +26,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import connection, transaction
 
 from notifications.models import Device, Notification, QuietHours
-from notifications.services import Draft, flush_dispatch, notify
+from notifications.services import Draft, notify
 from tests.factories import UserFactory
 from tests.hostile.broker import reset_broker_connections
+from tests.notifications.conftest import service_account
 from tests.notifications.fake_fcm import FakeFCM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +44,8 @@ VISIBILITY_SECONDS = 4
 
 
 @pytest.fixture
-def fake_fcm() -> Iterator[FakeFCM]:
-    fake = FakeFCM().start()
+def fake_fcm(tmp_path: Path) -> Iterator[FakeFCM]:
+    fake = FakeFCM(ca_dir=tmp_path / "ca").start()
     yield fake
     fake.stop()
 
@@ -72,14 +70,7 @@ def broker(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    credentials = tmp_path / "service-account.json"
-    credentials.write_text(json.dumps({
-        "type": "service_account", "project_id": "relay-test", "private_key_id": "k", "private_key": key,
-        "client_email": "relay@relay-test.iam.gserviceaccount.com", "client_id": "1",
-        "token_uri": f"{fake_fcm.url}/token",
-    }))
+    credentials = service_account(tmp_path / "service-account.json", fake_fcm.token_url)
     db = connection.settings_dict
     auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
     return {
@@ -88,7 +79,8 @@ def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:  
         "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0", "FIREBASE_CREDENTIALS": str(credentials),
-        "RELAY_FAKE_FCM_URL": fake_fcm.url, "PYTHONPATH": str(ROOT), "DB_POOL": "0",
+        "RELAY_FAKE_FCM_URL": fake_fcm.url, "RELAY_FAKE_FCM_PLAIN_URL": f"http://127.0.0.1:{fake_fcm.token_port}",
+        "SSL_CERT_FILE": fake_fcm.ca_file, "PYTHONPATH": str(ROOT), "DB_POOL": "0",
         "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
         "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
         "NOTIFICATION_RETRY_BASE_SECONDS": "0.2", "NOTIFICATION_RETRY_MAX_SECONDS": "0.5",
@@ -151,10 +143,9 @@ def queue_one_push() -> Notification:
     user = UserFactory()
     QuietHours.objects.create(user=user, enabled=False)
     Device.objects.create(user=user, token=TOKEN, platform="android")
-    with transaction.atomic():  # on commit: the dispatch thread sends the delivery task to the broker (Redis)
+    with transaction.atomic():  # on commit: the delivery task goes to the broker (Redis)
         n = notify([Draft(user_id=user.pk, type="signal.routed", category="queue", title="New lead",
                           data={"type": "signal", "id": "7"}, collapse_key="signal-7")])[0]
-    assert flush_dispatch(timeout=10)
     return n
 
 

@@ -1,5 +1,6 @@
-"""Fixtures for push tests: a fake FCM server, a generated service-account key whose token endpoint
-is that server, and the SDK's FCM endpoint patched to it. Our code is not patched."""
+"""Fixtures for push tests: a fake FCM server (HTTP/2 over TLS from a test CA), a generated
+service-account key whose token endpoint is that server, and the SDK's FCM endpoint pointed at it.
+Our code is not patched; the SDK's httpx client trusts the test CA through SSL_CERT_FILE."""
 from __future__ import annotations
 
 import json
@@ -12,41 +13,42 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from firebase_admin import messaging
 from google.auth import _regional_access_boundary_utils
 
-from notifications import push
 from tests.notifications.fake_fcm import FakeFCM
 
 
+def service_account(path: Path, token_url: str) -> Path:
+    """A real (generated) service-account key whose token_uri is the fake's token endpoint."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": "relay-test", "private_key_id": "test-key",
+        "private_key": pem, "client_email": "relay@relay-test.iam.gserviceaccount.com",
+        "client_id": "1", "token_uri": token_url,
+    }))
+    return path
+
+
 @pytest.fixture
-def fake_fcm(monkeypatch) -> Iterator[FakeFCM]:  # type: ignore[no-untyped-def]
-    fake = FakeFCM().start()
+def fake_fcm(monkeypatch, tmp_path: Path) -> Iterator[FakeFCM]:  # type: ignore[no-untyped-def]
+    fake = FakeFCM(ca_dir=tmp_path / "ca").start()
+    monkeypatch.setenv("SSL_CERT_FILE", fake.ca_file)  # replaces the trust store of httpx clients made now
     monkeypatch.setattr(messaging._MessagingService, "FCM_URL", fake.url + "/v1/projects/{0}/messages:send")
     # google-auth also looks up the service account's allowed locations (iamcredentials.googleapis.com).
     monkeypatch.setattr(
         _regional_access_boundary_utils, "get_service_account_rab_endpoint",
-        lambda email: f"{fake.url}/v1/projects/-/serviceAccounts/{email}/allowedLocations",
+        lambda email: f"http://127.0.0.1:{fake.token_port}/v1/projects/-/serviceAccounts/{email}/allowedLocations",
     )
-    push.reset_app()
     yield fake
     fake.stop()
-    push.reset_app()
 
 
 @pytest.fixture
 def firebase_credentials(fake_fcm: FakeFCM, tmp_path: Path, settings) -> Path:  # type: ignore[no-untyped-def]
-    """A real (generated) service-account key; its token_uri points at the fake server."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    path = tmp_path / "service-account.json"
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "relay-test", "private_key_id": "test-key",
-        "private_key": pem, "client_email": "relay@relay-test.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": f"{fake_fcm.url}/token",
-    }))
-    settings.FIREBASE_CREDENTIALS = str(path)
+    settings.FIREBASE_CREDENTIALS = str(service_account(tmp_path / "service-account.json", fake_fcm.token_url))
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0.01
     settings.NOTIFICATION_RETRY_MAX_SECONDS = 0.05
-    return path
+    return Path(settings.FIREBASE_CREDENTIALS)
 
 
 @pytest.fixture(autouse=True)
@@ -58,12 +60,3 @@ def _eager_tasks() -> Iterator[None]:
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = before
-
-
-@pytest.fixture(autouse=True)
-def _token_deprecation_is_known() -> None:
-    """firebase-admin 7 deprecates Message(token=...); notifications/push.py explains why we use it
-    (pytest resets the filter it installs at import)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message="Message.token is deprecated", category=DeprecationWarning)

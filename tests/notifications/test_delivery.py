@@ -1,4 +1,5 @@
-"""Delivery through the real firebase-admin SDK to a fake FCM HTTP v1 server on 127.0.0.1."""
+"""Delivery through the real firebase-admin SDK to a fake FCM HTTP v1 server on 127.0.0.1
+(HTTP/2 over TLS, as FCM)."""
 from __future__ import annotations
 
 import time
@@ -50,6 +51,7 @@ def test_success_pushes_to_every_active_device_with_a_deep_link(fake_fcm, fireba
     n.refresh_from_db()
     assert (report.sent, n.push_state, n.sent_at is not None) == (1, "sent", True), n.last_error
     assert fake_fcm.token_requests >= 1  # the service-account auth path ran against the fake token endpoint
+    assert fake_fcm.http_versions == {"2"}  # HTTP/2 over TLS, trusted through SSL_CERT_FILE
     assert sorted(m["token"] for m in fake_fcm.received) == sorted([TOKEN_A, TOKEN_B])
     android = fake_fcm.sent_to(TOKEN_A)[0]
     assert android["data"] == {"type": "signal", "id": "42", "notification_id": str(n.pk), "event": "signal.routed"}
@@ -125,12 +127,27 @@ def test_429_is_retried_with_backoff_and_sent_once(fake_fcm, firebase_credential
     assert len(fake_fcm.sent_to(TOKEN_A)) == 1
 
 
-def test_429_with_retry_after_is_retried_by_the_sdk_and_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+def test_429_with_retry_after_waits_at_least_that_long_and_is_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.notifications.fake_fcm import RETRY_AFTER_SECONDS
+
     user = UserFactory()
     device(user, TOKEN_A)
     fake_fcm.failures.append("429+")
     n = make_notification(user)
 
+    before = timezone.now()
+    first = delivery.deliver(notification_ids=[n.pk])
+
+    n.refresh_from_db()
+    assert (first.retry, n.push_state) == (1, "pending")
+    # The back-off here is 0.01-0.05 s; FCM asked for RETRY_AFTER_SECONDS, and that is the floor.
+    assert n.push_after >= before + timedelta(seconds=RETRY_AFTER_SECONDS)
+    assert delivery.deliver(notification_ids=[n.pk]).claimed == 0  # not due yet
+    Notification.objects.filter(pk=n.pk).update(push_after=timezone.now())  # the wait is over
     deliver_until_settled([n.pk])
 
     n.refresh_from_db()
@@ -245,7 +262,6 @@ def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch, se
 def test_several_batches_in_flight_with_some_tokens_failing(fake_fcm, firebase_credentials, monkeypatch,
                                                             settings) -> None:  # type: ignore[no-untyped-def]
     settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 40, 3
-    push.reset_app()  # the pool is sized from these settings
     sizes = _spy_on_batches(monkeypatch)
     users = UserFactory.create_batch(200)
     for u in users:
@@ -279,7 +295,6 @@ def test_a_503_on_one_batch_only_is_retried_by_the_sdk_and_a_429_waits_for_the_n
     fake_fcm, firebase_credentials, settings
 ) -> None:  # type: ignore[no-untyped-def]
     settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 10, 2
-    push.reset_app()
     users = UserFactory.create_batch(40)
     tokens = [f"batch-{i:02d}-" + "b" * 30 for i in range(40)]
     for u, t in zip(users, tokens):
@@ -304,8 +319,8 @@ def test_a_503_on_one_batch_only_is_retried_by_the_sdk_and_a_429_waits_for_the_n
 @pytest.mark.django_db(transaction=True)
 def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
     """The embedded default under the ASGI server: a sync view runs in a thread beside the server's
-    loop, the notification commits, and the eager task delivers in that thread. It must not meet
-    (or need) a loop of its own: the sends run on the process's sending loop."""
+    loop, the notification commits, and the eager task delivers in that thread, on a runner of its
+    own for that call (it must not touch the server's loop)."""
     import asyncio
 
     from asgiref.sync import sync_to_async
@@ -355,11 +370,10 @@ def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase
 
 def test_the_loopback_guard_also_holds_for_the_async_client(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The guard in tests/conftest.py patches the socket module; httpx on asyncio resolves and
-    connects through it too (in the sending loop's thread), so an unpatched FCM URL cannot leak."""
+    connects through it too, so an unpatched FCM URL cannot leak."""
     from firebase_admin import messaging
 
     monkeypatch.setattr(messaging._MessagingService, "FCM_URL", "https://fcm.googleapis.com/v1/projects/{0}/messages:send")
-    push.reset_app()
 
     with pytest.raises(pytest.fail.Exception, match="non-loopback host: .*fcm.googleapis.com"):
         push.send_batch([push.PushMessage(token=TOKEN_A, title="t", body="b")])

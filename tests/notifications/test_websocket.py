@@ -189,3 +189,32 @@ def test_ping_pong(server, bank) -> None:  # type: ignore[no-untyped-def]
     with open_as(server, bank.lars) as ws:
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(timeout=5)) == {"type": "pong"}
+
+
+def test_embedded_default_a_submission_through_the_server_reaches_the_team_live_after_commit(
+    server, bank, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The in-memory channel layer (embedded default) keeps its queues on the server's loop; the eager
+    task runs in the sync view's thread after commit and must still reach a consumer on that loop."""
+    import httpx
+    from channels.layers import channel_layers
+
+    from notifications.models import LiveEvent
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    try:
+        with open_as(server, bank.sam) as sam, open_as(server, bank.sofie) as sofie:
+            token = RefreshToken.for_user(bank.emma).access_token
+            response = httpx.post(server.replace("ws://", "http://").replace("/ws/v1/", "/api/v1/signals/"),
+                                  json={"text": LEAD}, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            assert response.status_code == 201, response.text
+
+            event = next_event(sam, "signal.routed", timeout=5)
+            assert no_event(sofie, "signal.routed")
+    finally:
+        channel_layers.backends.clear()
+
+    assert event["data"]["id"] == response.json()["id"]
+    assert LiveEvent.objects.get(type="signal.routed").state == "published"
