@@ -4,14 +4,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from asgiref.local import Local
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -110,7 +109,9 @@ class LiveDraft:
 def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = (),
                  now: datetime | None = None) -> list[Notification]:
     """Write notifications and live events into the outbox inside the caller's transaction; after
-    commit one delivery task gets their ids (see `_AfterCommit`).
+    commit one delivery task gets their ids. A rollback drops the on-commit hook with the rows, so
+    nothing is queued for rows that do not exist; a task whose broker is down leaves them pending
+    for the sweeper.
 
     Per person: category preference off → kept in the inbox, not pushed; quiet hours → a
     non-urgent push waits until they end; story pushes beyond the daily cap → not pushed.
@@ -123,7 +124,9 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
                for n in created if not n.silent]
     events = LiveEvent.objects.bulk_create(events, batch_size=1000)
     due = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
-    _AfterCommit.add(notification_ids=due, live_event_ids=[e.pk for e in events])
+    live_ids = [e.pk for e in events]
+    if due or live_ids:
+        transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids))
     return created
 
 
@@ -176,55 +179,6 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
             priority=d.priority, silent=d.silent, push_state=state, push_after=push_after,
         ))
     return Notification.objects.bulk_create(rows, batch_size=1000)
-
-
-class _AfterCommit:
-    """The outbox ids written in the current transaction, handed to ONE delivery task after commit.
-
-    Every write adds its ids to the open batch and registers a hook with `transaction.on_commit` in
-    its own (possibly nested) atomic block; the first hook that runs after the commit queues the
-    whole batch, the others find it done. A rollback makes Django drop the hooks, and the batch
-    (which holds them only weakly) sees that none is left: the next write starts a new batch. Ids
-    of a savepoint rolled back inside a committed transaction ride along harmlessly: the task finds
-    no such rows. Batches are held per thread and async context, as Django holds connections.
-    """
-
-    _current = Local()
-
-    def __init__(self) -> None:
-        self.notification_ids: list[int] = []
-        self.live_event_ids: list[int] = []
-        self.done = False
-        self._hooks: list[weakref.ref[_CommitHook]] = []
-
-    @classmethod
-    def add(cls, *, notification_ids: list[int], live_event_ids: list[int]) -> None:
-        if not notification_ids and not live_event_ids:
-            return
-        batch = getattr(cls._current, "batch", None)
-        if batch is None or batch.done or not any(hook() is not None for hook in batch._hooks):
-            batch = cls._current.batch = cls()
-        batch.notification_ids += notification_ids
-        batch.live_event_ids += live_event_ids
-        hook = _CommitHook(batch)
-        batch._hooks.append(weakref.ref(hook))
-        transaction.on_commit(hook)
-
-    def queue(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        deliver_queue(notification_ids=self.notification_ids, live_event_ids=self.live_event_ids)
-
-
-class _CommitHook:
-    """What Django holds until the commit (and drops on rollback)."""
-
-    def __init__(self, batch: _AfterCommit) -> None:
-        self.batch = batch
-
-    def __call__(self) -> None:
-        self.batch.queue()
 
 
 def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int]) -> None:

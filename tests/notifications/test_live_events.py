@@ -91,15 +91,17 @@ def test_a_signal_submission_queues_one_task_with_its_notification_and_live_even
     assert set(LiveEvent.objects.values_list("state", flat=True)) == {"published"}
 
 
-def test_several_events_in_one_transaction_still_make_one_task(bank, tasks_run,
-                                                                django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_each_event_queues_one_task_with_its_own_ids(bank, tasks_run,
+                                                    django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
 
     with django_capture_on_commit_callbacks(execute=True):
         listening.signal_claim(signal_id=signal.pk, by=bank.sam)  # claimed (team) + status (submitter)
 
-    assert [name for name, _ in tasks_run] == ["notifications.deliver"]
-    assert sorted(tasks_run[0][1]["live_event_ids"]) == sorted(LiveEvent.objects.values_list("pk", flat=True))
+    assert [name for name, _ in tasks_run] == ["notifications.deliver", "notifications.deliver"]
+    queued = [set(kwargs["live_event_ids"]) for _, kwargs in tasks_run]
+    assert queued[0].isdisjoint(queued[1])
+    assert set().union(*queued) == set(LiveEvent.objects.values_list("pk", flat=True))
     assert {"signal.claimed", "signal.status"} <= set(LiveEvent.objects.values_list("type", flat=True))
 
 
