@@ -8,10 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 # Initialise Django before importing anything that touches models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter
 
-from notifications.auth import JWTAuthMiddleware, origin_validator  # noqa: E402
-from notifications.routing import websocket_urlpatterns  # noqa: E402
+from notifications.auth import JWTAuthMiddleware, origin_validator
+from notifications.routing import websocket_urlpatterns
 
 # The URLconf imports every view module (~0.3 s): at start-up, before the server accepts a
 # request, rather than inside whichever request comes first.

@@ -161,6 +161,46 @@ class Stats:
     p99: float
 
 
+class CpuMeter:
+    """CPU time (user + system) spent by groups of processes between start() and stop(): the
+    server's workers, PostgreSQL, Redis and the load generator, each as ms per request."""
+
+    GROUPS = ("server", "PostgreSQL", "Redis", "locust")
+
+    def __init__(self, url: str) -> None:
+        self.port = url.rsplit(":", 1)[1]
+
+    def _sample(self) -> dict[str, float]:
+        import psutil
+
+        totals = dict.fromkeys(self.GROUPS, 0.0)
+        procs = [p.info for p in psutil.process_iter(["pid", "ppid", "name", "cmdline", "cpu_times"])]
+        server_pids = {i["pid"] for i in procs
+                       if "uvicorn" in (cmd := " ".join(i["cmdline"] or [])) and f"--port {self.port}" in cmd}
+        for info in procs:
+            if info["cpu_times"] is None:
+                continue
+            cmd, name = " ".join(info["cmdline"] or []), info["name"] or ""
+            used = info["cpu_times"].user + info["cpu_times"].system
+            if info["pid"] in server_pids or info["ppid"] in server_pids:  # uvicorn and its spawned workers
+                totals["server"] += used
+            elif name == "postgres":
+                totals["PostgreSQL"] += used
+            elif name.startswith("redis-server"):
+                totals["Redis"] += used
+            elif "locust" in cmd:
+                totals["locust"] += used
+        return totals
+
+    def start(self) -> None:
+        self._t0, self._c0 = time.monotonic(), self._sample()
+
+    def stop(self) -> tuple[float, dict[str, float]]:
+        """(seconds measured, CPU seconds per group)."""
+        c1 = self._sample()
+        return time.monotonic() - self._t0, {k: max(0.0, c1[k] - self._c0[k]) for k in c1}
+
+
 def run_locust(
     *, host: str, locustfile: str, user_class: str, users: int, seconds: int, env_extra: dict[str, str],
     spawn_rate: int | None = None,

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
@@ -42,7 +43,7 @@ WARM_UP_DRAIN_SECONDS = 2.0
 MIX = {"Redirector": 8, "AppStart": 5, "Submitter": 4, "QueueWorker": 3, "Trivial": 4}
 
 
-def seed(env: dict[str, str], factor: int) -> dict:
+def seed(env: dict[str, str], factor: int) -> dict[str, Any]:
     out = subprocess.run([harness.PY, str(HERE / "load_seed.py"), "seed", "--factor", str(factor)],
                          cwd=harness.ROOT, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -140,10 +141,10 @@ def part_mix(args: argparse.Namespace) -> None:
     harness.prepare_database(env, passwords=False)
     run_mix("MIX, embedded default (SQLite, in-memory layer, tasks in-process)", env, args.workers, args,
             seed(env, 1))
-    env = fresh_postgres(args)
-    if env:
-        harness.prepare_database(env, passwords=False)
-        run_mix("MIX, PostgreSQL + Redis", env, args.workers, args, seed(env, 1))
+    pg_env = fresh_postgres(args)
+    if pg_env:
+        harness.prepare_database(pg_env, passwords=False)
+        run_mix("MIX, PostgreSQL + Redis", pg_env, args.workers, args, seed(pg_env, 1))
 
 
 def part_workers(args: argparse.Namespace) -> None:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import harness  # noqa: E402
-from signals_bench import ensure_postgres_db  # noqa: E402
+from harness import ensure_postgres_db  # noqa: E402
 
 BATCH, IN_FLIGHT = 500, 1
 PY = sys.executable
@@ -80,7 +80,11 @@ def bench_endpoints(messaging) -> None:  # type: ignore[no-untyped-def]
 
     messaging._MessagingService.FCM_URL = os.environ["RELAY_FAKE_FCM_URL"] + "/v1/projects/{0}/messages:send"
     plain = os.environ["RELAY_FAKE_FCM_PLAIN_URL"]
-    rab.get_service_account_rab_endpoint = lambda email: f"{plain}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
+
+    def allowed_locations(service_account_email: str) -> str:
+        return f"{plain}/v1/projects/-/serviceAccounts/{service_account_email}/allowedLocations"
+
+    rab.get_service_account_rab_endpoint = allowed_locations
 
 
 def pipeline_child(count: int) -> None:
@@ -115,9 +119,10 @@ def wait_sent(env: dict[str, str], since_user: int, count: int, timeout: float =
     deadline = time.time() + timeout
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         while time.time() < deadline:
-            done, last = conn.execute(
+            row = conn.execute(
                 "SELECT count(*), extract(epoch FROM max(sent_at)) FROM notifications_notification "
                 "WHERE user_id >= %s AND push_state = 'sent'", [since_user]).fetchone()
+            done, last = row if row is not None else (0, None)
             if done >= count:
                 return float(last)
             time.sleep(0.2)

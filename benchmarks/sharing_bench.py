@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
-from harness import ensure_postgres_db  # noqa: E402
+import harness
+from harness import ensure_postgres_db
 
 # Issue 14: the redirect's throughput against the trivial yardstick, both through the site's stack.
 GOALS = {"Redirector": 0.6}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # DRF imports throttles while building APIView: no runtime im
 class AnonThrottle(FixedWindowThrottle):
     scope = "anon"
 
-    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -25,7 +25,7 @@ class AnonThrottle(FixedWindowThrottle):
 class UserThrottle(FixedWindowThrottle):
     scope = "user"
 
-    def get_cache_key(self, request: Request, view: "APIView") -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         if request.user and request.user.is_authenticated:
             ident = str(request.user.pk)
         else:

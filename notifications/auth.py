@@ -18,7 +18,7 @@ def _user_from_jwt(raw: str) -> Any:
     from backend.people.models import User
 
     try:
-        token = AccessToken(raw)
+        token = AccessToken(raw)  # type: ignore[arg-type]  # simplejwt-stubs say Token; it takes the encoded str
     except TokenError:
         return None
     return User.objects.filter(pk=token.get("user_id"), is_active=True).select_related("profile").first()

@@ -34,6 +34,9 @@ class Device(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "active"], name="device_user_active_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.platform} device {self.pk} of user {self.user_id}"  # never the token: it is a credential
+
 
 class Category(models.TextChoices):
     NEW_STORIES = "new_stories", "New stories"
@@ -86,6 +89,9 @@ class Notification(models.Model):
                          condition=Q(push_state__in=["pending", "sending"])),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.type} to user {self.user_id} ({self.push_state})"
+
 
 class Preference(models.Model):
     """Push on/off per person and category. A missing row means on."""
@@ -97,6 +103,9 @@ class Preference(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "category"], name="uniq_pref_user_category")]
 
+    def __str__(self) -> str:
+        return f"{self.category} push {'on' if self.push else 'off'} for user {self.user_id}"
+
 
 class QuietHours(models.Model):
     """Non-urgent pushes wait until the end of quiet hours, in the person's own time zone."""
@@ -107,6 +116,9 @@ class QuietHours(models.Model):
     end = models.TimeField(default=time(7, 30))
     daily_story_cap = models.PositiveSmallIntegerField(default=3, help_text="story pushes per day at most")
 
+    def __str__(self) -> str:
+        return f"quiet hours of user {self.user_id}: {self.start:%H:%M}-{self.end:%H:%M}"
+
 
 class WsTicket(models.Model):
     """A short-lived, single-use ticket for browsers, which cannot set headers on a websocket."""
@@ -115,6 +127,9 @@ class WsTicket(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"websocket ticket of user {self.user_id}"
 
 
 class LiveState(models.TextChoices):

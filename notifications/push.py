@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import firebase_admin
@@ -39,7 +39,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 MAX_BATCH = 500  # FCM's limit for send_each / send_each_async
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # 429, 5xx, network: try again later
     BAD_TOKEN = "bad_token"  # UNREGISTERED, SENDER_ID_MISMATCH, INVALID_ARGUMENT about the token
@@ -97,7 +97,7 @@ class Sender:
         if self._app is not None:
             try:
                 firebase_admin.delete_app(self._app)
-            except Exception:  # noqa: BLE001 - a client we are throwing away
+            except Exception:
                 logger.debug("closing the FCM client failed", exc_info=True)
             self._app = None
         self.runner.close()

@@ -6,8 +6,8 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -165,9 +165,9 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
     for d in drafts:
         state, push_after = PushState.PENDING, None
         q = quiet.get(d.user_id) or QuietHours(user_id=d.user_id)
-        if not prefs.get((d.user_id, d.category), True):
-            state = PushState.SUPPRESSED
-        elif d.category == Category.NEW_STORIES and stories_today.get(d.user_id, 0) >= q.daily_story_cap:
+        muted = not prefs.get((d.user_id, d.category), True)
+        over_story_cap = d.category == Category.NEW_STORIES and stories_today.get(d.user_id, 0) >= q.daily_story_cap
+        if muted or over_story_cap:
             state = PushState.SUPPRESSED
         elif d.priority != Priority.HIGH and not d.silent:
             push_after = _in_quiet_hours(now, q, zones.get(d.user_id) or settings.TIME_ZONE)

@@ -46,7 +46,7 @@ class RequestIdMiddleware:
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id  # type: ignore[index]
-        return response  # type: ignore[return-value]
+        return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         request_id = self._request_id(request)

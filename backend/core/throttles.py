@@ -33,7 +33,11 @@ logger = logging.getLogger(__name__)
 class FixedWindowThrottle(SimpleRateThrottle):
     """`num_requests` per `duration` seconds, counted atomically in the cache; fails open."""
 
-    def allow_request(self, request: Request, view: "APIView") -> bool:
+    # Set by SimpleRateThrottle.__init__ from `rate` (parse_rate); declared for the type checker.
+    num_requests: int
+    duration: int
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
@@ -51,7 +55,7 @@ class FixedWindowThrottle(SimpleRateThrottle):
                     count = 1
                 else:  # another process created it in between
                     count = self.cache.incr(key)
-        except Exception:  # redis.exceptions.ConnectionError, TimeoutError, ...
+        except Exception:  # noqa: BLE001 - Redis down (ConnectionError, TimeoutError, ...): fail open
             logger.warning("throttle cache unavailable; letting the request through", exc_info=False)
             return True
         return count <= self.num_requests
@@ -66,7 +70,7 @@ class FixedWindowThrottle(SimpleRateThrottle):
 class LoginIpThrottle(FixedWindowThrottle):
     scope = "login"
 
-    def get_cache_key(self, request: Request, view: "APIView") -> str:
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -78,7 +82,7 @@ class LoginEmailThrottle(FixedWindowThrottle):
     def email_of(self, request: Request) -> object:
         return request.data.get("email") if hasattr(request.data, "get") else None
 
-    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         email = self.email_of(request)
         if not isinstance(email, str) or not email:
             return None

@@ -38,8 +38,9 @@ def signal_routed(signal: Signal) -> None:
     """A signal arrived in a team's queue: tell the members on duty, urgent complaints loudly."""
     if signal.team_id is None:
         return
-    title = f"{'URGENT ' if signal.urgent else ''}{_KIND_TITLE[signal.kind]}"
-    title += " to triage" if signal.in_triage else f" for {signal.team.name}"
+    team = signal.team
+    title = f"{'URGENT ' if signal.urgent else ''}{_KIND_TITLE[Kind(signal.kind)]}"
+    title += " to triage" if signal.in_triage or team is None else f" for {team.name}"
     # The push payload travels through Google: never contact details in it.
     body = nlp.redact(signal.text)[:140]
     outbox_write(
@@ -101,6 +102,8 @@ def signal_updated(signal: Signal, *, team_id: int | None = None) -> None:
 
 
 def complaint_due_soon(signal: Signal) -> None:
+    if signal.team_id is None:
+        return
     leads = Membership.objects.filter(team_id=signal.team_id, is_lead=True, user__is_active=True).values_list(
         "user_id", flat=True
     )

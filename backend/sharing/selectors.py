@@ -6,6 +6,7 @@ seen by their author and by editors. What a person may not see answers 404.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     Max,
     OuterRef,
@@ -114,7 +116,7 @@ def audience_filter(reader: Reader) -> Q:
         StoryTarget.objects.filter(story=OuterRef("pk")).order_by().values("dimension")
         .annotate(hit=hit).filter(hit=0)
     )
-    q = ~Exists(missed_dimension)
+    q = Q(~Exists(missed_dimension))
     if reader.is_alumni:
         q &= Q(for_alumni=True)
     return q
@@ -271,14 +273,15 @@ def guidelines_accepted_at(*, user: User, guidelines: Guidelines) -> datetime | 
     )
 
 
-def tracked_link_get(*, code: str, day: date) -> dict[str, Any] | None:
+def tracked_link_get(*, code: str, day: date) -> Mapping[str, Any] | None:
     """Where the tracked link `code` leads — the share's `id` and `channel`, its story's `url`, the
     campaign's `campaign_slug` — and `day`'s visitor-key `salt` (None before the day's first click);
     None for an unknown code. One query on the unique code: the salt comes along as a subquery
     rather than being kept by the process between requests."""
-    return (
+    link: Mapping[str, Any] | None = (
         Share.objects.filter(code=code)
         .values("id", "channel", url=F("story__url"), campaign_slug=F("story__campaign__slug"),
                 salt=Subquery(DailySalt.objects.filter(day=day).values("salt")))
         .first()
     )
+    return link

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.insights import selectors as insights
+from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import KPI_NAMES, Campaign, CampaignGoal
 from mobile_api.permissions import IsEditor
@@ -64,7 +65,8 @@ class CampaignDetailSerializer(CampaignSerializer):
 
     @extend_schema_field(KpiProgressSerializer(many=True))
     def get_progress(self, campaign: Campaign) -> list[dict[str, Any]]:
-        return KpiProgressSerializer(insights.campaign_progress(campaign=campaign), many=True).data
+        # list(): drf-stubs type a many=True serializer's data as a dict; at run time it is a list.
+        return list(KpiProgressSerializer(insights.campaign_progress(campaign=campaign), many=True).data)
 
 
 class CampaignListCreateView(generics.ListAPIView):
@@ -85,7 +87,7 @@ class CampaignListCreateView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = CampaignWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = services.campaign_create(by=request.user, **data.validated_data)
+        campaign = services.campaign_create(by=signed_in_user(request), **data.validated_data)
         return Response(CampaignDetailSerializer(selectors.campaign_get(campaign_id=campaign.pk)).data,
                         status=status.HTTP_201_CREATED)
 

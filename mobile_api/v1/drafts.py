@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
 from backend.people.models import Language
+from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import DraftDecision, DraftStatus, StoryDraft
 from mobile_api.permissions import IsEditor
@@ -90,7 +91,7 @@ class DraftListCreateView(generics.ListAPIView):
         status_filter = self.request.query_params.get("status") or None
         if status_filter is not None and status_filter not in DraftStatus.values:
             raise DomainError("Unknown status.", code="validation_error", fields={"status": ["Invalid value."]})
-        return selectors.drafts_for_user(user=self.request.user, status=status_filter)
+        return selectors.drafts_for_user(user=signed_in_user(self.request), status=status_filter)
 
     @extend_schema(summary="Story drafts", parameters=[OpenApiParameter("status", str, enum=DraftStatus.values)])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -104,12 +105,12 @@ class DraftListCreateView(generics.ListAPIView):
         body, photo = form_or_json(request, upload="photo")
         data = DraftCreateSerializer(data=body)
         data.is_valid(raise_exception=True)
-        draft = services.draft_submit(author=request.user, photo=photo, **data.validated_data)
+        draft = services.draft_submit(author=signed_in_user(request), photo=photo, **data.validated_data)
         return Response(_draft_out(request, draft.pk), status=status.HTTP_201_CREATED)
 
 
 def _draft_out(request: Request, draft_id: int) -> dict[str, Any]:
-    draft = selectors.draft_get_for_user(user=request.user, draft_id=draft_id)
+    draft = selectors.draft_get_for_user(user=signed_in_user(request), draft_id=draft_id)
     return DraftSerializer(draft, context={"request": request}).data
 
 
@@ -130,7 +131,7 @@ class DraftDetailView(APIView):
         body, photo = form_or_json(request, upload="photo")
         data = DraftUpdateSerializer(data=body, partial=True)
         data.is_valid(raise_exception=True)
-        services.draft_update(draft_id=pk, by=request.user, photo=photo, **data.validated_data)
+        services.draft_update(draft_id=pk, by=signed_in_user(request), photo=photo, **data.validated_data)
         return Response(_draft_out(request, pk))
 
 
@@ -143,5 +144,5 @@ class DraftReviewView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.draft_review(draft_id=pk, by=request.user, **data.validated_data)
+        services.draft_review(draft_id=pk, by=signed_in_user(request), **data.validated_data)
         return Response(_draft_out(request, pk))

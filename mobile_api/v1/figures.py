@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
 from backend.insights import selectors as insights
+from backend.people.requests import signed_in_user
 from mobile_api.permissions import IsEditor
 
 
@@ -42,7 +43,7 @@ class MyFiguresView(APIView):
 
     @extend_schema(summary="What my shares achieved", responses={200: MyFiguresSerializer})
     def get(self, request: Request) -> Response:
-        return Response(MyFiguresSerializer(insights.my_figures(user=request.user)).data)
+        return Response(MyFiguresSerializer(insights.my_figures(user=signed_in_user(request))).data)
 
 
 class SharingFiguresRowSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 
 
@@ -31,7 +32,7 @@ class GuidelinesView(APIView):
         current = selectors.guidelines_current()
         if current is None:
             return Response({"version": None, "text": "", "accepted_at": None})
-        accepted = selectors.guidelines_accepted_at(user=request.user, guidelines=current)
+        accepted = selectors.guidelines_accepted_at(user=signed_in_user(request), guidelines=current)
         return Response(GuidelinesSerializer({"version": current.version, "text": current.text,
                                               "accepted_at": accepted}).data)
 
@@ -44,7 +45,7 @@ class GuidelinesAcceptView(APIView):
     def post(self, request: Request) -> Response:
         data = GuidelinesAcceptSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        acceptance = services.guidelines_accept(user=request.user, version=data.validated_data["version"])
+        acceptance = services.guidelines_accept(user=signed_in_user(request), version=data.validated_data["version"])
         return Response(GuidelinesSerializer({"version": acceptance.guidelines.version,
                                               "text": acceptance.guidelines.text,
                                               "accepted_at": acceptance.accepted_at}).data)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.people.models import SocialChannel
+from backend.people.requests import signed_in_user
 from backend.sharing import links, services
 from backend.sharing.models import ReactionKind
 
@@ -64,7 +65,7 @@ class ShareCreateView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = ShareCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.share_create(story_id=pk, by=request.user, **data.validated_data)
+        result = services.share_create(story_id=pk, by=signed_in_user(request), **data.validated_data)
         body = ShareCreatedSerializer(result.share, context={"request": request, "warnings": result.warnings}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -91,6 +92,6 @@ class ReactionCreateView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = ReactionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reaction, created = services.reaction_add(story_id=pk, by=request.user, **data.validated_data)
+        reaction, created = services.reaction_add(story_id=pk, by=signed_in_user(request), **data.validated_data)
         return Response(ReactionSerializer(reaction).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
 from backend.people.models import Language, Role, SocialChannel
+from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState, StoryType
 from mobile_api.permissions import IsEditor
@@ -129,8 +130,9 @@ class FeedView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Story]:
         if getattr(self, "swagger_fake_view", False):
             return Story.objects.none()
-        self.reader = selectors.reader_for(user=self.request.user)
-        return selectors.feed_for_user(user=self.request.user, reader=self.reader)
+        user = signed_in_user(self.request)
+        self.reader = selectors.reader_for(user=user)
+        return selectors.feed_for_user(user=user, reader=self.reader)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "reader": getattr(self, "reader", None)}
@@ -185,12 +187,12 @@ class StoryUploadSerializer(StoryWriteSerializer):
 
     image = serializers.FileField(required=False, help_text="JPEG, PNG or WebP, at most RELAY_IMAGE_MAX_BYTES; "
                                                             "checked by content, re-encoded without metadata")
-    versions = serializers.CharField(required=False, help_text="JSON text")
-    talking_points = serializers.CharField(required=False, help_text="JSON text: a list of strings")
-    suggested_texts = serializers.CharField(required=False, help_text="JSON text")
-    suggested_comments = serializers.CharField(required=False, help_text="JSON text: a list of strings")
-    hashtags = serializers.CharField(required=False, help_text="JSON text: a list of strings")
-    audience = serializers.CharField(required=False, help_text="JSON text")
+    versions = serializers.CharField(required=False, help_text="JSON text")  # type: ignore[assignment]  # multipart: JSON text
+    talking_points = serializers.CharField(required=False, help_text="JSON text: a list of strings")  # type: ignore[assignment]  # multipart: JSON text
+    suggested_texts = serializers.CharField(required=False, help_text="JSON text")  # type: ignore[assignment]  # multipart: JSON text
+    suggested_comments = serializers.CharField(required=False, help_text="JSON text: a list of strings")  # type: ignore[assignment]  # multipart: JSON text
+    hashtags = serializers.CharField(required=False, help_text="JSON text: a list of strings")  # type: ignore[assignment]  # multipart: JSON text
+    audience = serializers.CharField(required=False, help_text="JSON text")  # type: ignore[assignment]  # multipart: JSON text
 
 
 _STORY_WRITE_BODY = {"application/json": StoryWriteSerializer, "multipart/form-data": StoryUploadSerializer}
@@ -234,17 +236,14 @@ class ScheduleSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class StoryFilterMixin:
-    request: Request
-
-    def _filters(self) -> dict[str, Any]:
-        state = self.request.query_params.get("state") or None
-        if state is not None and state not in StoryState.values:
-            raise DomainError("Unknown state.", code="validation_error", fields={"state": ["Invalid value."]})
-        campaign = self.request.query_params.get("campaign") or None
-        if campaign is not None and not campaign.isdigit():
-            raise DomainError("campaign is a number.", code="validation_error", fields={"campaign": ["Invalid value."]})
-        return {"state": state, "campaign_id": int(campaign) if campaign else None}
+def _story_filters(request: Request) -> dict[str, Any]:
+    state = request.query_params.get("state") or None
+    if state is not None and state not in StoryState.values:
+        raise DomainError("Unknown state.", code="validation_error", fields={"state": ["Invalid value."]})
+    campaign = request.query_params.get("campaign") or None
+    if campaign is not None and not campaign.isdigit():
+        raise DomainError("campaign is a number.", code="validation_error", fields={"campaign": ["Invalid value."]})
+    return {"state": state, "campaign_id": int(campaign) if campaign else None}
 
 
 def _story_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -258,7 +257,7 @@ def _story_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
+class StoryListCreateView(generics.ListAPIView):
     permission_classes = [IsEditor]
     serializer_class = StorySerializer
     parser_classes = UPLOAD_PARSERS
@@ -266,7 +265,7 @@ class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Story]:
         if getattr(self, "swagger_fake_view", False):
             return Story.objects.none()
-        return selectors.stories_for_editor(**self._filters())
+        return selectors.stories_for_editor(**_story_filters(self.request))
 
     @extend_schema(summary="All stories (editors)", parameters=[
         OpenApiParameter("state", str, enum=StoryState.values), OpenApiParameter("campaign", int)])
@@ -280,7 +279,7 @@ class StoryListCreateView(StoryFilterMixin, generics.ListAPIView):
         data = StoryWriteSerializer(data=body)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        story = services.story_create(by=request.user, audience=v.get("audience"), image=image, **_story_fields(v))
+        story = services.story_create(by=signed_in_user(request), audience=v.get("audience"), image=image, **_story_fields(v))
         return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -295,9 +294,10 @@ class StoryDetailView(APIView):
                        resource_type_field_name=None,
                    )})
     def get(self, request: Request, pk: int) -> Response:
-        story = selectors.story_get_for_user(user=request.user, story_id=pk)
+        user = signed_in_user(request)
+        story = selectors.story_get_for_user(user=user, story_id=pk)
         return Response(StorySerializer(selectors.story_for_editor(story_id=story.pk), context={"request": request}).data
-                        if selectors.is_editor(request.user) else _feed_item(request, story.pk))
+                        if selectors.is_editor(user) else _feed_item(request, story.pk))
 
     @extend_schema(summary="Update a story (editors); `audience` replaces the whole audience; a multipart "
                            "form may carry a new `image`", request=_STORY_WRITE_BODY, responses={200: StorySerializer})
@@ -312,8 +312,8 @@ class StoryDetailView(APIView):
 
 
 def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
-    reader = selectors.reader_for(user=request.user)
-    story = selectors.feed_for_user(user=request.user, reader=reader, window=None).filter(pk=story_id).first()
+    reader = selectors.reader_for(user=signed_in_user(request))
+    story = selectors.feed_for_user(user=signed_in_user(request), reader=reader, window=None).filter(pk=story_id).first()
     if story is None:  # pragma: no cover - the caller has just checked visibility
         raise DomainError("Story not found.", code="not_found", status_code=404)
     return FeedItemSerializer(story, context={"reader": reader, "request": request}).data

@@ -58,7 +58,8 @@ def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | 
     if len(files) > 1 or unexpected:
         raise DomainError("One file, in its own field.", code="validation_error",
                           fields={name: ["Unexpected file."] for name in unexpected or [upload]})
-    data: dict[str, Any] = {k: v for k, v in request.data.items() if k not in request.FILES}
+    form: Any = request.data  # a QueryDict here (multipart): getlist was checked above
+    data: dict[str, Any] = {k: v for k, v in form.items() if k not in request.FILES}
     errors: dict[str, list[str]] = {}
     for name in _FORM_JSON_FIELDS:
         if isinstance(data.get(name), str):

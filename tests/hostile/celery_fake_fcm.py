@@ -19,8 +19,12 @@ from backend.celery import app
 FAKE = os.environ["RELAY_FAKE_FCM_URL"]
 PLAIN = os.environ["RELAY_FAKE_FCM_PLAIN_URL"]
 messaging._MessagingService.FCM_URL = FAKE + "/v1/projects/{0}/messages:send"
-_regional_access_boundary_utils.get_service_account_rab_endpoint = (
-    lambda email: f"{PLAIN}/v1/projects/-/serviceAccounts/{email}/allowedLocations"
-)
+
+
+def _allowed_locations(service_account_email: str) -> str:
+    return f"{PLAIN}/v1/projects/-/serviceAccounts/{service_account_email}/allowedLocations"
+
+
+_regional_access_boundary_utils.get_service_account_rab_endpoint = _allowed_locations
 
 __all__ = ["app"]

@@ -19,7 +19,7 @@ LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem 
 
 
 @pytest.fixture
-def redis_down(settings):  # type: ignore[no-untyped-def]
+def redis_down(settings):
     from backend.celery import app
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DEAD,
@@ -42,7 +42,7 @@ def redis_down(settings):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_submissions_succeed_while_redis_is_down_and_pushes_go_out_after(bank, client_for, redis_down, caplog,
-                                                                        django_capture_on_commit_callbacks, settings) -> None:  # type: ignore[no-untyped-def]
+                                                                        django_capture_on_commit_callbacks, settings) -> None:
     for member in (bank.sam, bank.pieter):
         QuietHours.objects.create(user=member, enabled=False)
     client = client_for(bank.emma)

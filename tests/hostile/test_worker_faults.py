@@ -51,7 +51,7 @@ def fake_fcm(tmp_path: Path) -> Iterator[FakeFCM]:
 
 
 @pytest.fixture
-def broker(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def broker(settings) -> Iterator[Any]:
     """The suite's Redis as the broker, with an empty default queue; tasks go to it (not eager)."""
     import redis
 
@@ -69,7 +69,7 @@ def broker(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:
     credentials = service_account(tmp_path / "service-account.json", fake_fcm.token_url)
     db = connection.settings_dict
     auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
@@ -92,7 +92,8 @@ class Workers:
     """`celery worker` processes started by the test, each in its own process group."""
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs, self.procs = env, logs, []
+        self.env, self.logs = env, logs
+        self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen:
         log = open(self.logs / f"worker-{len(self.procs)}.log", "w")  # noqa: SIM115 - closed with the process
@@ -130,7 +131,7 @@ def workers(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
     w.stop_all()
 
 
-def wait_for(condition, seconds: float, what: str, workers: Workers) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, seconds: float, what: str, workers: Workers) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -140,7 +141,7 @@ def wait_for(condition, seconds: float, what: str, workers: Workers) -> None:  #
 
 
 def queue_one_push() -> Notification:
-    user = UserFactory()
+    user = UserFactory.create()
     QuietHours.objects.create(user=user, enabled=False)
     Device.objects.create(user=user, token=TOKEN, platform="android")
     with transaction.atomic():  # on commit: the delivery task goes to the broker (Redis)
@@ -153,7 +154,7 @@ def state_of(n: Notification) -> str:
     return Notification.objects.values_list("push_state", flat=True).get(pk=n.pk)
 
 
-def test_a_worker_killed_mid_push_is_replaced_and_the_push_is_sent_once(broker, fake_fcm, workers) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_killed_mid_push_is_replaced_and_the_push_is_sent_once(broker, fake_fcm, workers) -> None:
     fake_fcm.hold_next = True
     n = queue_one_push()
     assert broker.llen("celery") == 1  # waiting for a worker
@@ -180,7 +181,7 @@ def test_a_worker_killed_mid_push_is_replaced_and_the_push_is_sent_once(broker, 
     assert len(fake_fcm.received) == 1
 
 
-def test_fcm_unreachable_for_a_while_the_worker_retries_and_sends_once(broker, fake_fcm, workers) -> None:  # type: ignore[no-untyped-def]
+def test_fcm_unreachable_for_a_while_the_worker_retries_and_sends_once(broker, fake_fcm, workers) -> None:
     port = fake_fcm.port
     fake_fcm.stop()
     workers.start()

@@ -55,35 +55,35 @@ def assert_constant(client: APIClient, url: str, add: Callable[[int], object], *
     assert page(client, f"{url}{sep}page_size={MANY}") == (MANY, exact)
 
 
-def test_feed(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    campaign = CampaignFactory()
+def test_feed(bank, client_for) -> None:
+    campaign = CampaignFactory.create()
 
     def add(n: int) -> None:
         for _ in range(n):
-            story = StoryTargetFactory(dimension="language", value="nl",
-                                       story=StoryFactory(campaign=campaign)).story
-            ShareFactory(story=story, user=bank.emma)
+            story = StoryTargetFactory.create(dimension="language", value="nl",
+                                       story=StoryFactory.create(campaign=campaign)).story
+            ShareFactory.create(story=story, user=bank.emma)
             Reaction.objects.create(story=story, user=bank.emma, kind="like")
 
     # the person (JWT); the reader's profile, interests and teams; the page with campaign, shares, likes
     assert_constant(client_for(bank.emma), "/api/v1/feed/", add, exact=5)
 
 
-def test_queue_signals(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queue_signals(bank, client_for) -> None:
     def add(n: int) -> None:
         for i in range(n):
-            signal = SignalFactory(team=bank.sales_nl, assignee=bank.pieter if i % 2 else None,
+            signal = SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter if i % 2 else None,
                                    due_at=timezone.now() if i % 3 else None)
-            SignalContactFactory(signal=signal)
+            SignalContactFactory.create(signal=signal)
 
     # the person (JWT); the queue (membership); the page with team, assignee and contact
     assert_constant(client_for(bank.sam), f"/api/v1/queues/{bank.sales_nl.id}/signals/", add, exact=3)
 
 
-def test_my_signals(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_my_signals(bank, client_for) -> None:
     def add(n: int) -> None:
         for _ in range(n):
-            signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+            signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
             SignalEvent.objects.create(signal=signal, type="note", note="We called them back",
                                        visible_to_submitter=True)
 
@@ -91,7 +91,7 @@ def test_my_signals(bank, client_for) -> None:  # type: ignore[no-untyped-def]
     assert_constant(client_for(bank.emma), "/api/v1/signals/mine/", add, exact=3)
 
 
-def test_notifications_inbox(client_for, employee) -> None:  # type: ignore[no-untyped-def]
+def test_notifications_inbox(client_for, employee) -> None:
     def add(n: int) -> None:
         Notification.objects.bulk_create(
             Notification(user=employee, type="signal.status", category="my_signals", title=f"Update {i}",
@@ -102,10 +102,10 @@ def test_notifications_inbox(client_for, employee) -> None:  # type: ignore[no-u
     assert_constant(client_for(employee), "/api/v1/notifications/", add, exact=3)
 
 
-def test_drafts_of_an_employee(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_of_an_employee(bank, client_for) -> None:
     def add(n: int) -> None:
         for _ in range(n):
-            draft = StoryDraftFactory(author=bank.emma, status="changes_requested")
+            draft = StoryDraftFactory.create(author=bank.emma, status="changes_requested")
             DraftReview.objects.create(draft=draft, reviewer=bank.mark, decision="request_changes",
                                        comment="A photo, please")
 
@@ -113,42 +113,42 @@ def test_drafts_of_an_employee(bank, client_for) -> None:  # type: ignore[no-unt
     assert_constant(client_for(bank.emma), "/api/v1/drafts/", add, exact=5)
 
 
-def test_drafts_review_queue_of_an_editor(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_review_queue_of_an_editor(bank, client_for) -> None:
     def add(n: int) -> None:
         for _ in range(n):
-            draft = StoryDraftFactory(status="submitted")
+            draft = StoryDraftFactory.create(status="submitted")
             DraftReview.objects.create(draft=draft, reviewer=bank.mark, decision="request_changes",
                                        comment="A photo, please")
 
     assert_constant(client_for(bank.mark), "/api/v1/drafts/?status=submitted", add, exact=5)
 
 
-def test_stories_for_editors(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    campaign = CampaignFactory()
+def test_stories_for_editors(bank, client_for) -> None:
+    campaign = CampaignFactory.create()
 
     def add(n: int) -> None:
         for _ in range(n):
-            story = StoryFactory(campaign=campaign, author=bank.emma)
-            StoryTargetFactory(story=story, dimension="language", value="nl")
-            StoryTargetFactory(story=story, dimension="team", value=str(bank.sales_nl.id))
+            story = StoryFactory.create(campaign=campaign, author=bank.emma)
+            StoryTargetFactory.create(story=story, dimension="language", value="nl")
+            StoryTargetFactory.create(story=story, dimension="team", value=str(bank.sales_nl.id))
 
     # the person (JWT); the page with campaign and author; the audience targets
     assert_constant(client_for(bank.mark), "/api/v1/stories/", add, exact=3)
 
 
-def test_campaigns(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_campaigns(bank, client_for) -> None:
     def add(n: int) -> None:
         for _ in range(n):
-            StoryFactory(campaign=CampaignFactory(owner=bank.mark))
+            StoryFactory.create(campaign=CampaignFactory.create(owner=bank.mark))
 
     # the person (JWT); the page with owners and story counts
     assert_constant(client_for(bank.mark), "/api/v1/campaigns/", add, exact=2)
 
 
-def test_queues(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_queues(bank, client_for) -> None:
     def add(n: int) -> None:
         for _ in range(n):
-            MembershipFactory(user=bank.emma, team=TeamFactory())
+            MembershipFactory.create(user=bank.emma, team=TeamFactory.create())
 
     # the person (JWT); the teams (not paginated: a person works a handful of queues)
     assert_constant(client_for(bank.emma), "/api/v1/queues/", add, exact=2)

@@ -11,13 +11,13 @@ from tests.factories import StoryDraftFactory, StoryFactory, StoryTargetFactory
 pytestmark = pytest.mark.django_db
 
 
-def review(client, draft_id, decision, comment=""):  # type: ignore[no-untyped-def]
+def review(client, draft_id, decision, comment=""):
     return client.post(f"/api/v1/drafts/{draft_id}/review/", {"decision": decision, "comment": comment},
                        format="json")
 
 
-def test_an_employee_submits_a_draft_and_the_editors_are_told(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(created_by=bank.mark)  # mark is the only editor
+def test_an_employee_submits_a_draft_and_the_editors_are_told(bank, client_for) -> None:
+    story = StoryFactory.create(created_by=bank.mark)  # mark is the only editor
 
     response = client_for(bank.emma).post("/api/v1/drafts/", {
         "title": "Our team at the marathon", "text": "Twelve colleagues ran for charity.", "language": "nl",
@@ -32,9 +32,9 @@ def test_an_employee_submits_a_draft_and_the_editors_are_told(bank, client_for) 
     assert list(told.values_list("user_id", "category")) == [(bank.mark.id, "drafts")]
 
 
-def test_people_see_only_their_own_drafts_and_editors_see_all(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    mine = StoryDraftFactory(author=bank.emma)
-    theirs = StoryDraftFactory(author=bank.lars)
+def test_people_see_only_their_own_drafts_and_editors_see_all(bank, client_for) -> None:
+    mine = StoryDraftFactory.create(author=bank.emma)
+    theirs = StoryDraftFactory.create(author=bank.lars)
 
     emma = [d["id"] for d in client_for(bank.emma).get("/api/v1/drafts/").json()["results"]]
     mark = [d["id"] for d in client_for(bank.mark).get("/api/v1/drafts/?status=submitted").json()["results"]]
@@ -45,8 +45,8 @@ def test_people_see_only_their_own_drafts_and_editors_see_all(bank, client_for) 
     assert client_for(bank.emma).patch(f"/api/v1/drafts/{theirs.id}/", {"title": "x"}, format="json").status_code == 404
 
 
-def test_only_editors_review(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    draft = StoryDraftFactory(author=bank.lars)
+def test_only_editors_review(bank, client_for) -> None:
+    draft = StoryDraftFactory.create(author=bank.lars)
 
     for person in (bank.emma, bank.lars, bank.sam, bank.olga):
         assert review(client_for(person), draft.id, "approve").status_code == 403
@@ -55,8 +55,8 @@ def test_only_editors_review(bank, client_for) -> None:  # type: ignore[no-untyp
     assert draft.status == "submitted" and DraftReview.objects.count() == 0 and Story.objects.count() == 0
 
 
-def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    draft = StoryDraftFactory(author=bank.emma, title="Scoreboard")
+def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:
+    draft = StoryDraftFactory.create(author=bank.emma, title="Scoreboard")
     editor, author = client_for(bank.mark), client_for(bank.emma)
 
     no_reason = review(editor, draft.id, "request_changes")
@@ -82,8 +82,8 @@ def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:  
     assert Notification.objects.filter(type="draft.submitted", user=bank.mark).count() == 1  # the resubmission
 
 
-def test_decline_needs_a_reason_and_closes_the_draft(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    draft = StoryDraftFactory(author=bank.emma)
+def test_decline_needs_a_reason_and_closes_the_draft(bank, client_for) -> None:
+    draft = StoryDraftFactory.create(author=bank.emma)
 
     declined = review(client_for(bank.mark), draft.id, "decline", "Not for us this time")
     edit = client_for(bank.emma).patch(f"/api/v1/drafts/{draft.id}/", {"text": "more"}, format="json")
@@ -93,8 +93,8 @@ def test_decline_needs_a_reason_and_closes_the_draft(bank, client_for) -> None: 
     assert StoryDraft.objects.get().text != "more"
 
 
-def test_a_draft_cannot_respond_to_a_story_i_cannot_see(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    danish = StoryTargetFactory(dimension="language", value="da").story
+def test_a_draft_cannot_respond_to_a_story_i_cannot_see(bank, client_for) -> None:
+    danish = StoryTargetFactory.create(dimension="language", value="da").story
 
     response = client_for(bank.emma).post("/api/v1/drafts/", {
         "title": "t", "text": "x", "language": "nl", "responds_to": danish.id}, format="json")

@@ -13,7 +13,6 @@ from backend.listening.models import Signal
 from backend.sharing.models import Campaign, Story, StoryTarget
 from notifications.models import Notification
 from tests.factories import (
-    CampaignFactory,
     ClickFactory,
     ShareFactory,
     SignalFactory,
@@ -30,7 +29,7 @@ NEW_STORY = {
 }
 
 
-def test_editor_creates_schedules_and_the_story_publishes_to_its_audience(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_editor_creates_schedules_and_the_story_publishes_to_its_audience(bank, client_for) -> None:
     editor = client_for(bank.mark)
 
     created = editor.post("/api/v1/stories/", NEW_STORY, format="json")
@@ -50,7 +49,7 @@ def test_editor_creates_schedules_and_the_story_publishes_to_its_audience(bank, 
         sorted([bank.lars.id, bank.rasmus.id])
 
 
-def test_scheduling_in_the_future_and_updating(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_scheduling_in_the_future_and_updating(bank, client_for) -> None:
     editor = client_for(bank.mark)
     story_id = editor.post("/api/v1/stories/", NEW_STORY, format="json").json()["id"]
     later = (timezone.now() + timedelta(hours=3)).isoformat()
@@ -65,8 +64,8 @@ def test_scheduling_in_the_future_and_updating(bank, client_for) -> None:  # typ
     assert Notification.objects.filter(type="story.published").count() == 0
 
 
-def test_archived_stories_leave_the_feed_and_cannot_change(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_archived_stories_leave_the_feed_and_cannot_change(bank, client_for) -> None:
+    story = StoryFactory.create()
     editor = client_for(bank.mark)
 
     archived = editor.post(f"/api/v1/stories/{story.id}/archive/")
@@ -77,8 +76,8 @@ def test_archived_stories_leave_the_feed_and_cannot_change(bank, client_for) -> 
     assert client_for(bank.emma).get("/api/v1/feed/").json()["results"] == []
 
 
-def test_employees_and_alumni_cannot_edit_stories_or_campaigns(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(for_alumni=True)
+def test_employees_and_alumni_cannot_edit_stories_or_campaigns(bank, client_for) -> None:
+    story = StoryFactory.create(for_alumni=True)
 
     for person in (bank.emma, bank.olga, bank.sam):
         client = client_for(person)
@@ -94,8 +93,8 @@ def test_employees_and_alumni_cannot_edit_stories_or_campaigns(bank, client_for)
     assert Campaign.objects.count() == 0
 
 
-def test_readers_get_the_feed_view_of_a_story_editors_the_full_one(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_readers_get_the_feed_view_of_a_story_editors_the_full_one(bank, client_for) -> None:
+    story = StoryFactory.create()
 
     reader = client_for(bank.emma).get(f"/api/v1/stories/{story.id}/").json()
     editor = client_for(bank.mark).get(f"/api/v1/stories/{story.id}/").json()
@@ -104,7 +103,7 @@ def test_readers_get_the_feed_view_of_a_story_editors_the_full_one(bank, client_
     assert editor["state"] == "published" and "audience" in editor
 
 
-def test_campaign_with_kpis_and_progress(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_campaign_with_kpis_and_progress(bank, client_for) -> None:
     editor = client_for(bank.mark)
 
     created = editor.post("/api/v1/campaigns/", {
@@ -112,11 +111,11 @@ def test_campaign_with_kpis_and_progress(bank, client_for) -> None:  # type: ign
         "starts_on": "2026-11-01", "ends_on": "2026-12-31",
     }, format="json")
     campaign = Campaign.objects.get()
-    story = StoryFactory(campaign=campaign)
-    share = ShareFactory(story=story, network_size=300)
-    ClickFactory(share=share)
-    ClickFactory(share=share, is_bot=True)
-    SignalFactory(story_ref=story.id)
+    story = StoryFactory.create(campaign=campaign)
+    share = ShareFactory.create(story=story, network_size=300)
+    ClickFactory.create(share=share)
+    ClickFactory.create(share=share, is_bot=True)
+    SignalFactory.create(story_ref=story.id)
     detail = editor.get(f"/api/v1/campaigns/{campaign.id}/").json()
     bad_dates = editor.patch(f"/api/v1/campaigns/{campaign.id}/", {"ends_on": "2026-10-01"}, format="json")
     archived = editor.post(f"/api/v1/campaigns/{campaign.id}/archive/")
@@ -133,15 +132,15 @@ def test_campaign_with_kpis_and_progress(bank, client_for) -> None:  # type: ign
     assert Signal.objects.count() == 1
 
 
-def test_sharing_figures_per_channel_and_csv(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(title="=cmd|' /C calc'!A0")
-    a = ShareFactory(story=story, user=bank.emma, channel="linkedin", network_size=640)
-    ShareFactory(story=story, user=bank.lars, channel="linkedin", network_size=100)
-    b = ShareFactory(story=story, user=bank.lars, channel="x", network_size=50)
-    ClickFactory(share=a, visitor_key="v1")
-    ClickFactory(share=a, visitor_key="v1")
-    ClickFactory(share=b, visitor_key="v2")
-    ClickFactory(share=b, is_bot=True)
+def test_sharing_figures_per_channel_and_csv(bank, client_for) -> None:
+    story = StoryFactory.create(title="=cmd|' /C calc'!A0")
+    a = ShareFactory.create(story=story, user=bank.emma, channel="linkedin", network_size=640)
+    ShareFactory.create(story=story, user=bank.lars, channel="linkedin", network_size=100)
+    b = ShareFactory.create(story=story, user=bank.lars, channel="x", network_size=50)
+    ClickFactory.create(share=a, visitor_key="v1")
+    ClickFactory.create(share=a, visitor_key="v1")
+    ClickFactory.create(share=b, visitor_key="v2")
+    ClickFactory.create(share=b, is_bot=True)
     editor = client_for(bank.mark)
 
     by_channel = editor.get("/api/v1/figures/sharing/?by=channel").json()
@@ -161,9 +160,9 @@ def test_sharing_figures_per_channel_and_csv(bank, client_for) -> None:  # type:
     assert bad.status_code == 400
 
 
-def test_figures_per_team_and_week(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(user=bank.sam)
-    ShareFactory(user=bank.rasmus)
+def test_figures_per_team_and_week(bank, client_for) -> None:
+    ShareFactory.create(user=bank.sam)
+    ShareFactory.create(user=bank.rasmus)
 
     teams = client_for(bank.mark).get("/api/v1/figures/sharing/?by=team").json()
     weeks = client_for(bank.mark).get("/api/v1/figures/sharing/?by=week").json()
@@ -172,14 +171,14 @@ def test_figures_per_team_and_week(bank, client_for) -> None:  # type: ignore[no
     assert [r["shares"] for r in weeks] == [2]
 
 
-def test_my_figures_and_the_opt_in_leaderboard(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_my_figures_and_the_opt_in_leaderboard(bank, client_for) -> None:
     bank.emma.profile.leaderboard_opt_in = True
     bank.emma.profile.save()
-    mine = ShareFactory(user=bank.emma, channel="linkedin", network_size=640)
-    ShareFactory(user=bank.emma, channel="whatsapp", network_size=120)
-    ShareFactory(user=bank.lars)  # lars did not opt in
+    mine = ShareFactory.create(user=bank.emma, channel="linkedin", network_size=640)
+    ShareFactory.create(user=bank.emma, channel="whatsapp", network_size=120)
+    ShareFactory.create(user=bank.lars)  # lars did not opt in
     for key in ("a", "b", "b"):
-        ClickFactory(share=mine, visitor_key=key)
+        ClickFactory.create(share=mine, visitor_key=key)
 
     me = client_for(bank.emma).get("/api/v1/me/figures/").json()
     board = client_for(bank.lars).get("/api/v1/leaderboard/").json()

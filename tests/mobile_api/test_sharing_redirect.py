@@ -20,14 +20,14 @@ pytestmark = pytest.mark.django_db
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"
 
 
-def visit(client, code, agent=BROWSER, address="203.0.113.7", referrer="https://www.linkedin.com/feed/"):  # type: ignore[no-untyped-def]
+def visit(client, code, agent=BROWSER, address="203.0.113.7", referrer="https://www.linkedin.com/feed/"):
     return client.get(f"/s/{code}", HTTP_USER_AGENT=agent, REMOTE_ADDR=address, HTTP_REFERER=referrer)
 
 
-def test_redirects_to_the_story_with_utm_parameters(client) -> None:  # type: ignore[no-untyped-def]
-    campaign = CampaignFactory(slug="green-homes")
-    s = ShareFactory(code="AbCd1234", channel="whatsapp",
-                     story=StoryFactory(url="https://bank.example/groen?lang=nl", campaign=campaign))
+def test_redirects_to_the_story_with_utm_parameters(client) -> None:
+    campaign = CampaignFactory.create(slug="green-homes")
+    s = ShareFactory.create(code="AbCd1234", channel="whatsapp",
+                     story=StoryFactory.create(url="https://bank.example/groen?lang=nl", campaign=campaign))
 
     response = visit(client, "AbCd1234")
 
@@ -41,8 +41,8 @@ def test_redirects_to_the_story_with_utm_parameters(client) -> None:  # type: ig
     assert response["Cache-Control"] == "private, no-store"
 
 
-def test_the_click_is_recorded_without_the_address(client) -> None:  # type: ignore[no-untyped-def]
-    s = ShareFactory(code="AbCd1234", channel="linkedin")
+def test_the_click_is_recorded_without_the_address(client) -> None:
+    s = ShareFactory.create(code="AbCd1234", channel="linkedin")
 
     visit(client, "AbCd1234")
 
@@ -53,8 +53,8 @@ def test_the_click_is_recorded_without_the_address(client) -> None:  # type: ign
     assert "203.0.113.7" not in stored
 
 
-def test_preview_bots_get_the_redirect_but_do_not_count(client) -> None:  # type: ignore[no-untyped-def]
-    s = ShareFactory(code="AbCd1234")
+def test_preview_bots_get_the_redirect_but_do_not_count(client) -> None:
+    s = ShareFactory.create(code="AbCd1234")
 
     bot = visit(client, "AbCd1234", agent="facebookexternalhit/1.1")
     visit(client, "AbCd1234", agent="LinkedInBot/1.0")
@@ -66,8 +66,8 @@ def test_preview_bots_get_the_redirect_but_do_not_count(client) -> None:  # type
     assert (row["key"], row["clicks"], row["unique_visitors"]) == (str(s.story_id), 1, 1)
 
 
-def test_unique_visitors_per_day(client) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_unique_visitors_per_day(client) -> None:
+    ShareFactory.create(code="AbCd1234")
 
     for address in ["203.0.113.7", "203.0.113.7", "198.51.100.2"]:
         visit(client, "AbCd1234", address=address)
@@ -81,8 +81,8 @@ def test_unique_visitors_per_day(client) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.parametrize("code", ["Nope1234", "short", "AbCd1234/", "AbCd-234", "AbCd1234" * 3])
-def test_unknown_or_malformed_codes_are_404_and_record_nothing(client, code) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_unknown_or_malformed_codes_are_404_and_record_nothing(client, code) -> None:
+    ShareFactory.create(code="AbCd1234")
 
     response = client.get(f"/s/{code}")
 
@@ -91,8 +91,8 @@ def test_unknown_or_malformed_codes_are_404_and_record_nothing(client, code) -> 
     assert Click.objects.count() == 0
 
 
-def test_the_click_is_one_insert_after_one_lookup(client) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_the_click_is_one_insert_after_one_lookup(client) -> None:
+    ShareFactory.create(code="AbCd1234")
     visit(client, "AbCd1234")  # the day's first click made today's salt
 
     with CaptureQueriesContext(connection) as queries:
@@ -105,8 +105,8 @@ def test_the_click_is_one_insert_after_one_lookup(client) -> None:  # type: igno
     assert Click.objects.count() == 2
 
 
-def test_the_days_first_click_makes_its_salt_once(client) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_the_days_first_click_makes_its_salt_once(client) -> None:
+    ShareFactory.create(code="AbCd1234")
 
     visit(client, "AbCd1234")
     visit(client, "AbCd1234")
@@ -115,8 +115,8 @@ def test_the_days_first_click_makes_its_salt_once(client) -> None:  # type: igno
     assert Click.objects.values("visitor_key").distinct().count() == 1
 
 
-def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None:
+    ShareFactory.create(code="AbCd1234")
     visit(client, "AbCd1234")
 
     with CaptureQueriesContext(connection) as queries:
@@ -125,11 +125,11 @@ def test_an_unknown_code_costs_one_statement_and_inserts_nothing(client) -> None
     assert len(queries) == 1 and Click.objects.count() == 1
 
 
-def test_the_link_of_an_expired_or_archived_story_still_leads_to_it_and_counts(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_link_of_an_expired_or_archived_story_still_leads_to_it_and_counts(client) -> None:
     past = timezone.now() - timedelta(days=1)
-    ShareFactory(code="AbCd1234", story=StoryFactory(url="https://bank.example/old", state=StoryState.EXPIRED,
+    ShareFactory.create(code="AbCd1234", story=StoryFactory.create(url="https://bank.example/old", state=StoryState.EXPIRED,
                                                      expires_at=past))
-    ShareFactory(code="EfGh5678", story=StoryFactory(url="https://bank.example/gone", state=StoryState.ARCHIVED))
+    ShareFactory.create(code="EfGh5678", story=StoryFactory.create(url="https://bank.example/gone", state=StoryState.ARCHIVED))
 
     expired, archived = visit(client, "AbCd1234"), visit(client, "EfGh5678")
 
@@ -138,16 +138,16 @@ def test_the_link_of_an_expired_or_archived_story_still_leads_to_it_and_counts(c
     assert Click.objects.count() == 2
 
 
-def test_a_story_without_campaign_gets_the_default_utm_campaign(client) -> None:  # type: ignore[no-untyped-def]
-    s = ShareFactory(code="AbCd1234", story=StoryFactory(url="https://bank.example/x", campaign=None))
+def test_a_story_without_campaign_gets_the_default_utm_campaign(client) -> None:
+    s = ShareFactory.create(code="AbCd1234", story=StoryFactory.create(url="https://bank.example/x", campaign=None))
 
     query = parse_qs(urlsplit(visit(client, "AbCd1234")["Location"]).query)
 
     assert (query["utm_campaign"], query["utm_content"]) == (["employee-advocacy"], [f"share-{s.id}"])
 
 
-def test_only_get_and_head(client) -> None:  # type: ignore[no-untyped-def]
-    ShareFactory(code="AbCd1234")
+def test_only_get_and_head(client) -> None:
+    ShareFactory.create(code="AbCd1234")
 
     assert client.post("/s/AbCd1234").status_code == 405
     assert Click.objects.count() == 0

@@ -44,8 +44,9 @@ def asgi_get(path: str, *, app: Any = application, method: str = "GET", **header
 
 
 def test_the_redirect_keeps_the_request_id_and_the_security_headers() -> None:
-    campaign = CampaignFactory(slug="green-homes")
-    s = ShareFactory(code="AbCd1234", channel="x", story=StoryFactory(url="https://bank.example/g", campaign=campaign))
+    campaign = CampaignFactory.create(slug="green-homes")
+    story = StoryFactory.create(url="https://bank.example/g", campaign=campaign)
+    s = ShareFactory.create(code="AbCd1234", channel="x", story=story)
 
     response = asgi_get("/s/AbCd1234", referer="https://t.co/abc", **{"x-request-id": "app-7f3a9c21"})
 
@@ -64,7 +65,7 @@ def test_the_redirect_keeps_the_request_id_and_the_security_headers() -> None:
 
 
 def test_bots_and_unique_visitors_are_counted_as_through_the_main_stack() -> None:
-    s = ShareFactory(code="AbCd1234")
+    s = ShareFactory.create(code="AbCd1234")
 
     for address, agent in [("203.0.113.7", BROWSER), ("203.0.113.7", BROWSER), ("198.51.100.2", BROWSER),
                            ("198.51.100.9", "Slackbot-LinkExpanding 1.0"), ("198.51.100.9", "WhatsApp/2.23")]:
@@ -77,7 +78,7 @@ def test_bots_and_unique_visitors_are_counted_as_through_the_main_stack() -> Non
 
 
 def test_unknown_codes_and_other_methods_get_the_json_error_shape() -> None:
-    ShareFactory(code="AbCd1234")
+    ShareFactory.create(code="AbCd1234")
 
     missing = asgi_get("/s/Nope1234")
     posted = asgi_get("/s/AbCd1234", method="POST")
@@ -88,7 +89,7 @@ def test_unknown_codes_and_other_methods_get_the_json_error_shape() -> None:
 
 
 def test_a_forged_host_is_refused() -> None:
-    ShareFactory(code="AbCd1234")
+    ShareFactory.create(code="AbCd1234")
 
     response = asgi_get("/s/AbCd1234", host="evil.example")
 
@@ -97,7 +98,7 @@ def test_a_forged_host_is_refused() -> None:
 
 
 def test_plain_http_is_sent_to_https_when_the_site_says_so() -> None:
-    ShareFactory(code="AbCd1234")
+    ShareFactory.create(code="AbCd1234")
     with override_settings(SECURE_SSL_REDIRECT=True, SECURE_HSTS_SECONDS=3600):
         app = get_asgi_application()  # SecurityMiddleware reads its settings when the stack is built
 
@@ -111,7 +112,7 @@ def test_plain_http_is_sent_to_https_when_the_site_says_so() -> None:
 
 SEED_SQLITE = """
 from tests.factories import ShareFactory
-ShareFactory(code="AbCd1234", channel="linkedin")
+ShareFactory.create(code="AbCd1234", channel="linkedin")
 """
 
 
@@ -125,7 +126,7 @@ def test_the_click_is_committed_before_the_redirect_leaves_uvicorn(vendor: str, 
     else:  # the test database itself: the share below is committed, the server sees it
         db = connection.settings_dict
         env = harness.base_env(f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
-        ShareFactory(code="AbCd1234", channel="linkedin")
+        ShareFactory.create(code="AbCd1234", channel="linkedin")
 
     with harness.asgi_server(env) as url:
         response = httpx.get(f"{url}/s/AbCd1234", headers={"user-agent": BROWSER})

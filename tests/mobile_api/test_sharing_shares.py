@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 COPY = "Proud that we now give a discount on green mortgages, have a look"
 
 
-def share(client, story_id, message=COPY, channel="linkedin"):  # type: ignore[no-untyped-def]
+def share(client, story_id, message=COPY, channel="linkedin"):
     return client.post(f"/api/v1/stories/{story_id}/shares/", {"channel": channel, "message": message}, format="json")
 
 
-def test_a_share_gives_a_tracked_link_and_the_channel_intent(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    ChannelPresenceFactory(profile=bank.emma.profile, channel="x", network_size=800)
-    story = StoryFactory()
+def test_a_share_gives_a_tracked_link_and_the_channel_intent(bank, client_for) -> None:
+    ChannelPresenceFactory.create(profile=bank.emma.profile, channel="x", network_size=800)
+    story = StoryFactory.create()
 
     response = share(client_for(bank.emma), story.id, "Mooi nieuws van ons", channel="x")
 
@@ -34,17 +34,17 @@ def test_a_share_gives_a_tracked_link_and_the_channel_intent(bank, client_for) -
     assert (stored.user, stored.channel, stored.network_size) == (bank.emma, "x", 800)
 
 
-def test_tracked_links_use_the_public_base_url_when_set(bank, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+def test_tracked_links_use_the_public_base_url_when_set(bank, client_for, settings) -> None:
     settings.RELAY_PUBLIC_BASE_URL = "https://rly.example"
 
-    body = share(client_for(bank.emma), StoryFactory().id, "Mijn eigen woorden").json()
+    body = share(client_for(bank.emma), StoryFactory.create().id, "Mijn eigen woorden").json()
 
     assert body["tracked_url"] == f"https://rly.example/s/{Share.objects.get().code}"
 
 
 @pytest.mark.parametrize("message", ["", "   ", "https://bank.example/news/1", "!!"])
-def test_a_share_without_a_personal_message_is_refused(bank, client_for, message) -> None:  # type: ignore[no-untyped-def]
-    response = share(client_for(bank.emma), StoryFactory().id, message)
+def test_a_share_without_a_personal_message_is_refused(bank, client_for, message) -> None:
+    response = share(client_for(bank.emma), StoryFactory.create().id, message)
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] in ("message_required", "validation_error")
@@ -52,8 +52,8 @@ def test_a_share_without_a_personal_message_is_refused(bank, client_for, message
     assert Share.objects.count() == 0
 
 
-def test_a_near_copy_of_a_colleagues_message_gets_a_warning(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_a_near_copy_of_a_colleagues_message_gets_a_warning(bank, client_for) -> None:
+    story = StoryFactory.create()
     assert share(client_for(bank.lars), story.id, COPY).status_code == 201
 
     response = share(client_for(bank.emma), story.id, COPY.upper() + "!!")
@@ -62,21 +62,22 @@ def test_a_near_copy_of_a_colleagues_message_gets_a_warning(bank, client_for) ->
     [warning] = response.json()["warnings"]
     assert warning["code"] == "similar_message" and warning["similarity"] == 1.0
     assert "spam" in warning["message"]
-    assert Share.objects.get(pk=response.json()["id"]).similar_to.user == bank.lars
+    similar_to = Share.objects.get(pk=response.json()["id"]).similar_to
+    assert similar_to is not None and similar_to.user == bank.lars
 
 
-def test_my_own_earlier_message_and_other_stories_do_not_count(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_my_own_earlier_message_and_other_stories_do_not_count(bank, client_for) -> None:
+    story = StoryFactory.create()
     client = client_for(bank.emma)
     share(client, story.id, COPY)
-    share(client_for(bank.lars), StoryFactory().id, COPY)
+    share(client_for(bank.lars), StoryFactory.create().id, COPY)
 
     assert share(client, story.id, COPY).json()["warnings"] == []
 
 
-def test_the_organisation_can_refuse_near_copies(bank, client_for, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_organisation_can_refuse_near_copies(bank, client_for, settings) -> None:
     settings.RELAY_SHARE_REFUSE_SIMILAR = True
-    story = StoryFactory()
+    story = StoryFactory.create()
     share(client_for(bank.lars), story.id, COPY)
 
     response = share(client_for(bank.emma), story.id, COPY.replace("have a look", "take a look"))
@@ -86,19 +87,19 @@ def test_the_organisation_can_refuse_near_copies(bank, client_for, settings) -> 
     assert Share.objects.filter(user=bank.emma).count() == 0
 
 
-def test_the_suggested_text_word_for_word_gets_a_gentle_warning(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory(suggested_texts=[{"channel": "linkedin", "language": "nl", "text": "Mooi nieuws!"}])
+def test_the_suggested_text_word_for_word_gets_a_gentle_warning(bank, client_for) -> None:
+    story = StoryFactory.create(suggested_texts=[{"channel": "linkedin", "language": "nl", "text": "Mooi nieuws!"}])
 
     warnings = share(client_for(bank.emma), story.id, "mooi nieuws").json()["warnings"]
 
     assert [w["code"] for w in warnings] == ["suggested_text_unchanged"]
 
 
-def test_the_first_share_needs_the_guidelines_accepted(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    GuidelinesFactory(version="2025-01")
-    current = GuidelinesFactory(version="2026-01")
+def test_the_first_share_needs_the_guidelines_accepted(bank, client_for) -> None:
+    GuidelinesFactory.create(version="2025-01")
+    current = GuidelinesFactory.create(version="2026-01")
     client = client_for(bank.emma)
-    story = StoryFactory()
+    story = StoryFactory.create()
 
     refused = share(client, story.id, "Mijn eigen woorden")
     assert client.get("/api/v1/guidelines/").json()["accepted_at"] is None
@@ -115,10 +116,10 @@ def test_the_first_share_needs_the_guidelines_accepted(bank, client_for) -> None
     assert list(GuidelinesAcceptance.objects.values_list("user", "guidelines")) == [(bank.emma.id, current.id)]
 
 
-def test_stories_i_may_not_see_are_404_and_nothing_is_stored(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    danish = StoryTargetFactory(dimension="language", value="da").story
-    not_for_alumni = StoryFactory(for_alumni=False)
-    draft = StoryFactory(state="draft")
+def test_stories_i_may_not_see_are_404_and_nothing_is_stored(bank, client_for) -> None:
+    danish = StoryTargetFactory.create(dimension="language", value="da").story
+    not_for_alumni = StoryFactory.create(for_alumni=False)
+    draft = StoryFactory.create(state="draft")
 
     answers = [
         share(client_for(bank.emma), danish.id).status_code,
@@ -133,14 +134,14 @@ def test_stories_i_may_not_see_are_404_and_nothing_is_stored(bank, client_for) -
     assert Share.objects.count() == 0 and Reaction.objects.count() == 0
 
 
-def test_editors_cannot_share_a_story_that_is_not_live(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    response = share(client_for(bank.mark), StoryFactory(state="draft").id, "Mijn eigen woorden")
+def test_editors_cannot_share_a_story_that_is_not_live(bank, client_for) -> None:
+    response = share(client_for(bank.mark), StoryFactory.create(state="draft").id, "Mijn eigen woorden")
 
     assert response.status_code == 409 and response.json()["error"]["code"] == "story_not_live"
 
 
-def test_like_once_and_comment_count_as_reactions(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
+def test_like_once_and_comment_count_as_reactions(bank, client_for) -> None:
+    story = StoryFactory.create()
     client = client_for(bank.emma)
     url = f"/api/v1/stories/{story.id}/reactions/"
 
@@ -155,9 +156,9 @@ def test_like_once_and_comment_count_as_reactions(bank, client_for) -> None:  # 
     assert client.get("/api/v1/feed/").json()["results"][0]["my_liked"] is True
 
 
-def test_my_share_count_counts_only_mine(bank, client_for) -> None:  # type: ignore[no-untyped-def]
-    story = StoryFactory()
-    ShareFactory(story=story, user=bank.lars)
+def test_my_share_count_counts_only_mine(bank, client_for) -> None:
+    story = StoryFactory.create()
+    ShareFactory.create(story=story, user=bank.lars)
 
     item = client_for(bank.emma).get("/api/v1/feed/").json()["results"][0]
 

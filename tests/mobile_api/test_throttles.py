@@ -26,7 +26,7 @@ def _allowed_in_parallel(throttle_rate: str, attempts: int, monkeypatch: pytest.
         start.wait()
         for _ in range(count):
             request = factory.post("/api/v1/auth/token/", REMOTE_ADDR="203.0.113.7")
-            request.user = None
+            request.user = None  # type: ignore[assignment]  # a request before authentication
             ok = LoginIpThrottle().allow_request(request, _View())  # type: ignore[arg-type]
             with lock:
                 allowed.append(ok)
@@ -54,6 +54,7 @@ def test_the_counter_is_one_cache_key_per_client_and_window(monkeypatch: pytest.
     assert allowed == 5
     throttle = LoginIpThrottle()
     request = APIRequestFactory().post("/x", REMOTE_ADDR="203.0.113.7")
-    request.user = None
+    request.user = None  # type: ignore[assignment]  # a request before authentication
     assert throttle.allow_request(request, _View()) is False  # type: ignore[arg-type]
-    assert 1 <= throttle.wait() <= 3600
+    wait = throttle.wait()
+    assert wait is not None and 1 <= wait <= 3600

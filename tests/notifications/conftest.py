@@ -30,7 +30,7 @@ def service_account(path: Path, token_url: str) -> Path:
 
 
 @pytest.fixture
-def fake_fcm(monkeypatch, tmp_path: Path) -> Iterator[FakeFCM]:  # type: ignore[no-untyped-def]
+def fake_fcm(monkeypatch, tmp_path: Path) -> Iterator[FakeFCM]:
     fake = FakeFCM(ca_dir=tmp_path / "ca").start()
     monkeypatch.setenv("SSL_CERT_FILE", fake.ca_file)  # replaces the trust store of httpx clients made now
     monkeypatch.setattr(messaging._MessagingService, "FCM_URL", fake.url + "/v1/projects/{0}/messages:send")
@@ -44,7 +44,7 @@ def fake_fcm(monkeypatch, tmp_path: Path) -> Iterator[FakeFCM]:  # type: ignore[
 
 
 @pytest.fixture
-def firebase_credentials(fake_fcm: FakeFCM, tmp_path: Path, settings) -> Path:  # type: ignore[no-untyped-def]
+def firebase_credentials(fake_fcm: FakeFCM, tmp_path: Path, settings) -> Path:
     settings.FIREBASE_CREDENTIALS = str(service_account(tmp_path / "service-account.json", fake_fcm.token_url))
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0.01
     settings.NOTIFICATION_RETRY_MAX_SECONDS = 0.05

@@ -18,11 +18,11 @@ TOKEN_A = "token-a-" + "x" * 40
 TOKEN_B = "token-b-" + "y" * 40
 
 
-def device(user, token: str, platform: str = "android") -> Device:  # type: ignore[no-untyped-def]
+def device(user, token: str, platform: str = "android") -> Device:
     return Device.objects.create(user=user, token=token, platform=platform)
 
 
-def make_notification(user, **kw) -> Notification:  # type: ignore[no-untyped-def]
+def make_notification(user, **kw) -> Notification:
     # Quiet hours would defer a normal push depending on the hour the suite runs; they have their own tests.
     QuietHours.objects.get_or_create(user=user, defaults={"enabled": False})
     draft = Draft(user_id=user.pk, type=kw.pop("type", "signal.routed"), category=kw.pop("category", "queue"),
@@ -39,8 +39,8 @@ def deliver_until_settled(ids: list[int], rounds: int = 10) -> None:
         time.sleep(0.06)  # past the (test-sized) back-off
 
 
-def test_success_pushes_to_every_active_device_with_a_deep_link(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_success_pushes_to_every_active_device_with_a_deep_link(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     device(user, TOKEN_A, "android")
     device(user, TOKEN_B, "ios")
     Device.objects.create(user=user, token="old-" + "z" * 40, platform="android", active=False)
@@ -62,8 +62,8 @@ def test_success_pushes_to_every_active_device_with_a_deep_link(fake_fcm, fireba
 
 
 @pytest.mark.parametrize("error", ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"])
-def test_a_token_fcm_rejects_is_deactivated_and_the_others_still_get_it(fake_fcm, firebase_credentials, error) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_a_token_fcm_rejects_is_deactivated_and_the_others_still_get_it(fake_fcm, firebase_credentials, error) -> None:
+    user = UserFactory.create()
     bad = device(user, TOKEN_A)
     good = device(user, TOKEN_B)
     fake_fcm.token_errors[TOKEN_A] = error
@@ -80,8 +80,8 @@ def test_a_token_fcm_rejects_is_deactivated_and_the_others_still_get_it(fake_fcm
     assert [m["token"] for m in fake_fcm.received] == [TOKEN_B]
 
 
-def test_an_invalid_message_is_a_permanent_failure_with_the_reason(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_an_invalid_message_is_a_permanent_failure_with_the_reason(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     d = device(user, TOKEN_A)
     fake_fcm.token_errors[TOKEN_A] = "INVALID_MESSAGE"
     n = make_notification(user)
@@ -95,8 +95,8 @@ def test_an_invalid_message_is_a_permanent_failure_with_the_reason(fake_fcm, fir
     assert d.active is True  # the message was wrong, not the token
 
 
-def test_503_then_success_is_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_503_then_success_is_sent_once(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     device(user, TOKEN_A)
     fake_fcm.failures.extend([503, 503])
     n = make_notification(user)
@@ -109,8 +109,8 @@ def test_503_then_success_is_sent_once(fake_fcm, firebase_credentials) -> None: 
     assert fake_fcm.requests == 3
 
 
-def test_429_is_retried_with_backoff_and_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_429_is_retried_with_backoff_and_sent_once(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     device(user, TOKEN_A)
     fake_fcm.failures.append(429)
     n = make_notification(user)
@@ -127,14 +127,14 @@ def test_429_is_retried_with_backoff_and_sent_once(fake_fcm, firebase_credential
     assert len(fake_fcm.sent_to(TOKEN_A)) == 1
 
 
-def test_429_with_retry_after_waits_at_least_that_long_and_is_sent_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+def test_429_with_retry_after_waits_at_least_that_long_and_is_sent_once(fake_fcm, firebase_credentials) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
     from tests.notifications.fake_fcm import RETRY_AFTER_SECONDS
 
-    user = UserFactory()
+    user = UserFactory.create()
     device(user, TOKEN_A)
     fake_fcm.failures.append("429+")
     n = make_notification(user)
@@ -145,7 +145,7 @@ def test_429_with_retry_after_waits_at_least_that_long_and_is_sent_once(fake_fcm
     n.refresh_from_db()
     assert (first.retry, n.push_state) == (1, "pending")
     # The back-off here is 0.01-0.05 s; FCM asked for RETRY_AFTER_SECONDS, and that is the floor.
-    assert n.push_after >= before + timedelta(seconds=RETRY_AFTER_SECONDS)
+    assert n.push_after is not None and n.push_after >= before + timedelta(seconds=RETRY_AFTER_SECONDS)
     assert delivery.deliver(notification_ids=[n.pk]).claimed == 0  # not due yet
     Notification.objects.filter(pk=n.pk).update(push_after=timezone.now())  # the wait is over
     deliver_until_settled([n.pk])
@@ -156,8 +156,8 @@ def test_429_with_retry_after_waits_at_least_that_long_and_is_sent_once(fake_fcm
     assert fake_fcm.requests == 2
 
 
-def test_fcm_down_for_a_while_then_back_loses_nothing_and_sends_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    users = [UserFactory() for _ in range(3)]
+def test_fcm_down_for_a_while_then_back_loses_nothing_and_sends_once(fake_fcm, firebase_credentials) -> None:
+    users = [UserFactory.create() for _ in range(3)]
     for i, u in enumerate(users):
         device(u, f"token-{i}-" + "q" * 40)
     ids = [make_notification(u).pk for u in users]
@@ -175,8 +175,8 @@ def test_fcm_down_for_a_while_then_back_loses_nothing_and_sends_once(fake_fcm, f
     assert sorted(m["token"] for m in fake_fcm.received) == sorted(f"token-{i}-" + "q" * 40 for i in range(3))
 
 
-def test_delivering_the_same_rows_twice_sends_once(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_delivering_the_same_rows_twice_sends_once(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     device(user, TOKEN_A)
     n = make_notification(user)
 
@@ -187,8 +187,8 @@ def test_delivering_the_same_rows_twice_sends_once(fake_fcm, firebase_credential
     assert len(fake_fcm.received) == 1
 
 
-def test_a_partly_delivered_row_only_goes_to_the_devices_it_missed(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_a_partly_delivered_row_only_goes_to_the_devices_it_missed(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     a = device(user, TOKEN_A)
     device(user, TOKEN_B)
     n = make_notification(user)
@@ -204,8 +204,8 @@ def test_a_partly_delivered_row_only_goes_to_the_devices_it_missed(fake_fcm, fir
     assert n.push_state == "sent"
 
 
-def test_a_person_without_devices_is_not_pushed_but_keeps_the_notification(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    n = make_notification(UserFactory())
+def test_a_person_without_devices_is_not_pushed_but_keeps_the_notification(fake_fcm, firebase_credentials) -> None:
+    n = make_notification(UserFactory.create())
 
     delivery.deliver(notification_ids=[n.pk])
 
@@ -214,9 +214,9 @@ def test_a_person_without_devices_is_not_pushed_but_keeps_the_notification(fake_
     assert fake_fcm.received == []
 
 
-def test_without_firebase_credentials_notifications_are_stored_and_marked_not_pushed(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_firebase_credentials_notifications_are_stored_and_marked_not_pushed(settings) -> None:
     settings.FIREBASE_CREDENTIALS = ""
-    user = UserFactory()
+    user = UserFactory.create()
     device(user, TOKEN_A)
     n = make_notification(user)
 
@@ -227,14 +227,14 @@ def test_without_firebase_credentials_notifications_are_stored_and_marked_not_pu
     assert Notification.objects.filter(user=user).count() == 1
 
 
-def _spy_on_batches(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+def _spy_on_batches(monkeypatch) -> list[int]:
     """Sizes of the SDK calls (the SDK is spied on, not replaced: every call goes to the fake)."""
     from firebase_admin import messaging
 
     sizes: list[int] = []
     real = messaging.send_each_async
 
-    async def spy(messages, dry_run=False, app=None):  # type: ignore[no-untyped-def]
+    async def spy(messages, dry_run=False, app=None):
         sizes.append(len(messages))
         return await real(messages, dry_run=dry_run, app=app)
 
@@ -242,7 +242,7 @@ def _spy_on_batches(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return sizes
 
 
-def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch, settings) -> None:  # type: ignore[no-untyped-def]
+def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch, settings) -> None:
     settings.FCM_BATCH_SIZE = 500
     sizes = _spy_on_batches(monkeypatch)
     users = UserFactory.create_batch(3)
@@ -260,7 +260,7 @@ def test_batches_are_at_most_500(fake_fcm, firebase_credentials, monkeypatch, se
 
 
 def test_several_batches_in_flight_with_some_tokens_failing(fake_fcm, firebase_credentials, monkeypatch,
-                                                            settings) -> None:  # type: ignore[no-untyped-def]
+                                                            settings) -> None:
     settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 40, 3
     sizes = _spy_on_batches(monkeypatch)
     users = UserFactory.create_batch(200)
@@ -268,7 +268,7 @@ def test_several_batches_in_flight_with_some_tokens_failing(fake_fcm, firebase_c
         QuietHours.objects.create(user=u, enabled=False)
     Device.objects.bulk_create(Device(user=u, token=f"story-{u.pk}-" + "s" * 30, platform="android") for u in users)
     bad = {f"story-{u.pk}-" + "s" * 30: error for u, error in
-           zip(users[5::37], ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"] * 3)}
+           zip(users[5::37], ["UNREGISTERED", "SENDER_ID_MISMATCH", "INVALID_ARGUMENT"] * 3, strict=False)}
     fake_fcm.token_errors.update(bad)
     fake_fcm.delay = 0.3  # long enough for the client to have the next batches on the wire
     rows = notify([Draft(user_id=u.pk, type="story.published", category="new_stories", title="A new story",
@@ -293,11 +293,11 @@ def test_several_batches_in_flight_with_some_tokens_failing(fake_fcm, firebase_c
 
 def test_a_503_on_one_batch_only_is_retried_by_the_sdk_and_a_429_waits_for_the_next_run(
     fake_fcm, firebase_credentials, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.FCM_BATCH_SIZE, settings.FCM_BATCHES_IN_FLIGHT = 10, 2
     users = UserFactory.create_batch(40)
     tokens = [f"batch-{i:02d}-" + "b" * 30 for i in range(40)]
-    for u, t in zip(users, tokens):
+    for u, t in zip(users, tokens, strict=True):
         device(u, t)
     ids = [make_notification(u).pk for u in users]
     # The second batch meets a 503 once (the SDK retries it); the fourth a 429 (ours to retry).
@@ -317,7 +317,7 @@ def test_a_503_on_one_batch_only_is_retried_by_the_sdk_and_a_429_waits_for_the_n
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
+def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent(fake_fcm, firebase_credentials) -> None:
     """The embedded default under the ASGI server: a sync view runs in a thread beside the server's
     loop, the notification commits, and the eager task delivers in that thread, on a runner of its
     own for that call (it must not touch the server's loop)."""
@@ -326,7 +326,7 @@ def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent
     from asgiref.sync import sync_to_async
     from django.db import connections
 
-    user = UserFactory()
+    user = UserFactory.create()
     device(user, TOKEN_A)
 
     def sync_view() -> int:
@@ -345,8 +345,8 @@ def test_an_eager_delivery_from_a_sync_thread_under_a_running_event_loop_is_sent
     assert [m["token"] for m in fake_fcm.received] == [TOKEN_A]
 
 
-def test_a_silent_push_has_no_notification_block(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_a_silent_push_has_no_notification_block(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     device(user, TOKEN_B, "ios")
     n = make_notification(user, silent=True)
 
@@ -357,8 +357,8 @@ def test_a_silent_push_has_no_notification_block(fake_fcm, firebase_credentials)
     assert message["apns"]["headers"]["apns-push-type"] == "background"
 
 
-def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase_credentials) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase_credentials) -> None:
+    user = UserFactory.create()
     Device.objects.create(user=user, token=TOKEN_A, installation_id="fid-123", platform="android")
     n = make_notification(user)
 
@@ -368,7 +368,7 @@ def test_a_device_with_an_installation_id_is_addressed_by_fid(fake_fcm, firebase
     assert "token" not in fake_fcm.received[0]
 
 
-def test_the_loopback_guard_also_holds_for_the_async_client(fake_fcm, firebase_credentials, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_loopback_guard_also_holds_for_the_async_client(fake_fcm, firebase_credentials, monkeypatch) -> None:
     """The guard in tests/conftest.py patches the socket module; httpx on asyncio resolves and
     connects through it too, so an unpatched FCM URL cannot leak."""
     from firebase_admin import messaging

@@ -72,7 +72,7 @@ def listening_channel() -> Iterator[Any]:
 
 def test_a_signal_submission_queues_one_task_with_its_notification_and_live_event_ids(
     bank, tasks_run, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     for member in (bank.sam, bank.pieter):
         QuietHours.objects.create(user=member, enabled=False)
 
@@ -92,8 +92,8 @@ def test_a_signal_submission_queues_one_task_with_its_notification_and_live_even
 
 
 def test_each_event_queues_one_task_with_its_own_ids(bank, tasks_run,
-                                                    django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+                                                    django_capture_on_commit_callbacks) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
 
     with django_capture_on_commit_callbacks(execute=True):
         listening.signal_claim(signal_id=signal.pk, by=bank.sam)  # claimed (team) + status (submitter)
@@ -105,7 +105,7 @@ def test_each_event_queues_one_task_with_its_own_ids(bank, tasks_run,
     assert {"signal.claimed", "signal.status"} <= set(LiveEvent.objects.values_list("type", flat=True))
 
 
-def test_nothing_is_queued_when_the_event_rolls_back(bank, tasks_run, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_queued_when_the_event_rolls_back(bank, tasks_run, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks, \
             pytest.raises(RuntimeError), transaction.atomic():
         listening.signal_submit(submitter=bank.emma, text=LEAD)
@@ -116,7 +116,7 @@ def test_nothing_is_queued_when_the_event_rolls_back(bank, tasks_run, django_cap
 
 
 @pytest.mark.redis
-def test_live_events_arrive_in_the_order_they_were_written(listening_channel, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_live_events_arrive_in_the_order_they_were_written(listening_channel, django_capture_on_commit_callbacks) -> None:
     listening_channel.join("team.424242")
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
@@ -129,7 +129,7 @@ def test_live_events_arrive_in_the_order_they_were_written(listening_channel, dj
 
 def test_a_dead_channel_layer_is_logged_the_events_wait_and_the_push_part_still_runs(
     bank, settings, caplog, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {"hosts": [{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 0.2}]},
@@ -154,7 +154,7 @@ def test_a_dead_channel_layer_is_logged_the_events_wait_and_the_push_part_still_
 @pytest.mark.redis
 def test_the_sweeper_republishes_a_live_event_whose_task_never_ran_and_expires_an_old_one(
     listening_channel, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     listening_channel.join("team.5150")
     with django_capture_on_commit_callbacks(execute=False):  # committed, but the task never ran
         outbox_write(live=[LiveDraft("team.5150", "signal.updated", {"id": 1}),
@@ -171,7 +171,7 @@ def test_the_sweeper_republishes_a_live_event_whose_task_never_ran_and_expires_a
     assert sweep_outbox() == 0  # nothing twice
 
 
-def test_published_and_expired_events_are_purged_after_a_while_and_pending_ones_kept(settings) -> None:  # type: ignore[no-untyped-def]
+def test_published_and_expired_events_are_purged_after_a_while_and_pending_ones_kept(settings) -> None:
     long_ago = timezone.now() - timedelta(hours=settings.LIVE_EVENT_KEEP_HOURS + 1)
     for state in ("published", "expired", "pending"):
         LiveEvent.objects.create(group="team.1", type="signal.updated", state=state)

@@ -20,19 +20,20 @@ LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem 
 URGENT = "Mijn schoonzus haar pinpas is gestolen en er is al 500 euro van haar rekening gehaald!"
 
 
-def test_a_routed_signal_notifies_the_team_members_on_duty(bank) -> None:  # type: ignore[no-untyped-def]
-    MembershipFactory(team=bank.sales_nl, user=UserFactory(role="sales"), on_duty=False)
+def test_a_routed_signal_notifies_the_team_members_on_duty(bank) -> None:
+    MembershipFactory.create(team=bank.sales_nl, user=UserFactory.create(role="sales"), on_duty=False)
 
     signal = listening.signal_submit(submitter=bank.emma, text=LEAD).signal
 
     rows = Notification.objects.filter(type="signal.routed")
     assert sorted(rows.values_list("user_id", flat=True)) == sorted([bank.sam.pk, bank.pieter.pk])
     n = rows.first()
+    assert n is not None
     assert (n.category, n.priority, n.data) == ("queue", "normal", {"type": "signal", "id": str(signal.pk)})
     assert n.collapse_key == f"signal-{signal.pk}"
 
 
-def test_an_urgent_complaint_is_high_priority_and_carries_no_contact_details(bank) -> None:  # type: ignore[no-untyped-def]
+def test_an_urgent_complaint_is_high_priority_and_carries_no_contact_details(bank) -> None:
     listening.signal_submit(submitter=bank.emma, text=URGENT + " bel haar 06-12345678",
                             contact={"phone": "0612345678"}, contact_consent=True)
 
@@ -42,7 +43,7 @@ def test_an_urgent_complaint_is_high_priority_and_carries_no_contact_details(ban
     assert "06-12345678" not in n.body and "+31612345678" not in n.body
 
 
-def test_nothing_is_written_when_the_event_rolls_back(bank) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_written_when_the_event_rolls_back(bank) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():
         listening.signal_submit(submitter=bank.emma, text=LEAD)
         raise RuntimeError("the request failed after the signal was written")
@@ -52,7 +53,7 @@ def test_nothing_is_written_when_the_event_rolls_back(bank) -> None:  # type: ig
 
 def test_delivery_is_dispatched_after_commit_and_stored_as_not_pushed_without_firebase(
     bank, settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.FIREBASE_CREDENTIALS = ""
     for member in (bank.sam, bank.pieter):  # not deferred by quiet hours, whatever the hour of the run
         QuietHours.objects.create(user=member, enabled=False)
@@ -66,8 +67,8 @@ def test_delivery_is_dispatched_after_commit_and_stored_as_not_pushed_without_fi
     assert set(Notification.objects.values_list("push_state", flat=True)) == {"not_pushed"}
 
 
-def test_claim_tells_the_other_agents_apps_to_drop_it_silently(bank) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma)
+def test_claim_tells_the_other_agents_apps_to_drop_it_silently(bank) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
 
     listening.signal_claim(signal_id=signal.pk, by=bank.sam)
 
@@ -76,8 +77,8 @@ def test_claim_tells_the_other_agents_apps_to_drop_it_silently(bank) -> None:  #
     assert silent.data["claimed_by"] == str(bank.sam.pk)
 
 
-def test_the_submitter_hears_about_status_changes_in_their_language(bank) -> None:  # type: ignore[no-untyped-def]
-    signal = SignalFactory(team=bank.sales_nl, submitter=bank.emma, status="claimed", assignee=bank.sam)
+def test_the_submitter_hears_about_status_changes_in_their_language(bank) -> None:
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma, status="claimed", assignee=bank.sam)
 
     listening.signal_transition(signal_id=signal.pk, by=bank.sam, to="contacted",
                                 note="Je buurman is dinsdag gebeld, dank je!", visible_to_submitter=True)
@@ -90,7 +91,7 @@ def test_the_submitter_hears_about_status_changes_in_their_language(bank) -> Non
 
 
 def test_a_category_switched_off_is_kept_in_the_inbox_but_not_pushed() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     Preference.objects.create(user=user, category="queue", push=False)
 
     n = notify([Draft(user_id=user.pk, type="signal.routed", category="queue", title="x")])[0]
@@ -99,7 +100,7 @@ def test_a_category_switched_off_is_kept_in_the_inbox_but_not_pushed() -> None:
 
 
 def test_quiet_hours_defer_normal_pushes_until_morning_in_the_persons_time_zone() -> None:
-    user = UserFactory(profile={"time_zone": "Europe/Copenhagen"})
+    user = UserFactory.create(profile={"time_zone": "Europe/Copenhagen"})
     QuietHours.objects.create(user=user, start=time(21, 0), end=time(7, 30))
     late = datetime(2026, 11, 23, 22, 15, tzinfo=ZoneInfo("Europe/Copenhagen"))
 
@@ -115,7 +116,7 @@ def test_quiet_hours_defer_normal_pushes_until_morning_in_the_persons_time_zone(
 
 
 def test_outside_quiet_hours_nothing_waits() -> None:
-    user = UserFactory(profile={"time_zone": "Europe/Amsterdam"})
+    user = UserFactory.create(profile={"time_zone": "Europe/Amsterdam"})
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
     n = notify([Draft(user_id=user.pk, type="signal.status", category="my_signals", title="x")], now=noon)[0]
@@ -124,7 +125,7 @@ def test_outside_quiet_hours_nothing_waits() -> None:
 
 
 def test_story_pushes_are_capped_per_day() -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     QuietHours.objects.create(user=user, enabled=False, daily_story_cap=2)
 
     rows = notify([Draft(user_id=user.pk, type="story.published", category="new_stories", title=f"s{i}")
@@ -134,11 +135,11 @@ def test_story_pushes_are_capped_per_day() -> None:
     assert Notification.objects.filter(user=user).count() == 4  # all still in the inbox
 
 
-def test_complaints_about_to_pass_their_due_time_alert_the_support_leads_once(bank) -> None:  # type: ignore[no-untyped-def]
-    lead = UserFactory(role="support")
-    MembershipFactory(team=bank.support, user=lead, is_lead=True)
-    soon = SignalFactory(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(minutes=10))
-    SignalFactory(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(days=2))
+def test_complaints_about_to_pass_their_due_time_alert_the_support_leads_once(bank) -> None:
+    lead = UserFactory.create(role="support")
+    MembershipFactory.create(team=bank.support, user=lead, is_lead=True)
+    soon = SignalFactory.create(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(minutes=10))
+    SignalFactory.create(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(days=2))
 
     assert listening.complaints_due_soon_alert() == 1
     assert listening.complaints_due_soon_alert() == 0
@@ -147,8 +148,8 @@ def test_complaints_about_to_pass_their_due_time_alert_the_support_leads_once(ba
     assert list(alerts.values_list("user_id", "data")) == [(lead.pk, {"type": "signal", "id": str(soon.pk)})]
 
 
-def test_the_sweeper_finds_rows_left_pending(bank) -> None:  # type: ignore[no-untyped-def]
-    user = UserFactory()
+def test_the_sweeper_finds_rows_left_pending(bank) -> None:
+    user = UserFactory.create()
     QuietHours.objects.create(user=user, enabled=False)
     n = notify([Draft(user_id=user.pk, type="x.y", category="queue", title="t")])[0]
     Notification.objects.filter(pk=n.pk).update(created_at=timezone.now() - timedelta(minutes=5))
@@ -159,7 +160,7 @@ def test_the_sweeper_finds_rows_left_pending(bank) -> None:  # type: ignore[no-u
     assert n.pk in ids and fresh.pk not in ids
 
 
-def test_a_dead_channel_layer_never_fails_the_request(bank, client_for, settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_dead_channel_layer_never_fails_the_request(bank, client_for, settings, django_capture_on_commit_callbacks) -> None:
     from channels.layers import channel_layers
 
     settings.CHANNEL_LAYERS = {"default": {

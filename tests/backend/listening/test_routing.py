@@ -20,7 +20,7 @@ def _route_lead(*, confidence: float = 0.95) -> routing.RoutingDecision:
                          scores={"lead": confidence}, language="nl", topics=[])
 
 
-def _submit_lead(client) -> Signal:  # type: ignore[no-untyped-def]
+def _submit_lead(client) -> Signal:
     response = client.post(URL, {"text": LEAD_NL, "kind": "lead"}, format="json")
     assert response.status_code == 201, response.content
     return Signal.objects.select_related("team").get(pk=response.json()["id"])
@@ -36,12 +36,12 @@ def _in_another_process(sql: str, params: tuple[object, ...]) -> None:
 
 
 @pytest.mark.django_db
-def test_a_rule_saved_in_the_admin_applies_to_the_very_next_submission(bank, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_rule_saved_in_the_admin_applies_to_the_very_next_submission(bank, client_for) -> None:
     employee = client_for(bank.emma)
     assert _submit_lead(employee).team == bank.sales_nl
     rule = RoutingRule.objects.get(kind="lead", team=bank.sales_nl)
     browser = Client()
-    browser.force_login(UserFactory(role="admin", is_staff=True, is_superuser=True))
+    browser.force_login(UserFactory.create(role="admin", is_staff=True, is_superuser=True))
 
     saved = browser.post(f"/admin/listening/routingrule/{rule.pk}/change/", {
         "priority": rule.priority, "kind": "lead", "language": "", "keyword": "",
@@ -58,7 +58,7 @@ def test_a_rule_saved_in_the_admin_applies_to_the_very_next_submission(bank, cli
 @pytest.mark.django_db(transaction=True)
 def test_rules_and_triage_changed_by_another_process_apply_to_the_very_next_submission(
     bank, client_for,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     employee = client_for(bank.emma)
     assert _submit_lead(employee).team == bank.sales_nl
     assert _route_lead(confidence=0.3).team == bank.triage
@@ -80,7 +80,7 @@ def test_rules_and_triage_changed_by_another_process_apply_to_the_very_next_subm
 @pytest.mark.django_db
 def test_routing_costs_one_statement_when_a_rule_matches_and_two_for_triage(
     bank, django_assert_num_queries,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The price of keeping nothing: the rules for the kind (team joined) on every submission, the
     triage team only when a person must look first."""
     with django_assert_num_queries(1):
