@@ -15,6 +15,7 @@ urlpatterns = [
     # listening
     path("signals/", signals.SignalCreateView.as_view(), name="signal-create"),
     path("signals/mine/", signals.MySignalsView.as_view(), name="signal-mine"),
+    path("signals/preview/", signals.SignalPreviewView.as_view(), name="signal-preview"),
     path("signals/figures/", signals.SignalFiguresView.as_view(), name="signal-figures"),
     path("signals/<int:pk>/", signals.SignalDetailView.as_view(), name="signal-detail"),
     path("signals/<int:pk>/claim/", signals.SignalClaimView.as_view(), name="signal-claim"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("signals/<int:pk>/notes/", signals.SignalNoteView.as_view(), name="signal-note"),
     path("signals/<int:pk>/reroute/", signals.SignalRerouteView.as_view(), name="signal-reroute"),
     path("signals/<int:pk>/withdraw/", signals.SignalWithdrawView.as_view(), name="signal-withdraw"),
+    path("signals/<int:pk>/contact/", signals.SignalContactView.as_view(), name="signal-contact"),
     path("queues/", signals.QueueListView.as_view(), name="queue-list"),
     path("queues/<int:pk>/signals/", signals.QueueSignalsView.as_view(), name="queue-signals"),
     # notifications

@@ -65,6 +65,11 @@ class Notification(models.Model):
     category = models.CharField(max_length=16, choices=Category.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # Issue 16.6 / 15.4: what the inbox shows may name the signal (kind, a contact-free excerpt, a
+    # note), but the push travels through Google and the websocket announcement leaves the database
+    # too: those carry only `title` and `body`. Blank means the inbox shows `title` / `body`.
+    inbox_title = models.CharField(max_length=200, blank=True)
+    inbox_body = models.TextField(blank=True)
     # What the app deep-links to: {"type": "signal", "id": "42"}. Values are strings (FCM data payload).
     data = models.JSONField(default=dict)
     collapse_key = models.CharField(max_length=100, blank=True)

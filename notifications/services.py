@@ -72,6 +72,9 @@ class Draft:
     title: str
     body: str = ""
     data: dict[str, str] | None = None
+    # Shown in the inbox only, never pushed or announced live (see Notification.inbox_title).
+    inbox_title: str = ""
+    inbox_body: str = ""
     collapse_key: str = ""
     priority: str = Priority.NORMAL
     silent: bool = False
@@ -175,6 +178,7 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
             stories_today[d.user_id] = stories_today.get(d.user_id, 0) + 1
         rows.append(Notification(
             user_id=d.user_id, type=d.type, category=d.category, title=d.title[:200], body=d.body,
+            inbox_title=d.inbox_title[:200], inbox_body=d.inbox_body,
             data={k: str(v) for k, v in (d.data or {}).items()}, collapse_key=d.collapse_key,
             priority=d.priority, silent=d.silent, push_state=state, push_after=push_after,
         ))

@@ -1,12 +1,21 @@
 """What the listening loop tells people: outbox notifications and live events, both written in the
 event's transaction and delivered by one task after commit. Services call these; nothing here
-decides business rules."""
+decides business rules.
+
+What leaves the database (the push through FCM, every websocket event) carries the kind, the team
+and a short neutral title, never a signal's words or a note (issue 15.4). The inbox, read through
+the API by the person the notification is for, also names the signal: `inbox_title` adds a short
+excerpt without contact details or names, `inbox_body` the note meant for them (issue 16.6).
+"""
 from __future__ import annotations
 
 from typing import Any
 
-import nlp
-from backend.listening import lifecycle
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backend.listening import lifecycle, redaction
 from backend.listening.models import Kind, Signal
 from backend.people.models import Membership, Role, User
 from notifications.live import team_queue_group, user_group
@@ -14,9 +23,24 @@ from notifications.models import Category, Priority
 from notifications.services import Draft, LiveDraft, notify, outbox_write
 
 _KIND_TITLE = {
-    Kind.COMPLAINT: "Complaint", Kind.LEAD: "Lead", Kind.REFERRAL: "Job referral",
-    Kind.FRIEND_DISCOUNT: "Friends & family discount request", Kind.FEEDBACK: "Feedback",
+    Kind.COMPLAINT: gettext_lazy("Complaint"), Kind.LEAD: gettext_lazy("Lead"),
+    Kind.REFERRAL: gettext_lazy("Job referral"),
+    Kind.FRIEND_DISCOUNT: gettext_lazy("Friends & family discount request"), Kind.FEEDBACK: gettext_lazy("Feedback"),
 }
+
+
+def _kind(signal: Signal) -> str:
+    return str(_KIND_TITLE[Kind(signal.kind)])
+
+
+def _named(signal: Signal, title: str) -> str:
+    """An inbox title that says which signal: the title, the kind, a contact-free excerpt."""
+    return f"{title} · {_kind(signal)}: “{redaction.excerpt(signal.text)}”"
+
+
+def _data(signal: Signal, **extra: str) -> dict[str, str]:
+    # FCM data payloads are strings on the wire; the inbox API turns the ids back into integers.
+    return {"type": "signal", "id": str(signal.pk), **extra}
 
 
 def _summary(signal: Signal) -> dict[str, Any]:
@@ -39,15 +63,18 @@ def signal_routed(signal: Signal) -> None:
     if signal.team_id is None:
         return
     team = signal.team
-    title = f"{'URGENT ' if signal.urgent else ''}{_KIND_TITLE[Kind(signal.kind)]}"
-    title += " to triage" if signal.in_triage or team is None else f" for {team.name}"
-    # The push payload travels through Google: never contact details in it.
-    body = nlp.redact(signal.text)[:140]
+    kind = _kind(signal)
+    if signal.in_triage or team is None:
+        title = _("URGENT %(kind)s to triage") if signal.urgent else _("%(kind)s to triage")
+        title %= {"kind": kind}
+    else:
+        title = _("URGENT %(kind)s for %(team)s") if signal.urgent else _("%(kind)s for %(team)s")
+        title %= {"kind": kind, "team": team.name}
     outbox_write(
         drafts=[
             Draft(
-                user_id=uid, type="signal.routed", category=Category.QUEUE, title=title, body=body,
-                data={"type": "signal", "id": str(signal.pk)}, collapse_key=f"signal-{signal.pk}",
+                user_id=uid, type="signal.routed", category=Category.QUEUE, title=title,
+                inbox_title=_named(signal, title), data=_data(signal), collapse_key=f"signal-{signal.pk}",
                 priority=Priority.HIGH if signal.urgent else Priority.NORMAL,
             )
             for uid in _on_duty(signal.team_id, exclude={signal.submitter_id})
@@ -65,7 +92,7 @@ def signal_claimed(signal: Signal, *, by: User) -> None:
         drafts=[
             Draft(
                 user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
-                data={"type": "signal", "id": str(signal.pk), "claimed_by": str(by.pk)},
+                data=_data(signal, claimed_by=str(by.pk)),
                 collapse_key=f"signal-{signal.pk}", silent=True,
             )
             for uid in _on_duty(signal.team_id, exclude={by.pk})
@@ -78,18 +105,40 @@ def signal_claimed(signal: Signal, *, by: User) -> None:
 def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitter: bool = False) -> None:
     """The submitter hears what became of what they passed on, in their own language."""
     submitter = signal.submitter
-    language = getattr(getattr(submitter, "profile", None), "language", "en")
+    language = _language(submitter)
     text = lifecycle.status_text(signal.status, language, in_triage=signal.in_triage)
+    with translation.override(language):
+        inbox_title = _named(signal, text)
     outbox_write(
         drafts=[Draft(
             user_id=submitter.pk, type="signal.status", category=Category.MY_SIGNALS, title=text,
-            body=note if visible_to_submitter else "", data={"type": "signal", "id": str(signal.pk)},
+            inbox_title=inbox_title, inbox_body=note if visible_to_submitter else "", data=_data(signal),
             collapse_key=f"mine-{signal.pk}",
         )],
         live=[LiveDraft(user_group(submitter.pk), "signal.status",
                         {"id": signal.pk, "status": signal.status, "status_text": text}),
               *_updated(signal)],
     )
+
+
+def signal_note_for_submitter(signal: Signal, *, note: str) -> None:
+    """A note the team wrote for the submitter: its own type, so the app can show it as a note."""
+    submitter = signal.submitter
+    language = _language(submitter)
+    with translation.override(language):
+        title = _("A note about your %(kind)s") % {"kind": _kind(signal).lower()}
+        inbox_title = _named(signal, _("A note from the team"))
+    outbox_write(
+        drafts=[Draft(
+            user_id=submitter.pk, type="signal.note", category=Category.MY_SIGNALS, title=title,
+            inbox_title=inbox_title, inbox_body=note, data=_data(signal), collapse_key=f"mine-{signal.pk}",
+        )],
+        live=[LiveDraft(user_group(submitter.pk), "signal.note", {"id": signal.pk, "status": signal.status})],
+    )
+
+
+def _language(user: User) -> str:
+    return getattr(getattr(user, "profile", None), "language", "en") or "en"
 
 
 def _updated(signal: Signal, *, team_id: int | None = None) -> list[LiveDraft]:
@@ -108,12 +157,13 @@ def complaint_due_soon(signal: Signal) -> None:
         "user_id", flat=True
     )
     admins = [] if leads else User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
+    title = (_("Urgent complaint #%(id)s is almost overdue") if signal.urgent
+             else _("Complaint #%(id)s is almost overdue")) % {"id": signal.pk}
     notify(
         Draft(
-            user_id=uid, type="signal.due_soon", category=Category.QUEUE,
-            title=f"{'Urgent c' if signal.urgent else 'C'}omplaint #{signal.pk} is almost overdue",
-            body=nlp.redact(signal.text)[:140], data={"type": "signal", "id": str(signal.pk)},
-            collapse_key=f"due-{signal.pk}", priority=Priority.HIGH,
+            user_id=uid, type="signal.due_soon", category=Category.QUEUE, title=title,
+            inbox_title=_named(signal, title), data=_data(signal), collapse_key=f"due-{signal.pk}",
+            priority=Priority.HIGH,
         )
         for uid in list(leads) or list(admins)
     )

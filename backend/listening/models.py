@@ -123,6 +123,7 @@ class EventType(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     DUPLICATE = "duplicate", "Linked as possible duplicate"
     PURGED = "purged", "Contact details purged"
+    CONTACT_ADDED = "contact_added", "Contact added by the submitter"
 
 
 class SignalEvent(models.Model):

@@ -12,13 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 import nlp
-from backend.core.errors import NotFound
-from backend.listening import lifecycle
+from backend.core.errors import DomainError, NotFound
+from backend.core.text import text_clean
+from backend.listening import lifecycle, redaction
 from backend.listening.models import Kind, Signal, SignalEvent
 from backend.people.models import Membership, Role, Team, User
 
@@ -43,23 +45,83 @@ def can_work_on(*, user: User, signal: Signal) -> bool:
     return user.role == Role.ADMIN or (signal.team_id is not None and signal.team_id in team_ids_for(user=user))
 
 
+def can_see(*, user: User, signal: Signal) -> bool:
+    """The one visibility rule: the submitter, the routed team, admins."""
+    return signal.submitter_id == user.pk or can_work_on(user=user, signal=signal)
+
+
+def duplicate_of_for(*, user: User, signal: Signal) -> int | None:
+    """The earlier signal this one may duplicate, only for someone who may see that one too.
+
+    Telling anyone else would make `duplicate_of` an oracle: submit a complaint with a phone number
+    and learn whether that number was reported lately (issue 15.5). Needs `duplicate_of` loaded
+    (`select_related`) to avoid a query per signal.
+    """
+    root = signal.duplicate_of if signal.duplicate_of_id else None
+    return root.pk if root is not None and can_see(user=user, signal=root) else None
+
+
+def already_known_for_submitter(*, signal: Signal) -> bool:
+    """What the submitter may learn: that one of their own earlier signals is about the same person."""
+    root = signal.duplicate_of if signal.duplicate_of_id else None
+    return root is not None and root.submitter_id == signal.submitter_id
+
+
+@dataclass(frozen=True)
+class SignalPreview:
+    kind: str
+    language: str
+    urgent: bool
+    confidence: float
+    suggested_contact: dict[str, str]
+    consent_needed: bool
+
+
+def signal_preview(*, text: str) -> SignalPreview:
+    """What a submission of `text` would be, before it is sent: classified, stored nowhere.
+
+    The app asks "did they agree that we call them?" when `consent_needed`: without consent the
+    contact details found in the text would be replaced by placeholders on submission.
+    """
+    text = text_clean(text)
+    if len(text) < settings.RELAY_SIGNAL_TEXT_MIN:
+        raise DomainError("Please write a few words.", code="validation_error",
+                          fields={"text": [f"At least {settings.RELAY_SIGNAL_TEXT_MIN} characters."]})
+    verdict = nlp.classify(text)
+    suggested = {}
+    if verdict.phones:
+        suggested["phone"] = verdict.phones[0]
+    if verdict.emails:
+        suggested["email"] = verdict.emails[0]
+    return SignalPreview(
+        kind=verdict.kind, language=verdict.language, urgent=verdict.kind == Kind.COMPLAINT and verdict.urgent,
+        confidence=verdict.confidence, suggested_contact=suggested, consent_needed=bool(suggested),
+    )
+
+
 def signal_get_for_user(*, user: User, signal_id: int) -> Signal:
     """Fetch and authorise in one step: 404 for a signal the user may not see."""
     signal = (
-        Signal.objects.select_related("team", "assignee__profile", "contact", "submitter__profile")
+        Signal.objects.select_related("team", "assignee__profile", "contact", "submitter__profile", "duplicate_of")
         .filter(pk=signal_id)
         .first()
     )
-    if signal is None or not (signal.submitter_id == user.pk or can_work_on(user=user, signal=signal)):
+    if signal is None or not can_see(user=user, signal=signal):
         raise NotFound("Signal not found.")
     return signal
 
 
-def signal_events_for(*, signal: Signal, team_view: bool) -> list[SignalEvent]:
+def signal_events_for(*, signal: Signal, team_view: bool, viewer: User | None = None) -> list[SignalEvent]:
+    """The history; for a team `viewer`, a duplicate link they may not follow is left out (15.5)."""
     events = signal.events.select_related("actor__profile")
     if not team_view:
         events = events.filter(visible_to_submitter=True)
-    return list(events)
+    history = list(events)
+    visible_root = duplicate_of_for(user=viewer, signal=signal) if viewer is not None else None
+    for event in history:
+        if "duplicate_of" in (event.data or {}) and event.data["duplicate_of"] != visible_root:
+            event.data = {k: v for k, v in event.data.items() if k != "duplicate_of"}
+    return history
 
 
 def signals_for_submitter(*, user: User) -> QuerySet[Signal]:
@@ -85,7 +147,7 @@ def queue_get_for_user(*, user: User, team_id: int) -> Team:
 
 def queue_signals(*, team: Team, include_closed: bool = False) -> QuerySet[Signal]:
     """A team's signals, urgent first, then by due time, then oldest first."""
-    signals = Signal.objects.filter(team=team).select_related("team", "assignee__profile", "contact")
+    signals = Signal.objects.filter(team=team).select_related("team", "assignee__profile", "contact", "duplicate_of")
     if not include_closed:
         closed = Q(status=lifecycle.WITHDRAWN) | Q(closed_at__isnull=False)
         signals = signals.exclude(closed)
@@ -203,7 +265,8 @@ def signal_gists(
     since: datetime | None = None, now: datetime | None = None, limit: int = 50,
 ) -> list[SignalGist]:
     """The drill-down behind the figures: recent signals of a kind, week and/or topic, with contact
-    details redacted from the text and no submitter or contact attached."""
+    details and the names of third persons redacted from the text (issue 15.4), and no submitter or
+    contact attached."""
     now = now or timezone.now()
     signals = Signal.objects.filter(created_at__gte=since or now - timedelta(weeks=12)).exclude(
         status=lifecycle.WITHDRAWN)
@@ -218,7 +281,7 @@ def signal_gists(
         if topic and topic not in (topics or []):
             continue
         gists.append(SignalGist(id=pk, kind=k, language=language, created_at=created_at, topics=list(topics or []),
-                                text=nlp.redact(text)))
+                                text=redaction.redact_people(text)))
         if len(gists) >= limit:
             break
     return gists

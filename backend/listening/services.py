@@ -31,7 +31,7 @@ from backend.listening.models import (
     SignalEvent,
 )
 from backend.listening.selectors import can_work_on, is_team_lead, signal_get_for_user
-from backend.people.models import Role, Team, User
+from backend.people.models import Membership, Role, Team, User
 
 _REGION_BY_LANGUAGE = {"nl": "NL", "da": "DK"}
 
@@ -235,6 +235,56 @@ def signal_submit(
     return SubmitResult(signal=signal, created=True, suggested_contact=suggested)
 
 
+CONTACT_ADD_WINDOW = timedelta(hours=24)
+
+
+@transaction.atomic
+def signal_contact_add(
+    *, signal_id: int, by: User, contact: dict[str, Any], contact_consent: bool,
+    consent_wording_version: str | None = None, now: datetime | None = None,
+) -> SignalContact:
+    """The submitter adds the person's contact details after submitting, with their consent, within
+    24 hours (issue 16.3): a number typed into the text without consent was replaced by `[phone]`,
+    and this is the way to give it to the team after all. Takes the signal's row lock.
+
+    Only the submitter may (404 for everyone else); without consent it is a 400 and nothing is
+    stored; after 24 hours, or once the signal is closed, a 409.
+    """
+    now = now or timezone.now()
+    signal = Signal.objects.select_for_update(of=("self",)).filter(pk=signal_id, submitter=by).first()
+    if signal is None:
+        raise NotFound("Signal not found.")
+    if contact_consent is not True:
+        raise DomainError(
+            "Contact details can only be stored when the person agreed to be contacted.",
+            code="consent_required", fields={"contact_consent": ["Must be true."]},
+        )
+    if now - signal.created_at > CONTACT_ADD_WINDOW:
+        raise Conflict("Contact details can be added within 24 hours of passing on a signal.",
+                       code="contact_window_closed")
+    if lifecycle.is_closed(signal.kind, signal.status):
+        raise Conflict("This signal is already closed.", code="signal_closed")
+    submitter_language = getattr(getattr(by, "profile", None), "language", "en")
+    clean = _validate_contact(contact=contact, consent=True, submitter_language=submitter_language)
+    if not clean or not (clean["phone"] or clean["email"]):
+        raise DomainError("Give a phone number or an e-mail address.", code="validation_error",
+                          fields={"contact": ["A phone number or an e-mail address is required."]})
+    saved, _ = SignalContact.objects.update_or_create(signal=signal, defaults={
+        **clean, "consent": True, "consent_at": now, "purged_at": None,
+        "consent_wording_version": consent_wording_version or settings.RELAY_CONSENT_WORDING_VERSION,
+    })
+    if signal.duplicate_of_id is None:
+        root = _duplicate_root(kind=signal.kind, phone=clean["phone"], email=clean["email"], now=now)
+        if root is not None and root.pk != signal.pk:
+            Signal.objects.filter(pk=signal.pk).update(duplicate_of=root)
+            SignalEvent.objects.create(signal=signal, type=EventType.DUPLICATE, data={"duplicate_of": root.pk})
+    # The history says that it happened, never what: details stay in their own row.
+    SignalEvent.objects.create(signal=signal, actor=by, type=EventType.CONTACT_ADDED,
+                               from_status=signal.status, to_status=signal.status)
+    events.signal_updated(signal)
+    return saved
+
+
 def _lock_for_work(*, signal_id: int, by: User) -> Signal:
     """Fetch with a row lock and authorise: only the routed team (or an admin) may work on it."""
     signal = signal_get_for_user(user=by, signal_id=signal_id)  # 404 when invisible
@@ -353,17 +403,32 @@ def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter
         note=text, visible_to_submitter=visible_to_submitter,
     )
     if visible_to_submitter:
-        events.signal_status_changed(signal, note=text, visible_to_submitter=True)
+        events.signal_note_for_submitter(signal, note=text)
     return event
+
+
+def _may_act_for_holder(*, signal: Signal, by: User) -> bool:
+    """The transition rule: the assignee acts; a team lead or an admin may act on anyone's signal;
+    an unclaimed signal (every signal in triage is unclaimed) is open to its team."""
+    return (not signal.assignee_id or signal.assignee_id == by.pk or by.role == Role.ADMIN
+            or is_team_lead(user=by, team_id=signal.team_id))
 
 
 @transaction.atomic
 def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id: int | None = None) -> Signal:
     """Send a signal to another kind and/or team. Takes the row lock. Recorded as a correction,
-    which `export_corrections` turns into training data for the next nlp run."""
+    which `export_corrections` turns into training data for the next nlp run.
+
+    Who may: the same people as for a transition (issue 15.6), so re-routing cannot take a claimed
+    signal from its holder. What stays: the status when the new kind knows it, the holder when they
+    work in the new team (a lead held by someone is `claimed` at least), the due time of a complaint
+    that stays a complaint. The history names who did it and what was kept.
+    """
     signal = _lock_for_work(signal_id=signal_id, by=by)
     if lifecycle.is_closed(signal.kind, signal.status):
         raise Conflict("A closed signal cannot be re-routed.", code="signal_closed")
+    if not _may_act_for_holder(signal=signal, by=by):
+        raise _claimed_by_other(signal)
     new_kind = kind or signal.kind
     if team_id is not None:
         team = Team.objects.filter(pk=team_id).first()
@@ -389,22 +454,35 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         signal=signal, by=by, from_kind=signal.kind, to_kind=new_kind,
         from_team_id=signal.team_id, to_team=team, model_version=signal.model_version,
     )
-    from_status, from_team, from_kind = signal.status, signal.team_id, signal.kind
+    from_status, from_team, from_kind, from_assignee = signal.status, signal.team_id, signal.kind, signal.assignee_id
+    keeps_holder = bool(
+        signal.assignee_id and not team.is_triage
+        and Membership.objects.filter(user_id=signal.assignee_id, team=team).exists()
+    )
+    status = signal.status if signal.status in lifecycle.statuses(new_kind) else lifecycle.NEW
+    if keeps_holder and status == lifecycle.NEW:
+        status = lifecycle.STATUS_ON_CLAIM.get(new_kind, status)
+    elif not keeps_holder and status == lifecycle.STATUS_ON_CLAIM.get(new_kind):
+        status = lifecycle.NEW  # "claimed" means someone holds it
     signal.kind = new_kind
     signal.team = team
     signal.in_triage = team.is_triage
     signal.routing_reason = reason[:200]
-    signal.status = lifecycle.NEW
-    signal.assignee, signal.claimed_at = None, None
-    signal.urgent = new_kind == Kind.COMPLAINT and signal.urgent_predicted
-    signal.due_at = (
-        complaint_due_at(start=signal.created_at, urgent=signal.urgent) if new_kind == Kind.COMPLAINT else None
-    )
+    signal.status = status
+    if not keeps_holder:
+        signal.assignee, signal.claimed_at = None, None
+    if new_kind != from_kind:
+        signal.urgent = new_kind == Kind.COMPLAINT and signal.urgent_predicted
+        signal.due_at = (
+            complaint_due_at(start=signal.created_at, urgent=signal.urgent) if new_kind == Kind.COMPLAINT else None
+        )
     signal.save(update_fields=["kind", "team", "in_triage", "routing_reason", "status", "assignee", "claimed_at",
                                "urgent", "due_at", "updated_at"])
     SignalEvent.objects.create(
         signal=signal, actor=by, type=EventType.REROUTED, from_status=from_status, to_status=signal.status,
-        data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk},
+        data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk,
+              "from_assignee": from_assignee, "kept_assignee": keeps_holder,
+              "kept_status": signal.status == from_status},
     )
     if from_team and from_team != team.pk:
         events.signal_updated(signal, team_id=from_team)  # the old team's screens drop it

@@ -7,13 +7,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.people.requests import signed_in_user
+from mobile_api.pagination import StrictCursorPagination
 from notifications import selectors, services
 from notifications.models import Category, Notification, Platform
 
@@ -59,13 +59,32 @@ class DeviceView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Keys of `data` that hold ids: integers in the API like every other id, although the FCM data
+# payload (and so the stored row) carries them as strings.
+_ID_KEYS = frozenset({"id", "claimed_by"})
+
+
+@extend_schema_field({
+    "type": "object",
+    "properties": {"type": {"type": "string", "example": "signal"}, "id": {"type": "integer", "example": 42}},
+    "additionalProperties": {"type": "string"},
+    "description": "What the app deep-links to: the kind of object and its id.",
+})
+class NotificationDataField(serializers.Field):
+    def to_representation(self, value: dict[str, str]) -> dict[str, Any]:
+        return {k: int(v) if k in _ID_KEYS and str(v).isdigit() else v for k, v in (value or {}).items()}
+
+
 class NotificationSerializer(serializers.Serializer):
+    """One inbox entry. The title names what it is about (kind and a contact-free excerpt); the push
+    that went out through FCM carried only a neutral title (`Notification.inbox_title`)."""
+
     id = serializers.IntegerField()
     type = serializers.CharField()
     category = serializers.CharField()
-    title = serializers.CharField()
-    body = serializers.CharField()
-    data = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]  # a field named like Serializer.data
+    title = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    data = NotificationDataField()  # type: ignore[assignment]  # a field named like Serializer.data
     priority = serializers.CharField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
@@ -75,8 +94,14 @@ class NotificationSerializer(serializers.Serializer):
     def get_pushed(self, n: Notification) -> bool:
         return n.push_state == "sent"
 
+    def get_title(self, n: Notification) -> str:
+        return n.inbox_title or n.title
 
-class InboxPagination(CursorPagination):
+    def get_body(self, n: Notification) -> str:
+        return n.inbox_body or n.body
+
+
+class InboxPagination(StrictCursorPagination):
     ordering = "-created_at"
     page_size = 30
     page_size_query_param = "page_size"

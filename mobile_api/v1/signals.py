@@ -10,20 +10,23 @@ from django.conf import settings
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, NotFound
 from backend.listening import lifecycle, selectors, services
 from backend.listening.models import HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
+from backend.sharing import selectors as story_selectors
+from mobile_api.pagination import StrictCursorPagination
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
@@ -32,6 +35,32 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 # --- input -------------------------------------------------------------------------------------
+class StrictCharField(serializers.CharField):
+    """Text that must arrive as a JSON string: `{"text": 123}` is a mistake, not the words "123"."""
+
+    default_error_messages = {"not_a_string": gettext_lazy("Must be a string.")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """Consent is legal: only the JSON booleans count, never "yes", "1" or 1."""
+
+    default_error_messages = {"not_a_boolean": gettext_lazy("Must be true or false (a JSON boolean).")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
+# The largest id a PostgreSQL bigint holds: a larger number can name no row.
+MAX_ID = 2**63 - 1
+
+
 class ContactInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
@@ -41,17 +70,27 @@ class ContactInputSerializer(serializers.Serializer):
 
 
 class SignalCreateSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=settings.RELAY_SIGNAL_TEXT_MAX, trim_whitespace=True)
+    text = StrictCharField(max_length=settings.RELAY_SIGNAL_TEXT_MAX, trim_whitespace=True)
     kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_null=True, allow_blank=True)
     contact = ContactInputSerializer(required=False, allow_null=True)
-    contact_consent = serializers.BooleanField(required=False, default=False)
+    contact_consent = StrictBooleanField(required=False, default=False)
     contact_consent_version = serializers.CharField(
         max_length=20, required=False, allow_blank=True,
         help_text="Version of the consent wording the person agreed to; defaults to the current one.",
     )
     heard_via = serializers.ChoiceField(choices=HeardVia.choices, required=False, default=HeardVia.OTHER)
     captured_at = serializers.DateTimeField(required=False, allow_null=True)
-    story = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    story = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
+                                     help_text="A story the submitter may see (their feed); any other is a 400.")
+
+    def validate_story(self, value: int | None) -> int | None:
+        if value is None:
+            return None
+        try:
+            story_selectors.story_get_for_user(user=self.context["user"], story_id=value)
+        except NotFound:
+            raise serializers.ValidationError(_("No such story.")) from None
+        return value
 
     def validate_captured_at(self, value: datetime | None) -> datetime | None:
         if value is None:
@@ -64,14 +103,27 @@ class SignalCreateSerializer(serializers.Serializer):
         return value
 
 
+class SignalPreviewInputSerializer(serializers.Serializer):
+    text = StrictCharField(max_length=settings.RELAY_SIGNAL_TEXT_MAX, trim_whitespace=True)
+
+
+class ContactAddSerializer(serializers.Serializer):
+    contact = ContactInputSerializer()
+    contact_consent = StrictBooleanField(help_text="Must be true: the person agreed to be contacted.")
+    contact_consent_version = serializers.CharField(
+        max_length=20, required=False, allow_blank=True,
+        help_text="Version of the consent wording the person agreed to; defaults to the current one.",
+    )
+
+
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=sorted(lifecycle.ALL_STATUSES - {lifecycle.NEW, lifecycle.WITHDRAWN}))
-    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=4000, required=False, allow_blank=True, default="")
     visible_to_submitter = serializers.BooleanField(required=False, default=False)
 
 
 class NoteSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=4000)
+    text = StrictCharField(max_length=4000)
     visible_to_submitter = serializers.BooleanField(required=False, default=False)
 
 
@@ -91,6 +143,17 @@ class SuggestedContactSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, help_text="found in the text")
 
 
+class SignalPreviewSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    urgent = serializers.BooleanField()
+    confidence = serializers.FloatField()
+    suggested_contact = SuggestedContactSerializer(help_text="Contact details found in the text.")
+    consent_needed = serializers.BooleanField(
+        help_text="The text holds contact details: ask whether the person agreed to be contacted, or they "
+                  "are replaced by placeholders on submission.")
+
+
 class StatusTextMixin:
     """The status in plain words, in the reader's language (`context["language"]`)."""
 
@@ -100,7 +163,23 @@ class StatusTextMixin:
         return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
 
 
-class SignalCreatedSerializer(StatusTextMixin, serializers.Serializer):
+class ViewerMixin:
+    """The person reading: `context["user"]`, or the request's user in generic views."""
+
+    context: dict[str, Any]
+
+    def viewer(self) -> Any:
+        user = self.context.get("user")
+        if user is None and self.context.get("request") is not None:
+            user = self.context["request"].user
+        return user
+
+    def visible_duplicate_of(self, signal: Signal) -> int | None:
+        user = self.viewer()
+        return None if user is None else selectors.duplicate_of_for(user=user, signal=signal)
+
+
+class SignalCreatedSerializer(ViewerMixin, StatusTextMixin, serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     language = serializers.CharField()
@@ -111,9 +190,18 @@ class SignalCreatedSerializer(StatusTextMixin, serializers.Serializer):
     in_triage = serializers.BooleanField()
     confidence = serializers.FloatField()
     suggested_contact = serializers.SerializerMethodField()
-    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    duplicate_of = serializers.SerializerMethodField(
+        help_text="An earlier signal about the same person, only when you may see that signal.")
+    already_known = serializers.SerializerMethodField(
+        help_text="One of your own earlier signals is about the same person: we already know about this.")
     due_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+    def get_duplicate_of(self, signal: Signal) -> int | None:
+        return self.visible_duplicate_of(signal)
+
+    def get_already_known(self, signal: Signal) -> bool:
+        return selectors.already_known_for_submitter(signal=signal)
 
     @extend_schema_field(SuggestedContactSerializer)
     def get_suggested_contact(self, signal: Signal) -> dict[str, Any]:
@@ -182,7 +270,7 @@ class EventOutSerializer(serializers.Serializer):
     at = serializers.DateTimeField(source="created_at")
 
 
-class QueueSignalSerializer(serializers.Serializer):
+class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
     """What the handling team sees in a queue: enough to pick, including the contact."""
 
     id = serializers.IntegerField()
@@ -203,7 +291,11 @@ class QueueSignalSerializer(serializers.Serializer):
     heard_via = serializers.CharField()
     captured_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
-    duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
+    duplicate_of = serializers.SerializerMethodField(
+        help_text="An earlier signal about the same person, only when you may see that signal.")
+
+    def get_duplicate_of(self, signal: Signal) -> int | None:
+        return self.visible_duplicate_of(signal)
 
     def get_overdue(self, signal: Signal) -> bool:
         return bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now())
@@ -226,8 +318,8 @@ class SignalDetailSerializer(QueueSignalSerializer):
 
     @extend_schema_field(EventOutSerializer(many=True))
     def get_history(self, signal: Signal) -> list[dict[str, Any]]:
-        return serializers.ListSerializer(selectors.signal_events_for(signal=signal, team_view=True),
-                                          child=EventOutSerializer()).data
+        history = selectors.signal_events_for(signal=signal, team_view=True, viewer=self.viewer())
+        return serializers.ListSerializer(history, child=EventOutSerializer()).data
 
 
 class QueueSerializer(serializers.Serializer):
@@ -281,7 +373,7 @@ class SignalCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         key = _idempotency_key(request)
-        data = SignalCreateSerializer(data=request.data)
+        data = SignalCreateSerializer(data=request.data, context={"user": signed_in_user(request)})
         data.is_valid(raise_exception=True)
         v = data.validated_data
         result = services.signal_submit(
@@ -296,13 +388,45 @@ class SignalCreateView(APIView):
             story=v.get("story"),
             idempotency_key=key,
         )
-        body = SignalCreatedSerializer(
-            result.signal, context={"language": _language(request), "suggested_contact": result.suggested_contact}
-        ).data
+        body = SignalCreatedSerializer(result.signal, context={
+            "language": _language(request), "suggested_contact": result.suggested_contact, "user": request.user,
+        }).data
         response = Response(body, status=status.HTTP_201_CREATED)
         if not result.created:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+class SignalPreviewView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Preview a signal before sending: kind, urgency, contact details found; stores nothing",
+        request=SignalPreviewInputSerializer, responses={200: SignalPreviewSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = SignalPreviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        preview = selectors.signal_preview(text=data.validated_data["text"])
+        return Response(SignalPreviewSerializer(preview).data)
+
+
+class SignalContactView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Add the contact to my signal, with their consent, within 24 hours of passing it on",
+        request=ContactAddSerializer, responses={201: ContactOutSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = ContactAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        contact = services.signal_contact_add(
+            signal_id=pk, by=signed_in_user(request), contact=v["contact"], contact_consent=v["contact_consent"],
+            consent_wording_version=v.get("contact_consent_version") or None,
+        )
+        return Response(ContactOutSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
 class MySignalsView(generics.ListAPIView):
@@ -334,7 +458,7 @@ class SignalDetailView(APIView):
         user = signed_in_user(request)
         signal = selectors.signal_get_for_user(user=user, signal_id=pk)
         if selectors.can_work_on(user=user, signal=signal):
-            return Response(SignalDetailSerializer(signal).data)
+            return Response(SignalDetailSerializer(signal, context={"user": user}).data)
         return Response(MySignalSerializer(signal, context={"language": _language(request)}).data)
 
 
@@ -347,7 +471,8 @@ class SignalClaimView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         user = signed_in_user(request)
         signal = services.signal_claim(signal_id=pk, by=user)
-        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk)).data)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk),
+                                               context={"user": user}).data)
 
 
 class SignalTransitionView(APIView):
@@ -361,7 +486,8 @@ class SignalTransitionView(APIView):
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signal = services.signal_transition(signal_id=pk, by=user, **data.validated_data)
-        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk)).data)
+        return Response(SignalDetailSerializer(selectors.signal_get_for_user(user=user, signal_id=signal.pk),
+                                               context={"user": user}).data)
 
 
 class SignalNoteView(APIView):
@@ -421,13 +547,19 @@ class QueueSignalFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=[(s, s) for s in sorted(lifecycle.ALL_STATUSES)])
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     language = django_filters.ChoiceFilter(choices=Language.choices)
-    urgent = django_filters.BooleanFilter()
+    urgent = django_filters.ChoiceFilter(
+        choices=[(v, v) for v in ("true", "false", "1", "0")], method="filter_urgent",
+        help_text="true/false (or 1/0); anything else is a 400",
+    )
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="`me`, `none`, or a person's id")
     include_closed = django_filters.BooleanFilter(method="filter_noop", help_text="also closed signals")
 
     class Meta:
         model = Signal
-        fields = ["status", "kind", "language", "urgent"]
+        fields = ["status", "kind", "language"]
+
+    def filter_urgent(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
+        return queryset.filter(urgent=value in ("true", "1"))
 
     def filter_assignee(self, queryset: QuerySet[Signal], name: str, value: str) -> QuerySet[Signal]:
         if value == "me":
@@ -443,7 +575,7 @@ class QueueSignalFilter(django_filters.FilterSet):
         return queryset
 
 
-class QueuePagination(CursorPagination):
+class QueuePagination(StrictCursorPagination):
     # Urgent first, then the earliest due time (signals without one after those with), then oldest.
     ordering = ("-urgent", "due_sort", "created_at", "id")
     page_size = 25

@@ -12,7 +12,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +22,7 @@ from backend.people.models import Language, Role, SocialChannel
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState, StoryType
+from mobile_api.pagination import StrictCursorPagination
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -112,7 +112,7 @@ class FeedItemSerializer(serializers.Serializer):
         return mine or list(story.suggested_texts)
 
 
-class FeedPagination(CursorPagination):
+class FeedPagination(StrictCursorPagination):
     ordering = ("-relevance", "-published_at", "-id")
     page_size = 20
     page_size_query_param = "page_size"

@@ -63,6 +63,7 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     ("POST",   "api/v1/signals/",                            "-",          (201, 201, 201, 201, 201, 201, 201, 401, 401)),
     ("GET",    "api/v1/signals/mine/",                       "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("GET",    "api/v1/signals/figures/",                    "-",          (403, 403, 200, 403, 403, 403, 200, 401, 401)),
+    ("POST",   "api/v1/signals/preview/",                    "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("GET",    "api/v1/signals/<int:pk>/",                   "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("GET",    "api/v1/signals/<int:pk>/",                   "team",       (_,   _,   200, 200, 200, 200, _,   _,   _)),
     ("GET",    "api/v1/signals/<int:pk>/",                   "other",      (404, 404, 404, 404, 404, 404, 200, 401, 401)),
@@ -81,6 +82,9 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     ("POST",   "api/v1/signals/<int:pk>/withdraw/",          "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/signals/<int:pk>/withdraw/",          "team",       (_,   _,   404, 404, 404, 404, _,   _,   _)),
     ("POST",   "api/v1/signals/<int:pk>/withdraw/",          "other",      (404, 404, 404, 404, 404, 404, 404, 401, 401)),
+    ("POST",   "api/v1/signals/<int:pk>/contact/",           "own",        (201, 201, 201, 201, 201, 201, 201, 401, 401)),
+    ("POST",   "api/v1/signals/<int:pk>/contact/",           "team",       (_,   _,   404, 404, 404, 404, _,   _,   _)),
+    ("POST",   "api/v1/signals/<int:pk>/contact/",           "other",      (404, 404, 404, 404, 404, 404, 404, 401, 401)),
     ("GET",    "api/v1/queues/",                             "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("GET",    "api/v1/queues/<int:pk>/signals/",            "team",       (_,   _,   200, 200, 200, 200, _,   _,   _)),
     ("GET",    "api/v1/queues/<int:pk>/signals/",            "other",      (404, 404, 404, 404, 404, 404, 200, 401, 401)),
@@ -255,6 +259,7 @@ def _signal_body(suffix: str, kind: str) -> dict[str, Any] | None:
         "transitions/": {"to": FIRST_STEP[kind]},
         "notes/": {"text": "called back, no answer"},
         "reroute/": {"kind": "complaint" if kind != "complaint" else "feedback"},
+        "contact/": {"contact": {"phone": "0612345678"}, "contact_consent": True},
     }.get(suffix)
 
 
@@ -300,6 +305,7 @@ def build_request(w: World, method: str, route: str, obj: str, role: str) -> Req
             "refresh": w.bystander_refresh if obj == "other" or role == "anonymous" else w.tokens[role][1]},
         ("PATCH", "api/v1/me/"): lambda: {"display_name": "Renamed"},
         ("POST", "api/v1/signals/"): lambda: {"text": "Mijn buurman wil zijn hypotheek oversluiten, bel hem"},
+        ("POST", "api/v1/signals/preview/"): lambda: {"text": "Mijn buurman wil zijn hypotheek oversluiten"},
         ("POST", "api/v1/devices/"): lambda: {"token": f"new-fcm-token-{role}-" + "y" * 30, "platform": "ios"},
         ("DELETE", "api/v1/devices/"): lambda: {
             "token": w.device_token["other" if obj == "other" or role == "anonymous" else role]},

@@ -163,3 +163,40 @@ def test_an_expired_ticket_does_not_work(client_for) -> None:
 def test_anonymous_is_refused(api_client, method, url) -> None:
     assert getattr(api_client, method)(url).status_code == 401
     assert not Notification.objects.exists()
+
+
+# --- issue 16.6: the inbox says which signal; the push stays neutral (15.4) -------------------------
+def test_the_inbox_names_the_kind_and_a_contact_free_excerpt_while_the_push_stays_neutral(bank, client_for) -> None:
+    text = "Mijn buurman Henk wil zijn hypotheek oversluiten, bel 0612345678"
+    signal_id = client_for(bank.emma).post("/api/v1/signals/", {"text": text}, format="json").json()["id"]
+    client_for(bank.sam).post(f"/api/v1/signals/{signal_id}/claim/")
+
+    sams = client_for(bank.sam).get("/api/v1/notifications/").json()["results"]
+    emmas = client_for(bank.emma).get("/api/v1/notifications/").json()["results"]
+
+    routed = next(n for n in sams if n["type"] == "signal.routed")
+    assert routed["title"].startswith("Lead for Sales NL · Lead: “Mijn buurman [name] wil zijn hypotheek")
+    status = next(n for n in emmas if n["type"] == "signal.status")
+    assert status["title"].startswith("Een collega heeft het opgepakt · ")
+    assert "buurman [name] wil" in status["title"]
+    for entry in (routed, status):
+        assert "0612345678" not in entry["title"] and "Henk" not in entry["title"]
+        assert entry["data"] == {"type": "signal", "id": signal_id}
+    # What went to FCM: the neutral title and no body; the data payload keeps strings on the wire.
+    pushed = Notification.objects.get(type="signal.routed", user=bank.sam)
+    assert (pushed.title, pushed.body, pushed.data) == ("Lead for Sales NL", "", {"type": "signal",
+                                                                                    "id": str(signal_id)})
+
+
+def test_a_note_for_the_submitter_has_its_own_type(bank, client_for) -> None:
+    from tests.factories import SignalFactory
+
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma, assignee=bank.sam, status="claimed")
+
+    client_for(bank.sam).post(f"/api/v1/signals/{signal.pk}/notes/",
+                              {"text": "Ik bel hem morgen", "visible_to_submitter": True}, format="json")
+
+    inbox = client_for(bank.emma).get("/api/v1/notifications/").json()["results"]
+    assert [(n["type"], n["body"], n["data"]["id"]) for n in inbox] == [("signal.note", "Ik bel hem morgen", signal.pk)]
+    pushed = Notification.objects.get(user=bank.emma)
+    assert "Ik bel" not in pushed.title + pushed.body

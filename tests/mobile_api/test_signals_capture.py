@@ -254,8 +254,22 @@ def test_same_contact_and_kind_within_30_days_is_linked_as_a_possible_duplicate(
     ).json()
 
     assert first["duplicate_of"] is None
-    assert second["duplicate_of"] == first["id"]
-    assert Signal.objects.count() == 2  # linked, not dropped
+    assert Signal.objects.get(pk=second["id"]).duplicate_of_id == first["id"]  # linked, not dropped
+    # Lars may not see Emma's signal, so he does not learn of it; the team that handles both does.
+    assert second["duplicate_of"] is None
+    assert second["already_known"] is False
+    team_view = client_for(bank.sam).get(f"{URL}{second['id']}/").json()
+    assert team_view["duplicate_of"] == first["id"]
+
+
+def test_the_submitter_hears_we_already_know_only_about_their_own_earlier_signal(bank, client_for) -> None:
+    payload = {"text": LEAD_NL, "contact": {"phone": "0612345678"}, "contact_consent": True}
+    first = client_for(bank.emma).post(URL, payload, format="json").json()
+
+    again = client_for(bank.emma).post(URL, payload, format="json").json()
+
+    assert again["already_known"] is True
+    assert again["duplicate_of"] == first["id"]  # hers: she may see it
 
 
 def test_captured_at_and_heard_via_are_kept(bank, client_for) -> None:

@@ -85,8 +85,9 @@ def test_the_submitter_hears_about_status_changes_in_their_language(bank) -> Non
     listening.signal_note_add(signal_id=signal.pk, by=bank.sam, text="internal: rich guy")
 
     mine = Notification.objects.filter(user=bank.emma)
-    assert list(mine.values_list("type", "title", "body")) == [
-        ("signal.status", "Er is contact opgenomen", "Je buurman is dinsdag gebeld, dank je!")
+    # The push (title, body) stays neutral; the note is for the inbox only (issues 15.4, 16.6).
+    assert list(mine.values_list("type", "title", "body", "inbox_body")) == [
+        ("signal.status", "Er is contact opgenomen", "", "Je buurman is dinsdag gebeld, dank je!")
     ]
 
 

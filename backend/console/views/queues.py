@@ -142,10 +142,12 @@ def _signal_for_team(request: HttpRequest, signal_id: int) -> Signal:
 
 def _detail(request: HttpRequest, signal: Signal, *, status: int = 200, **forms_: forms.Form) -> HttpResponse:
     allowed = sorted(lifecycle.TRANSITIONS[signal.kind].get(signal.status, frozenset()))
+    user = signed_in_user(request)
     context = {
         "signal": signal,
         "contact": getattr(signal, "contact", None) if hasattr(signal, "contact") else None,
-        "history": selectors.signal_events_for(signal=signal, team_view=True),
+        "duplicate_of": selectors.duplicate_of_for(user=user, signal=signal),
+        "history": selectors.signal_events_for(signal=signal, team_view=True, viewer=user),
         "scores": _sorted_scores(signal),
         "closed": lifecycle.is_closed(signal.kind, signal.status),
         "overdue": bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now()),
