@@ -255,12 +255,13 @@ Request = tuple[str, dict[str, Any] | None]  # (path, json body)
 
 
 def _signal_body(suffix: str, kind: str) -> dict[str, Any] | None:
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "transitions/": {"to": FIRST_STEP[kind]},
         "notes/": {"text": "called back, no answer"},
         "reroute/": {"kind": "complaint" if kind != "complaint" else "feedback"},
         "contact/": {"contact": {"phone": "0612345678"}, "contact_consent": True},
-    }.get(suffix)
+    }
+    return bodies.get(suffix)
 
 
 def build_request(w: World, method: str, route: str, obj: str, role: str) -> Request:

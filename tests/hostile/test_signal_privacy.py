@@ -51,7 +51,7 @@ def test_pushes_and_websocket_events_carry_no_words_of_the_signal(bank, client_f
                     format="json").status_code == 200
 
     # Then every push and every live event names the kind and team at most, never the words
-    rows = [*Notification.objects.all(), *LiveEvent.objects.all()]
+    rows: list[Notification | LiveEvent] = [*Notification.objects.all(), *LiveEvent.objects.all()]
     assert {n.type for n in Notification.objects.all()} >= {"signal.routed", "signal.status", "signal.note"}
     for row in rows:
         leaving = _leaving(row)

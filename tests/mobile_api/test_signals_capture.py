@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from backend.listening.models import Signal, SignalContact, SignalEvent
+from tests.factories import StoryFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/signals/"
@@ -274,14 +275,15 @@ def test_the_submitter_hears_we_already_know_only_about_their_own_earlier_signal
 
 def test_captured_at_and_heard_via_are_kept(bank, client_for) -> None:
     captured = (timezone.now() - timedelta(hours=5)).replace(microsecond=0)
+    story = StoryFactory.create()  # in Emma's feed: a story she may not see would be a 400
 
     body = client_for(bank.emma).post(
-        URL, {"text": LEAD_NL, "captured_at": captured.isoformat(), "heard_via": "social_media", "story": 7},
+        URL, {"text": LEAD_NL, "captured_at": captured.isoformat(), "heard_via": "social_media", "story": story.pk},
         format="json",
     ).json()
 
     signal = Signal.objects.get(pk=body["id"])
-    assert (signal.captured_at, signal.heard_via, signal.story_ref) == (captured, "social_media", 7)
+    assert (signal.captured_at, signal.heard_via, signal.story_ref) == (captured, "social_media", story.pk)
 
 
 def test_alumni_can_pass_on_signals(bank, client_for) -> None:
