@@ -130,11 +130,9 @@ EMAIL_OBFUSCATED_RE = re.compile(
 )
 _DOT_SPELLED_RE = re.compile(_DOT_SPELLED, re.IGNORECASE)
 # "meet us @ booking.com" is not an address: a pronoun is never the local part of a spaced or spelled "@".
-_PRONOUNS = frozenset("us me him her them we i you ons mij me hem haar hen jou os mig ham hende dem dig".split())
+_PRONOUNS = frozenset(["us", "me", "him", "her", "them", "we", "i", "you", "ons", "mij", "me", "hem", "haar", "hen", "jou", "os", "mig", "ham", "hende", "dem", "dig"])
 _MAIL_PROVIDERS = frozenset(
-    "gmail googlemail hotmail outlook live msn yahoo icloud me mac aol gmx web proton protonmail pm mail "
-    "ziggo kpn kpnmail xs4all planet home casema hetnet chello upcmail telenet skynet "
-    "jubii ofir mail stofanet youmail post tdcadsl email sol tele2".split()
+    ["gmail", "googlemail", "hotmail", "outlook", "live", "msn", "yahoo", "icloud", "me", "mac", "aol", "gmx", "web", "proton", "protonmail", "pm", "mail", "ziggo", "kpn", "kpnmail", "xs4all", "planet", "home", "casema", "hetnet", "chello", "upcmail", "telenet", "skynet", "jubii", "ofir", "mail", "stofanet", "youmail", "post", "tdcadsl", "email", "sol", "tele2"]
 )
 
 
@@ -390,14 +388,10 @@ def _phone_value(
     # An identifier's word right before the number wins over everything but a typed "+".
     if not stripped.startswith("+") and NOT_PHONE_BEFORE.search(before):
         return None
-    if not international:
-        # A national number carries its region's trunk prefix; DK, NO and US have none.
-        parses = [(r, n) for r, n in parses if r in _NO_TRUNK or digits.startswith("0")]
-        parses = [(r, n) for r, n in parses if not (r in _NO_TRUNK and digits.startswith("0"))]
-    if len(digits) == 8 and not international and re.fullmatch(r"\d{8}", raw):
-        # A bare run of 8 digits: a phone number in a Scandinavian message or next to a phone word.
-        if not (scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue):
-            return None
+    # A bare run of 8 digits: a phone number in a Scandinavian message or next to a phone word.
+    bare_eight = len(digits) == 8 and raw.isdigit()
+    if bare_eight and (not (scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue)):
+        return None
     for _region, number in parses:
         if phonenumbers.is_valid_number(number):
             return _e164(number)
