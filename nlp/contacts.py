@@ -304,6 +304,10 @@ _COUNTRY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _named_regions(text: str) -> tuple[str, ...]:
+    return tuple(region for region, pattern in _COUNTRY_WORDS if pattern.search(text))
+
+
 def likely_regions(text: str, *, language: str | None = None, regions: Sequence[str] = HOME_REGIONS) -> tuple[str, ...]:
     """The regions a national number in ``text`` is tried against, most likely first.
 
@@ -312,8 +316,7 @@ def likely_regions(text: str, *, language: str | None = None, regions: Sequence[
     """
     if language is None:
         language = next((lang for lang, pattern in _LANGUAGE_HINTS if pattern.search(text)), None)
-    named = [region for region, pattern in _COUNTRY_WORDS if pattern.search(text)]
-    ordered = [*named, *_LANGUAGE_REGIONS.get(language or "", ()), *regions, *NEIGHBOUR_REGIONS]
+    ordered = [*_named_regions(text), *_LANGUAGE_REGIONS.get(language or "", ()), *regions, *NEIGHBOUR_REGIONS]
     return tuple(dict.fromkeys(r.upper() for r in ordered))
 
 
@@ -364,7 +367,8 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
 
 
 def _phone_value(
-    text: str, start: int, end: int, parses: list[tuple[str, phonenumbers.PhoneNumber]], *, scandinavian: bool
+    text: str, start: int, end: int, parses: list[tuple[str, phonenumbers.PhoneNumber]], *,
+    scandinavian: bool, named: tuple[str, ...],
 ) -> str | None:
     raw = text[start:end]
     digits = _digits(raw)
@@ -392,8 +396,9 @@ def _phone_value(
     bare_eight = len(digits) == 8 and raw.isdigit()
     if bare_eight and (not (scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue)):
         return None
-    for _region, number in parses:
-        if phonenumbers.is_valid_number(number):
+    for region, number in parses:
+        # A country the text names reads its own numbers, allocated block or not (Ofcom's 07700 900xxx).
+        if phonenumbers.is_valid_number(number) or (region in named and phonenumbers.is_possible_number(number)):
             return _e164(number)
     for _region, number in parses:
         possible = phonenumbers.is_possible_number(number)
@@ -454,13 +459,14 @@ def _phone_spans(text: str, taken: list[Span], regions: tuple[str, ...], home: S
         (m.start(), m.end()) for m in PHONE_CANDIDATE_RE.finditer(text)
         if not any(start <= m.start() and m.end() <= end for start, end in runs)
     }
-    scandinavian = bool(_SCANDINAVIAN.search(text))
+    scandinavian, named = bool(_SCANDINAVIAN.search(text)), _named_regions(text)
     spans: list[Span] = []
     # Longest runs first, so "+31 (0)6 1234 5678" wins over a piece of it.
     for start, end in sorted(runs, key=lambda run: (run[0] - run[1], run[0])):
         if any(s.start < end and start < s.end for s in (*taken, *spans)):
             continue
-        value = _phone_value(text, start, end, _parse_in(text[start:end], regions), scandinavian=scandinavian)
+        value = _phone_value(text, start, end, _parse_in(text[start:end], regions),
+                             scandinavian=scandinavian, named=named)
         if value is not None:
             spans.append(Span(start, end, "phone", value))
     return spans

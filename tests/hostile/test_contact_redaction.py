@@ -94,7 +94,9 @@ def test_contacts_in_free_text_leave_no_trace_without_consent(
     signal = Signal.objects.get(pk=created["id"])
     pushed = Notification.objects.filter(type="signal.routed")
     assert pushed.exists() and fake_fcm.received  # the push path really ran, through FCM
-    recipient = pushed.first().user
+    first = pushed.first()
+    assert first is not None
+    recipient = first.user
     editor = Client()
     editor.force_login(bank.mark)
     seen = {
