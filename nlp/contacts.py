@@ -115,7 +115,7 @@ _TLDS = "com|net|org|info|eu|io|nl|dk|de|be|se|no|fi|fr|uk|co\\.uk|us|ch|at|es|i
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _LOCAL = r"[^\W_](?:[\w.%+'-]*[^\W_.])?|[^\W_]"
 EMAIL_RE = re.compile(
-    rf"(?<![\w.%+'@-])(?P<local>{_LOCAL})(?P<sp1> {{0,2}})@(?P<sp2> {{0,2}})(?P<domain>(?:{_LABEL}\.)*{_LABEL}(?:\.[^\W\d_]{{2,24}}| ?\. ?(?:{_TLDS})\b))(?![\w-])"
+    rf"(?<![\w.%+@-])(?P<local>{_LOCAL})(?P<sp1> {{0,2}})@(?P<sp2> {{0,2}})(?P<domain>(?:{_LABEL}\.)*{_LABEL}(?:\.[^\W\d_]{{2,24}}| ?\. ?(?:{_TLDS})\b))(?![\w-])"
 )
 _AT_BRACKETED = r"\s*[(\[{<]\s*(?:at|a|snabel-?a|apenstaartje|@)\s*[)\]}>]\s*"
 _AT_WORD = r"\s+(?:at|snabel-?a|apenstaartje)\s+"
@@ -377,8 +377,9 @@ def _phone_value(
     before, after = text[max(0, start - 40):start], text[end:end + 16]
     if start and (text[start - 1].isalnum() or text[start - 1] in "+/@#<>"):
         return None
-    if start >= 2 and text[start - 1] == "-" and text[start - 2].isalnum():
-        return None  # the tail of a code: "AB-12345678"
+    if start >= 2 and ((text[start - 1] == "-" and text[start - 2].isalnum())
+                       or (text[start - 1] in ":." and text[start - 2].isdigit())):
+        return None  # the tail of a code or a time: "AB-12345678", "19:46:33.410819"
     if end < len(text) and (text[end].isalnum() or text[end] in "@<>" or re.match(r"[.,:/-]\d", text[end:end + 2])):
         return None
     stripped = raw.lstrip("(")

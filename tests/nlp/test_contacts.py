@@ -299,3 +299,16 @@ def test_the_organisation_s_countries_come_first_for_a_number_valid_in_two():
     # 0475 is Roermond (NL) and a Belgian mobile block; without a hint the organisation's country wins.
     assert nlp.extract_contacts("bel 0475 123456").phones == ["+31475123456"]
     assert nlp.extract_contacts("bel mijn Belgische collega op 0475 12 34 56").phones == ["+32475123456"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # log lines and SQL parameters: quoted addresses are found, timestamps are left alone
+        ("args=(1, 'Anne', 'anne.devries@ziggo.nl', True)", "args=(1, 'Anne', '[email]', True)"),
+        ("'2026-12-07 19:46:33.410819+00:00'::timestamptz", "'2026-12-07 19:46:33.410819+00:00'::timestamptz"),
+        ("tel:0612345678", "tel:[phone]"),
+    ],
+)
+def test_redaction_of_log_shaped_text(text, expected):
+    assert nlp.redact(text) == expected
