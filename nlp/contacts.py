@@ -231,7 +231,8 @@ def _valid_iban_spans(text: str) -> list[Span]:
 PHONE_WORDS = re.compile(
     r"\b(tlf|tel|telefon\w*|telephone|phone\w*|mobil\w*|mob|gsm|cell\w*|nr|nummer\w*|number|no|num|ring\w*|"
     r"bel\w*|call\w*|sms\w*|text\w*|whatsapp|wa|app|kontakt\w*|contact\w*|bereikbaar|reach\w*|"
-    r"tlfnr|telnr|mobilnr|mobielnummer|telefoonnummer|telefonnummer|op|on|på|via)\b[\W]{0,4}$",
+    r"tlfnr|telnr|mobilnr|mobielnummer|telefoonnummer|telefonnummer|op|on|på|via)\b"
+    r"(?:\s+(?:is|er|was|var|lyder|luidt))?[\W]{0,4}$",
     re.IGNORECASE,
 )
 PHONE_WORDS_AFTER = re.compile(
@@ -284,7 +285,7 @@ _NO_TRUNK = frozenset({"DK", "NO", "US"})
 
 _SCANDINAVIAN = re.compile(
     r"[æøå]|\b(og|ikke|jeg|hun|hendes|hende|ham|til|også|gerne|meget|nogen|hvad|hej|hei|hva|noen|mye|"
-    r"och|inte|jag|är|hon|henne|honom|nummer\w*)\b",
+    r"och|inte|jag|är|hon|henne|honom)\b",
     re.IGNORECASE,
 )
 _LANGUAGE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import nlp
@@ -312,3 +314,25 @@ def test_the_organisation_s_countries_come_first_for_a_number_valid_in_two():
 )
 def test_redaction_of_log_shaped_text(text, expected):
     assert nlp.redact(text) == expected
+
+
+def test_evaluate_contacts_counts_recall_by_what_is_redacted_and_false_contacts_per_line(tmp_path, capsys):
+    from nlp.__main__ import main
+
+    lines = [
+        {"text": "bel hem op 06 - 3748 1925", "language": "nl", "phones": ["06 - 3748 1925"], "emails": []},
+        {"text": "mail jan (at) firma (dot) nl", "language": "nl", "phones": [], "emails": ["jan (at) firma (dot) nl"]},
+        {"text": "ring 52 81 46 93 i morgen", "language": "da", "phones": ["52 81 46 93", "12 34"], "emails": []},
+        {"text": "ordrenummer 31427586", "language": "da", "phones": [], "emails": []},
+        {"text": "Bo's nummer er 31427586", "language": "da", "phones": [], "emails": []},  # gold says no phone
+    ]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+
+    assert main(["evaluate-contacts", str(path), "--json"]) == 0
+
+    report = json.loads(capsys.readouterr().out)["sample.jsonl"]
+    assert report["recall"]["phones"]["all"] == {"recall": 0.6667, "n": 3}  # "12 34" is not in the text
+    assert report["recall"]["phones"]["nl"] == {"recall": 1.0, "n": 1}
+    assert report["recall"]["emails"]["all"] == {"recall": 1.0, "n": 1}
+    assert report["contact_free_lines"]["da"] == {"n": 2, "false_phone": 0.5, "false_email": 0.0, "false_any_lines": 1}
