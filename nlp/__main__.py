@@ -1,4 +1,4 @@
-"""Command line: ``python -m nlp {train,evaluate,classify,ensure}``."""
+"""Command line: ``python -m nlp {train,evaluate,evaluate-contacts,classify,ensure}``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,21 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for name, report in reports.items():
         print(f"\n== {name} ==")
         print(format_report(report))
+    return 0
+
+
+def _cmd_evaluate_contacts(args: argparse.Namespace) -> int:
+    from .contacts_eval import evaluate_contact_files, format_contacts_report
+    from .corpus import heldout_files
+
+    files = [Path(f) for f in args.files] or heldout_files()
+    reports = evaluate_contact_files(files)
+    if args.json:
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
+        return 0
+    for name, report in reports.items():
+        print(f"\n== {name} ==")
+        print(format_contacts_report(report, show_errors=args.errors))
     return 0
 
 
@@ -117,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", type=Path, default=None)
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("evaluate-contacts", help="contact recall and false contacts on FILE(s) (default: held-out)")
+    p.add_argument("files", nargs="*")
+    p.add_argument("--json", action="store_true", help="print the full report as JSON")
+    p.add_argument("--errors", action="store_true", help="list every missed and every false contact")
+    p.set_defaults(func=_cmd_evaluate_contacts)
 
     p = sub.add_parser("classify", help='JSON lines {"id","text"} on stdin → one JSON line each on stdout')
     p.add_argument("--model", type=Path, default=None)

@@ -1,24 +1,48 @@
 """Contact details in free text: phone numbers, e-mail addresses and IBANs.
 
-Regexes run over the raw text (the nl/da tokenizers keep ``06-12345678`` as one
-token while ``xx``/``en`` split it, so token patterns are unreliable); every
-candidate is then validated: phones with ``phonenumbers``, IBANs with the
-ISO 13616 mod-97 check. Bare 8-digit Danish numbers collide with amounts, dates,
-years and card numbers, so they are only accepted with phone-like grouping or a
-phone word nearby and no money word next to them.
+One detector serves extraction, redaction (logs, push bodies, inbox, insights) and the
+classifier's features, so whatever is found is also redacted. It looks for what people
+type, not for one canonical format:
+
+* The text is normalised with NFKC first (full-width digits and ``＠``, no-break and thin
+  spaces, ligatures), dashes are folded to ``-`` and zero-width characters dropped. Spans are
+  mapped back to offsets in the original text, so callers cut the text they were given.
+* Phones come from ``phonenumbers.PhoneNumberMatcher``, run over a short, ordered list of
+  likely regions: the organisation's countries (NL, DK) and the neighbours its staff meet
+  (GB, DE, BE, SE, NO, US), with the text's language and country words moving their region
+  to the front. A number is accepted when it is valid in one of those regions; a number that
+  is only *possible* (right length, unallocated block — e.g. Ofcom's fictional 07700 900xxx)
+  counts when it is written internationally, has the shape of a Dutch/Danish number, or a
+  phone word stands next to it. Nationally written numbers must carry the region's trunk
+  prefix (``0``), so a bare digit run is only read as a DK/NO (8 digits) or US (10) number.
+* A bare run of 8 digits counts in a Scandinavian message, or anywhere next to a phone word;
+  account, order, case, customer, CPR/BSN/KvK/CVR numbers, amounts and dates are refused by
+  the words around them and by their shape.
+* E-mails: Unicode local parts (``søren@…``), spaces around ``@`` (``jan @ gmail.com``), and
+  spelled-out forms (``jan (at) gmail (dot) com``, ``jan at gmail dot com``).
+* IBANs are validated with the ISO 13616 mod-97 check; IBAN-shaped text that fails it is still
+  redacted, and never taken for a phone number.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import PhoneNumberFormat
+from phonenumbers import Leniency, PhoneNumberFormat
 
-__all__ = ["Contacts", "extract_contacts", "normalize_phone", "redact", "find_spans"]
+__all__ = [
+    "Contacts", "HOME_REGIONS", "NEIGHBOUR_REGIONS", "extract_contacts", "find_spans", "likely_regions",
+    "normalize_phone", "redact",
+]
 
-DEFAULT_REGIONS: tuple[str, ...] = ("NL", "DK")
+# The demo organisation's countries, then the countries whose numbers its staff meet.
+HOME_REGIONS: tuple[str, ...] = ("NL", "DK")
+NEIGHBOUR_REGIONS: tuple[str, ...] = ("GB", "DE", "BE", "SE", "NO", "US")
+DEFAULT_REGIONS = HOME_REGIONS  # kept for callers of the first version
 
 
 @dataclass(frozen=True)
@@ -35,20 +59,121 @@ class Contacts:
 class Span:
     start: int
     end: int
-    label: str  # "phone" | "email" | "iban"
+    label: str  # "phone" | "email" | "iban" | "iban_shape"
     value: str  # normalised value
 
 
-# --- e-mail ---------------------------------------------------------------------------
-EMAIL_RE = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+# --- normalisation ----------------------------------------------------------------------
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys(["\u2010", "\u2011", "\u2012", "\u2013", "\u2014", "\u2015", "\u2212", "\ufe63"], "-"),
+        **dict.fromkeys(["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"], None),
+        "\t": " ",
+    }
 )
-# Obfuscated forms staff type to dodge autocorrect: "jan at gmail dot com", "jan(at)gmail.com".
+
+
+_NEEDS_FOLD = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
+
+
+@dataclass(frozen=True)
+class _Normalised:
+    text: str
+    # For each character of ``text``: where its source segment starts and ends in the original.
+    starts: list[int] | None  # None: identical to the original
+    ends: list[int] | None
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def _normalise(text: str) -> _Normalised:
+    """NFKC per base character with its combining marks, keeping a map back to the original."""
+    if (text.isascii() or unicodedata.is_normalized("NFKC", text)) and not _NEEDS_FOLD.search(text):
+        return _Normalised(text, None, None)
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        segment = unicodedata.normalize("NFKC", text[i:j]).translate(_FOLD)
+        parts.append(segment)
+        starts.extend([i] * len(segment))
+        ends.extend([j] * len(segment))
+        i = j
+    return _Normalised("".join(parts), starts, ends)
+
+
+# --- e-mail ---------------------------------------------------------------------------
+# Top-level domains common enough to be recognised when typed with spaces ("jan @ gmail .com").
+_TLDS = "com|net|org|info|eu|io|nl|dk|de|be|se|no|fi|fr|uk|co\\.uk|us|ch|at|es|it"
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_LOCAL = r"[^\W_](?:[\w.%+'-]*[^\W_.])?|[^\W_]"
+EMAIL_RE = re.compile(
+    rf"(?<![\w.%+@-])(?P<local>{_LOCAL})(?P<sp1> {{0,2}})@(?P<sp2> {{0,2}})(?P<domain>(?:{_LABEL}\.)*{_LABEL}(?:\.[^\W\d_]{{2,24}}| ?\. ?(?:{_TLDS})\b))(?![\w-])"
+)
+_AT_BRACKETED = r"\s*[(\[{<]\s*(?:at|a|snabel-?a|apenstaartje|@)\s*[)\]}>]\s*"
+_AT_WORD = r"\s+(?:at|snabel-?a|apenstaartje)\s+"
+_DOT_SPELLED = (
+    r"\s*[(\[{<]\s*(?:dot|punt|punkt|punktum|prik|period)\s*[)\]}>]\s*"
+    r"|\s+(?:dot|punt|punkt|punktum|prik|period)\s+"
+)
 EMAIL_OBFUSCATED_RE = re.compile(
-    r"(?<![\w.])([A-Za-z0-9][A-Za-z0-9._%+-]*)\s*(?:\(at\)|\[at\]|\sat\s|\(a\)|\[a\])\s*"
-    r"([A-Za-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s|\sprik\s|\spunkt\s)\s*[A-Za-z0-9-]+)+)",
+    rf"(?<![\w.@-])(?P<local>(?:{_LOCAL})(?:(?:{_DOT_SPELLED})(?:{_LOCAL}))?)(?P<at>{_AT_BRACKETED}|{_AT_WORD})"
+    rf"(?P<domain>{_LABEL}(?:(?:{_DOT_SPELLED}|\.){_LABEL})*(?:{_DOT_SPELLED}|\.)[^\W\d_]{{2,24}})(?![\w-])",
     re.IGNORECASE,
 )
+_DOT_SPELLED_RE = re.compile(_DOT_SPELLED, re.IGNORECASE)
+# "meet us @ booking.com" is not an address: a pronoun is never the local part of a spaced or spelled "@".
+_PRONOUNS = frozenset(["us", "me", "him", "her", "them", "we", "i", "you", "ons", "mij", "me", "hem", "haar", "hen", "jou", "os", "mig", "ham", "hende", "dem", "dig"])
+_MAIL_PROVIDERS = frozenset(
+    ["gmail", "googlemail", "hotmail", "outlook", "live", "msn", "yahoo", "icloud", "me", "mac", "aol", "gmx", "web", "proton", "protonmail", "pm", "mail", "ziggo", "kpn", "kpnmail", "xs4all", "planet", "home", "casema", "hetnet", "chello", "upcmail", "telenet", "skynet", "jubii", "ofir", "mail", "stofanet", "youmail", "post", "tdcadsl", "email", "sol", "tele2"]
+)
+
+
+def _plain_email(m: re.Match[str]) -> Span | None:
+    if (m.group("sp1") or m.group("sp2")) and m.group("local").lower() in _PRONOUNS:
+        return None
+    if m.group("sp1") and not m.group("sp2"):
+        return None  # "insta @some.handle" names an account, it is no address
+    domain = m.group("domain").replace(" ", "")
+    return Span(m.start(), m.end(), "email", f"{m.group('local')}@{domain}".lower())
+
+
+def _obfuscated_email(m: re.Match[str]) -> Span | None:
+    spelled_dot = bool(_DOT_SPELLED_RE.search(m.group("domain")))
+    bracketed_at = any(bracket in m.group("at") for bracket in "([{<")
+    domain = _DOT_SPELLED_RE.sub(".", m.group("domain"))
+    local = _DOT_SPELLED_RE.sub(".", m.group("local"))
+    if local != m.group("local") and not spelled_dot:
+        return None  # "anna dot visser at …" only when the domain is spelled out as well
+    if local.lower() in _PRONOUNS:
+        return None
+    # Plain " at " with literal dots ("booked at booking.com") is an address only for a
+    # name-like local part or at a mail provider.
+    name_like = bool(re.search(r"[._\d]", local))
+    if not (bracketed_at or spelled_dot or name_like) and domain.split(".")[0].lower() not in _MAIL_PROVIDERS:
+        return None
+    return Span(m.start(), m.end(), "email", f"{local}@{domain}".lower())
+
+
+def _email_spans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for pattern, accept in ((EMAIL_RE, _plain_email), (EMAIL_OBFUSCATED_RE, _obfuscated_email)):
+        position = 0
+        while (m := pattern.search(text, position)) is not None:
+            span = None if any(s.start < m.end() and m.start() < s.end for s in spans) else accept(m)
+            if span is not None:
+                spans.append(span)
+            # A refused match may hide one that starts inside it ("her at anna dot visser at …").
+            position = m.end() if span is not None else m.start() + 1
+    return spans
+
 
 # --- IBAN -----------------------------------------------------------------------------
 # Country code, 2 check digits, then 10..30 alphanumerics, optionally grouped in fours.
@@ -58,6 +183,9 @@ IBAN_LENGTHS = {
     "NO": 15, "FI": 18, "PL": 28, "AT": 20, "CH": 21, "IE": 22, "LU": 20, "PT": 25, "FO": 18,
     "GL": 18, "IS": 26, "EE": 20, "LT": 20, "LV": 21,
 }
+# Structurally an IBAN (country, check digits, 4-letter bank code, digits) even when the
+# checksum fails: such text is redacted and never mistaken for a phone, but not extracted.
+IBAN_SHAPE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[ -]?[A-Za-z]{4}(?:[ -]?\d){6,24}(?![A-Za-z0-9])")
 
 
 def iban_is_valid(compact: str) -> bool:
@@ -72,141 +200,10 @@ def iban_is_valid(compact: str) -> bool:
     return int(digits) % 97 == 1
 
 
-# --- phones ---------------------------------------------------------------------------
-# A run that starts like a phone number ("+", "00", "(", or a digit) and continues with
-# digits and the separators people type: spaces, dashes, dots, slashes, "(0)".
-PHONE_CANDIDATE_RE = re.compile(
-    r"(?<![\w+/.,-])"
-    r"(\+|00|\()?\d(?:[\d]|[ \-./](?=[\d(])|\(0\)|[()](?=[\d ]))*\d"
-    r"(?![\w]|[.,]\d|[:/-]\d)"
-)
-PHONE_WORDS = re.compile(
-    r"\b(tlf|tel|telefon\w*|telephone|phone|mobil\w*|mob|gsm|nr|nummer|number|no|num|ring\w*|"
-    r"bel\w*|call\w*|sms\w*|text|whatsapp|wa|app|kontakt\w*|contact|bereikbaar|reach|op|on|på|via|"
-    r"tlfnr|telnr|mobilnr|mobielnummer|telefoonnummer|telefonnummer)\b\W{0,3}$",
-    re.IGNORECASE,
-)
-MONEY_WORDS = re.compile(
-    r"(kr\b|kr\.|kroner|dkk|eur\b|euro|€|\$|usd|gbp|£|procent|percent|%|pct|mio|million|mill|"
-    r"tusind|duizend|thousand|k\b|m2|m²|km|kvm|stk|uur|timer|hours|dage|dagen|days|år|jaar|years)",
-    re.IGNORECASE,
-)
-MONEY_BEFORE = re.compile(r"(kr\.?|dkk|eur|€|\$|£|usd|gbp|ca\.?|cirka|omkring|about|around|rond|ongeveer)\s*$", re.IGNORECASE)
-NOT_PHONE_BEFORE = re.compile(
-    r"\b(konto\w*|account\w*|rekening\w*|reknr|cpr\w*|bsn|kort\w*|card\w*|pas\w*|ordre\w*|order\w*|"
-    r"sag\w*|case|ref\w*|kunde(?:nr|nummer)|customer (?:no|number|id)|klant(?:nr|nummer)|cvr\w*|kvk\w*|btw\w*|moms\w*|se|vat|polis\w*|police\w*|policy|reg\w*|pin|kode|code|"
-    r"faktura\w*|invoice|factuur\w*|postcode|postnr)\b\W{0,4}(nr\.?|no\.?|nummer|number)?\W{0,3}$",
-    re.IGNORECASE,
-)
-DATE_LIKE = re.compile(r"^\d{1,2}[-./]\d{1,2}[-./](\d{2}|\d{4})$|^\d{4}[-./]\d{1,2}[-./]\d{1,2}$")
-
-
-def _digits(raw: str) -> str:
-    return re.sub(r"\D", "", raw)
-
-
-# National significant numbers that are well-formed for NL and DK even when phonenumbers'
-# range metadata does not list the block as allocated (it changes between releases, and
-# staff type numbers from fresh ranges). Anything else must pass ``is_valid_number``.
-_PLAUSIBLE_NSN = {31: re.compile(r"6[1-9]\d{7}|[1-57-9]\d{8}"), 45: re.compile(r"[2-9]\d{7}")}
-
-
-def _plausible(number: phonenumbers.PhoneNumber) -> bool:
-    if phonenumbers.is_valid_number(number):
-        return True
-    pattern = _PLAUSIBLE_NSN.get(number.country_code) if number.country_code is not None else None
-    nsn = phonenumbers.national_significant_number(number)
-    if pattern is not None:
-        return bool(pattern.fullmatch(nsn))
-    # Other countries: a number of possible length for its country code.
-    return phonenumbers.is_possible_number(number) and len(nsn) >= 7
-
-
-def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
-    """Return the E.164 form of ``raw`` or None when it is not a plausible phone number.
-
-    Plausible = valid per phonenumbers, or (for NL and DK) of the right national shape
-    (06 + 8 digits, a 9-digit area number, 8 digits starting 2-9) so that numbers in
-    blocks missing from phonenumbers' metadata are still found and redacted.
-    Without a region, national numbers are tried as Dutch first, then Danish.
-    """
-    if not raw or not raw.strip():
-        return None
-    cleaned = raw.strip().replace("(0)", " ")
-    if cleaned.startswith("00"):
-        cleaned = "+" + cleaned[2:]
-    regions = (default_region.upper(),) if default_region else DEFAULT_REGIONS
-    for region in regions:
-        try:
-            number = phonenumbers.parse(cleaned, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if _plausible(number):
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return None
-
-
-def _phone_from_candidate(text: str, start: int, end: int) -> str | None:
-    raw = text[start:end]
-    digits = _digits(raw)
-    if len(digits) < 8 or len(digits) > 15:
-        return None
-    if DATE_LIKE.match(raw.strip()):
-        return None
-    before = text[max(0, start - 30):start]
-    after = text[end:end + 14]
-    strong_shape = raw.startswith(("+", "00")) or re.fullmatch(r"06\d{8}", digits)
-    if not strong_shape and NOT_PHONE_BEFORE.search(before):
-        return None
-    if MONEY_BEFORE.search(before) or re.match(r"\s*[,.]?-?\s*" + MONEY_WORDS.pattern, after, re.IGNORECASE):
-        return None
-    # Card numbers: 13-19 digits grouped in fours (4111 1111 1111 1111).
-    if re.fullmatch(r"\d{4}([ -]\d{4}){2,4}", raw.strip()):
-        return None
-    international = raw.startswith("+") or raw.startswith("00")
-    if international:
-        return normalize_phone(raw)
-    if digits.startswith("0"):
-        # Dutch national formats: 06-12345678, 020 123 4567, (010) 1234567. Danish numbers never start with 0.
-        if len(digits) != 10:
-            return None
-        return normalize_phone(raw, "NL")
-    if len(digits) == 8:
-        grouped = re.fullmatch(r"\d{2}([ .-])\d{2}\1\d{2}\1\d{2}|\d{4}[ -]\d{4}|\d{2} \d{3} \d{3}|\d{3} \d{2} \d{3}", raw)
-        if not grouped and not PHONE_WORDS.search(before):
-            return None
-        looks_like_a_date = re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", digits)
-        if not grouped and looks_like_a_date and not PHONE_WORDS.search(before):
-            return None
-        return normalize_phone(raw, "DK")
-    if len(digits) in (9, 11) and digits.startswith(("31", "45")):
-        # Country code without the plus: 31612345678, 4512345678.
-        return normalize_phone("+" + digits)
-    return None
-
-
-def _email_spans(text: str) -> list[Span]:
-    spans = [Span(m.start(), m.end(), "email", m.group(0).lower()) for m in EMAIL_RE.finditer(text)]
-    for m in EMAIL_OBFUSCATED_RE.finditer(text):
-        if any(s.start < m.end() and m.start() < s.end for s in spans):
-            continue
-        domain = re.sub(r"\s*(?:\.|\(dot\)|\[dot\]|\sdot\s|\sprik\s|\spunkt\s)\s*", ".", m.group(2), flags=re.IGNORECASE)
-        if not re.search(r"\.[A-Za-z]{2,24}$", domain):
-            continue
-        spans.append(Span(m.start(), m.end(), "email", f"{m.group(1)}@{domain}".lower()))
-    return spans
-
-
-# Structurally an IBAN (country, check digits, 4-letter bank code, digits) even when the
-# checksum fails: such text is redacted and never mistaken for a phone, but not extracted.
-IBAN_SHAPE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[ -]?[A-Za-z]{4}(?:[ -]?\d){6,24}(?![A-Za-z0-9])")
-
-
 def _iban_spans(text: str) -> list[Span]:
-    spans = [Span(m.start(), m.end(), "iban_shape", "") for m in IBAN_SHAPE_RE.finditer(text)]
     valid = _valid_iban_spans(text)
-    spans = [s for s in spans if not any(v.start < s.end and s.start < v.end for v in valid)]
-    return valid + spans
+    shapes = [Span(m.start(), m.end(), "iban_shape", "") for m in IBAN_SHAPE_RE.finditer(text)]
+    return valid + [s for s in shapes if not any(v.start < s.end and s.start < v.end for v in valid)]
 
 
 def _valid_iban_spans(text: str) -> list[Span]:
@@ -217,7 +214,6 @@ def _valid_iban_spans(text: str) -> list[Span]:
         # The regex is greedy; a trailing word may have been swallowed ("NL91 ABNA 0417 1643 00 graag").
         for cut in range(len(compact), 13, -1):
             if iban_is_valid(compact[:cut]):
-                # map the compact length back to a raw end offset
                 seen, end = 0, m.start(1)
                 for i, ch in enumerate(raw):
                     if ch not in " -":
@@ -230,27 +226,273 @@ def _valid_iban_spans(text: str) -> list[Span]:
     return spans
 
 
-def _phone_spans(text: str, taken: list[Span]) -> list[Span]:
-    spans = []
-    for m in PHONE_CANDIDATE_RE.finditer(text):
-        start, end = m.start(), m.end()
-        if any(s.start < end and start < s.end for s in taken):
+# --- phones ---------------------------------------------------------------------------
+# Words that announce a phone number, just before it or just after it.
+PHONE_WORDS = re.compile(
+    r"\b(tlf|tel|telefon\w*|telephone|phone\w*|mobil\w*|mob|gsm|cell\w*|nr|nummer\w*|number|no|num|ring\w*|"
+    r"bel\w*|call\w*|sms\w*|text\w*|whatsapp|wa|app|kontakt\w*|contact\w*|bereikbaar|reach\w*|"
+    r"tlfnr|telnr|mobilnr|mobielnummer|telefoonnummer|telefonnummer|op|on|på|via)\b"
+    r"(?:\s+(?:is|er|was|var|lyder|luidt))?[\W]{0,4}$",
+    re.IGNORECASE,
+)
+PHONE_WORDS_AFTER = re.compile(
+    r"^\W{0,3}(\(?(?:mobil\w*|mob|tlf|tel|gsm|cell|phone|whatsapp|privé|prive|privat|work|werk|arbejde)\b)",
+    re.IGNORECASE,
+)
+MONEY_AFTER = re.compile(
+    r"^\s*[,.]?-?\s*(kr\b|kr\.|kroner|dkk|eur\b|euro|€|\$|usd|gbp|£|procent|percent|%|pct|mio|million|mill|"
+    r"tusind|duizend|thousand|k\b|m2|m²|km|kvm|stk|uur|timer|hours|dage|dagen|days|år\b|jaar|years|,-)",
+    re.IGNORECASE,
+)
+MONEY_BEFORE = re.compile(
+    r"(kr\.?|dkk|eur|€|\$|£|usd|gbp|ca\.?|cirka|omkring|about|around|rond|ongeveer|bedrag|beløb|amount|"
+    r"saldo|balance|sum)\s*[:=]?\s*$",
+    re.IGNORECASE,
+)
+# Numbers that are identifiers: account, order, case, customer, policy, tax and person numbers.
+NOT_PHONE_BEFORE = re.compile(
+    # Long stems may close a compound ("lønkonto", "bankrekening", "betalingsreference");
+    # short ones count only as whole words or at a word's start.
+    r"(?:\w*(?:konto(?!r)|account|rekening|reknr|ordre|order|bestel|dossier|kenmerk|referen|kunde(?:nr|nummer)|"
+    r"klant|customer|medlem|member|faktura|invoice|factuur|polis|police|policy|contract|kontrakt|transac|transak|"
+    r"betaling|payment|serie|serial|tracking|zending|forsendelse|shipment|booking|boeking|reserv|registr|"
+    r"kvittering|receipt|nummerplade|kenteken|pincode|postcode|postnr|postnummer|routing|clearing|"
+    r"application|aanvraag|ansøgning|request)\w*"
+    r"|\b(?:cpr|bsn|sofi|kort|card|pas(?:nummer|nr)|sags|sagen|zaak|case|ticket|client|lid(?:nummer|nr)|cvr|kvk|"
+    r"btw|moms|se-?nr|kode|code|lån|lening|loan|fødsels|person(?:nummer|nr)|burger|iban|swift|aftale|journal|"
+    r"plate|versie|version|track|pakke|parcel)\w*"
+    r"|\b(?:id|ref|reg|pin|bon|vat|bic|sag|konto|aba|sort code)\b)"
+    # Same clause only: "spaarrekening. 0348-419 283" starts a new sentence, "kontonr. 0318…" does not.
+    r"(?:[\s-]*(?:nr|no|nummer|number|#))?(?:(?<=nr)\.|(?<=no)\.|(?<=ref)\.|(?<=reg)\.)?"
+    r"(?:\s+(?:is|er|was|var|lyder|luidt))?[\s:#=-]{0,3}$",
+    re.IGNORECASE,
+)
+_DATE_LIKE = re.compile(r"\d{1,2}[-./ ]\d{1,2}[-./ ](?:\d{2}|\d{4})|\d{4}[-./]\d{1,2}[-./]\d{1,2}")
+_THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3}){2,}(?:[.,]\d{1,2})?")
+# Year and time ranges, Danish CPR numbers (DDMMYY-XXXX): digit runs that are never phones.
+_RANGES = re.compile(
+    r"(?:19|20)\d{2} ?[-/] ?(?:(?:19|20)?\d{2})|\d{1,2}[.:]\d{2} ?- ?\d{1,2}[.:]\d{2}"
+    r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-\d{4}|\d{1,2}[./]\d{1,2} ?- ?\d{1,2}[./]\d{1,2}"
+)
+_CARD = re.compile(r"\d{4}(?:[ -]\d{4}){3,4}|\d{13,19}")
+_YYYYMMDD = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+_DIGIT_RUN = re.compile(r"\d(?:[\s().\-/]{0,3}\d){6}")
+# Dutch and Danish national numbers of the right shape, though phonenumbers' range metadata
+# may not list the block yet (it changes between releases; staff meet fresh ranges).
+_PLAUSIBLE_NSN = {31: re.compile(r"6[1-9]\d{7}|[1-57-9]\d{8}"), 45: re.compile(r"[2-9]\d{7}")}
+# Regions whose numbers are written nationally without a trunk prefix.
+_NO_TRUNK = frozenset({"DK", "NO", "US"})
+
+_SCANDINAVIAN = re.compile(
+    r"[æøå]|\b(og|ikke|jeg|hun|hendes|hende|ham|til|også|gerne|meget|nogen|hvad|hej|hei|hva|noen|mye|"
+    r"och|inte|jag|är|hon|henne|honom)\b",
+    re.IGNORECASE,
+)
+_LANGUAGE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("sv", re.compile(r"\b(och|inte|jag|är|hon|henne|honom|också|ringa|tack)\b", re.IGNORECASE)),
+    ("no", re.compile(r"\b(hei|hva|noen|mye|ikkje|fikk|kjenner|kjøpe|hennes|nå)\b", re.IGNORECASE)),
+    ("da", re.compile(r"[æø]|\b(og|ikke|jeg|hun|hendes|hende|gerne|meget|nogen|hvad|hej)\b", re.IGNORECASE)),
+    ("nl", re.compile(r"\b(het|een|niet|wil|zijn|haar|hij|zij|bellen|graag|ook|van|mijn|buurman|buurvrouw)\b", re.IGNORECASE)),
+)
+_LANGUAGE_REGIONS = {"nl": ("NL", "BE"), "da": ("DK",), "no": ("NO",), "sv": ("SE",), "de": ("DE",), "en": ()}
+_COUNTRY_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GB", re.compile(r"\b(uk|u\.k\.|brit\w*|engels\w*|england|english|london|londen|skotsk|scot\w*)\b", re.IGNORECASE)),
+    ("US", re.compile(r"\b(usa|u\.s\.a?|americ\w*|amerika\w*|new york|californi\w*)\b", re.IGNORECASE)),
+    ("DE", re.compile(r"\b(german\w*|duits\w*|duitsland|tysk\w*|deutsch\w*|berlin\w*|hamburg\w*|münchen)\b", re.IGNORECASE)),
+    ("BE", re.compile(r"\b(belg\w*|brussel\w*|bruxelles|antwerp\w*|antwerpen|gent|vlaander\w*)\b", re.IGNORECASE)),
+    ("SE", re.compile(r"\b(swed\w*|zweed\w*|zweden|svensk\w*|sverige|stockholm|göteborg|malmö)\b", re.IGNORECASE)),
+    ("NO", re.compile(r"\b(norw\w*|noor\w*|norsk\w*|norge|oslo|bergen)\b", re.IGNORECASE)),
+)
+
+
+def _named_regions(text: str) -> tuple[str, ...]:
+    return tuple(region for region, pattern in _COUNTRY_WORDS if pattern.search(text))
+
+
+def likely_regions(text: str, *, language: str | None = None, regions: Sequence[str] = HOME_REGIONS) -> tuple[str, ...]:
+    """The regions a national number in ``text`` is tried against, most likely first.
+
+    Countries named in the text come first, then the regions of the text's language, then the
+    organisation's ``regions``, then the neighbours its staff meet.
+    """
+    if language is None:
+        language = next((lang for lang, pattern in _LANGUAGE_HINTS if pattern.search(text)), None)
+    ordered = [*_named_regions(text), *_LANGUAGE_REGIONS.get(language or "", ()), *regions, *NEIGHBOUR_REGIONS]
+    return tuple(dict.fromkeys(r.upper() for r in ordered))
+
+
+def _digits(raw: str) -> str:
+    return re.sub(r"\D", "", raw)
+
+
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _home_shape(number: phonenumbers.PhoneNumber) -> bool:
+    pattern = _PLAUSIBLE_NSN.get(number.country_code or 0)
+    return pattern is not None and bool(pattern.fullmatch(phonenumbers.national_significant_number(number)))
+
+
+def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
+    """Return the E.164 form of ``raw`` (a phone field, so no context) or None.
+
+    Accepted: valid in the given region, or (without one) in NL, DK or a neighbour region tried
+    in that order; a Dutch or Danish number of the right national shape even if its block is
+    missing from phonenumbers' metadata; an internationally written number of possible length.
+    """
+    if not raw or not raw.strip():
+        return None
+    cleaned = _normalise(raw.strip()).text.replace("(0)", " ")
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    regions = (default_region.upper(),) if default_region else (*HOME_REGIONS, *NEIGHBOUR_REGIONS)
+    parsed: list[phonenumbers.PhoneNumber] = []
+    for region in regions:
+        try:
+            parsed.append(phonenumbers.parse(cleaned, region))
+        except phonenumbers.NumberParseException:
             continue
-        value = _phone_from_candidate(text, start, end)
-        if value is None:
-            # A long run may hold two numbers or a number and a trailing amount; try splitting on
-            # " / " and " of "/" eller " is not worth it here, but a leading "(" is common.
+    for number in parsed:
+        if phonenumbers.is_valid_number(number):
+            return _e164(number)
+    for number in parsed:
+        if _home_shape(number) and (cleaned.startswith("+") or number.country_code in (31, 45)):
+            if number.country_code == 31 and not cleaned.startswith(("+", "0")):
+                continue  # a Dutch number written nationally starts with its trunk 0
+            return _e164(number)
+        nsn = phonenumbers.national_significant_number(number)
+        if cleaned.startswith("+") and phonenumbers.is_possible_number(number) and len(nsn) >= 7:
+            return _e164(number)
+    return None
+
+
+def _phone_value(
+    text: str, start: int, end: int, parses: list[tuple[str, phonenumbers.PhoneNumber]], *,
+    scandinavian: bool, named: tuple[str, ...],
+) -> str | None:
+    raw = text[start:end]
+    digits = _digits(raw)
+    if not 8 <= len(digits) <= 15:
+        return None
+    before, after = text[max(0, start - 40):start], text[end:end + 16]
+    if start and (text[start - 1].isalnum() or text[start - 1] in "+/@#<>"):
+        return None
+    if start >= 2 and ((text[start - 1] == "-" and text[start - 2].isalnum())
+                       or (text[start - 1] in ":." and text[start - 2].isdigit())):
+        return None  # the tail of a code or a time: "AB-12345678", "19:46:33.410819"
+    if end < len(text) and (text[end].isalnum() or text[end] in "@<>" or re.match(r"[.,:/-]\d", text[end:end + 2])):
+        return None
+    stripped = raw.lstrip("(")
+    international = stripped.startswith(("+", "00"))
+    cue = bool(PHONE_WORDS.search(before) or PHONE_WORDS_AFTER.search(after))
+    bare = raw.strip("()")
+    if any(p.fullmatch(bare) for p in (_DATE_LIKE, _THOUSANDS, _CARD, _RANGES)):
+        return None
+    if MONEY_BEFORE.search(before) or MONEY_AFTER.search(after):
+        return None
+    # An identifier's word right before the number wins over everything but a typed "+".
+    if not stripped.startswith("+") and NOT_PHONE_BEFORE.search(before):
+        return None
+    # A bare run of 8 digits: a phone number in a Scandinavian message or next to a phone word.
+    bare_eight = len(digits) == 8 and raw.isdigit()
+    if bare_eight and (not (scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue)):
+        return None
+    for region, number in parses:
+        # A country the text names reads its own numbers, allocated block or not (Ofcom's 07700 900xxx).
+        if phonenumbers.is_valid_number(number) or (region in named and phonenumbers.is_possible_number(number)):
+            return _e164(number)
+    for _region, number in parses:
+        possible = phonenumbers.is_possible_number(number)
+        if _home_shape(number) or (possible and (international or cue)):
+            return _e164(number)
+    if not international and not digits.startswith("0") and len(digits) in (10, 11, 12):
+        # A country code typed without its plus: 31612345678, 4523456789.
+        try:
+            number = phonenumbers.parse("+" + digits, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if number.country_code in (31, 45) and phonenumbers.is_valid_number(number):
+            return _e164(number)
+    return None
+
+
+# Phone-shaped runs the matcher may refuse (it drops "28/17/39/46" as a date, for one): a "+",
+# "00" or "(" start, then digits and the separators people type. Checked like the matcher's finds.
+PHONE_CANDIDATE_RE = re.compile(
+    r"(?<![\w+/.,-])(?:\+|\()?\d(?:\d|[ \-./](?=[\d(])| ?- ?(?=\d)|\(0\)|[()](?=[\d ]))*\d(?![\w]|[.,]\d)"
+)
+
+
+def _parse_in(raw: str, regions: tuple[str, ...]) -> list[tuple[str, phonenumbers.PhoneNumber]]:
+    """Parse ``raw`` in each region it can belong to: a national number with a trunk ``0`` only
+    where numbers carry one, one without only in DK, NO and US, an international one once."""
+    digits = raw.lstrip("( ")
+    if digits.startswith(("+", "00")):
+        try:  # "00" is the international prefix everywhere in Europe (not in the US: "011")
+            return [("", phonenumbers.parse("+" + digits[2:] if digits.startswith("00") else digits, None))]
+        except phonenumbers.NumberParseException:
+            return []
+    if digits.startswith("0"):
+        regions = tuple(r for r in regions if r not in _NO_TRUNK)
+    else:
+        regions = tuple(r for r in regions if r in _NO_TRUNK)
+    parses = []
+    for region in regions:
+        try:
+            parses.append((region, phonenumbers.parse(raw.replace("/", " "), region)))
+        except phonenumbers.NumberParseException:
             continue
-        spans.append(Span(start, end, "phone", value))
+    return parses
+
+
+def _phone_spans(text: str, taken: list[Span], regions: tuple[str, ...], home: Sequence[str]) -> list[Span]:
+    if not _DIGIT_RUN.search(text):
+        return []  # fewer than 7 digits close together: no phone number, skip the matcher
+    # The matcher, run over the organisation's countries, finds the runs; each run is then read
+    # in every likely region it can belong to, most likely first. Phone-shaped runs the matcher
+    # refuses (it drops "28/17/39/46" as a date) are read the same way.
+    runs = {
+        (match.start, match.end)
+        for region in home
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE)
+    }
+    runs |= {
+        (m.start(), m.end()) for m in PHONE_CANDIDATE_RE.finditer(text)
+        if not any(start <= m.start() and m.end() <= end for start, end in runs)
+    }
+    scandinavian, named = bool(_SCANDINAVIAN.search(text)), _named_regions(text)
+    spans: list[Span] = []
+    # Longest runs first, so "+31 (0)6 1234 5678" wins over a piece of it.
+    for start, end in sorted(runs, key=lambda run: (run[0] - run[1], run[0])):
+        if any(s.start < end and start < s.end for s in (*taken, *spans)):
+            continue
+        value = _phone_value(text, start, end, _parse_in(text[start:end], regions),
+                             scandinavian=scandinavian, named=named)
+        if value is not None:
+            spans.append(Span(start, end, "phone", value))
     return spans
 
 
-def find_spans(text: str) -> list[Span]:
-    """All validated contact spans, sorted by position, non-overlapping."""
+def _spans_in(text: str, *, regions: Sequence[str], language: str | None) -> list[Span]:
     ibans = _iban_spans(text)
     emails = [s for s in _email_spans(text) if not any(s.start < i.end and i.start < s.end for i in ibans)]
-    phones = _phone_spans(text, ibans + emails)
+    home = tuple(r.upper() for r in regions)
+    phones = _phone_spans(text, ibans + emails, likely_regions(text, language=language, regions=home), home)
     return sorted(ibans + emails + phones, key=lambda s: s.start)
+
+
+def find_spans(text: str, *, regions: Sequence[str] = HOME_REGIONS, language: str | None = None) -> list[Span]:
+    """All contact spans, sorted by position, non-overlapping, with offsets into ``text`` as given.
+
+    ``regions`` are the organisation's countries; ``language`` (nl, da, en, no, sv) when the
+    caller knows it — otherwise the text's own words decide which region a number is tried in first.
+    """
+    normalised = _normalise(text)
+    spans = _spans_in(normalised.text, regions=regions, language=language)
+    if normalised.starts is None:
+        return spans
+    return [Span(*normalised.original(s.start, s.end), s.label, s.value) for s in spans]
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -267,7 +509,7 @@ def extract_contacts(text: str, spans: list[Span] | None = None) -> Contacts:
 
 
 def redact(text: str) -> str:
-    """Replace every phone, e-mail and IBAN with ``[phone]``, ``[email]``, ``[iban]`` (for logs)."""
+    """Replace every phone, e-mail and IBAN with ``[phone]``, ``[email]``, ``[iban]``."""
     out, last = [], 0
     for span in find_spans(text):
         out.append(text[last:span.start])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import nlp
@@ -138,3 +140,199 @@ def test_contacts_are_deduplicated_and_ordered():
     c = nlp.extract_contacts("06-12345678, nogmaals 06 1234 5678, en 020-1234567")
     assert c.phones == ["+31612345678", "+31201234567"]
     assert c.to_dict() == {"phones": ["+31612345678", "+31201234567"], "emails": [], "ibans": []}
+
+
+# --- issue 15 item 4 / issue 19: what people actually type -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare run of 8 digits in a Danish message, with or without a phone word
+        ("hans nummer er 31427586", "+4531427586"),
+        ("min svoger vil gerne have et lån, 31427586", "+4531427586"),
+        ("ring hende på 52 81 46 93 i morgen", "+4552814693"),
+        # numbers in parentheses, around the area code or the whole number
+        ("bel (010) 456 7812 op kantoor", "+31104567812"),
+        ("haar nummer (06-37481925) staat in de app", "+31637481925"),
+        ("(+45) 52 81 46 93", "+4552814693"),
+        # dashes with spaces around them, and typographic dashes
+        ("bel hem op 06 - 3748 1925", "+31637481925"),
+        ("bel hem op 06 – 3748 1925", "+31637481925"),
+        ("tlf 52-81-46-93", "+4552814693"),
+        # full-width digits (an IME, a copied PDF) and no-break or thin spaces inside the number
+        ("bel ０６３７４８１９２５ na vijven", "+31637481925"),
+        ("ring ５２８１ ４６９３", "+4552814693"),
+        ("bel 06\u00a03748\u00a01925", "+31637481925"),
+        ("ring 52\u202f81\u202f46\u202f93", "+4552814693"),
+        # slashes and dots between groups
+        ("mobil: 52/81/46/93", "+4552814693"),
+        ("tel. 06.37.48.19.25", "+31637481925"),
+    ],
+)
+def test_the_detector_finds_numbers_as_people_type_them(text, expected):
+    assert nlp.extract_contacts(text).phones == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # UK: a real London number, and Ofcom's drama range (possible, not valid: still a phone when called one)
+        ("my cousin in London, call 020 7946 0321", "+442079460321"),
+        ("British colleague, call her on 07700 900318", "+447700900318"),
+        ("0044 7911 123456 is his UK mobile", "+447911123456"),
+        # Germany, Belgium, Sweden, Norway, the US — the country in the text or its language decides
+        ("zijn Duitse nummer is 030 23125000", "+493023125000"),
+        ("hun har et tysk nummer: 0171 2345678", "+491712345678"),
+        ("mijn Belgische buurvrouw, bel 0470 12 34 56", "+32470123456"),
+        ("hon vill ha ett lån och jag har hennes nummer 070-123 45 67", "+46701234567"),
+        ("hei, han er fra Norge og vil ha tilbud, ring 412 34 567", "+4741234567"),
+        ("American client, call (415) 555-2671 after 3pm", "+14155552671"),
+        ("US number 415-555-2671", "+14155552671"),
+        ("00-prefixed: 0049 30 23125000", "+493023125000"),
+        ("bel 0032 470 12 34 56", "+32470123456"),
+    ],
+)
+def test_foreign_formats_are_read_in_the_likely_region(text, expected):
+    assert nlp.extract_contacts(text).phones == [expected]
+
+
+def test_a_bare_8_digit_run_outside_a_scandinavian_message_needs_a_phone_word():
+    assert nlp.extract_contacts("de klant heeft 31427586 punten gespaard").phones == []
+    assert nlp.extract_contacts("zijn Deense nummer is 31427586").phones == ["+4531427586"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # account numbers and IBANs
+        "reg.nr. 5470 kontonr. 0001234567",
+        "overfør til reg 5470 konto 3142758612",
+        "rekeningnummer NL20 INGB 0001 2345 67",
+        "lønkonto 31427586",
+        # amounts
+        "han skylder 31.427.586 kr",
+        "bedrag € 3.142.758,60",
+        "a loan of 31427586 DKK",
+        # dates, years, times
+        "født 12.03.1987, flyttet 01-02-2019",
+        "ferie 03/07–24/07",
+        "werkzaam (2010-2024) bij de gemeente",
+        "2019/2020 og 2021-2022",
+        "åbent kl. 09.30-16.00",
+        "20240312 was de ingangsdatum",
+        # order, case, customer, policy, invoice numbers
+        "ordrenummer 31427586",
+        "sagsnr. 31427586",
+        "klantnummer 31427586",
+        "policy no. 8472019365",
+        "factuur 2024-31427586",
+        "ticket #31427586",
+        "your reference AB-31427586",
+        "kvittering nr. 3142 7586",
+        "loan application nr 0031-2024-88172",
+        # postcodes and person / company numbers
+        "postcode 3526 KL Utrecht",
+        "postnr. 2300 København S",
+        "CPR 120387-1234",
+        "120387-1234 er hendes cpr",
+        "BSN 123456782",
+        "KvK 31427586",
+        "CVR-nr. 31427586",
+        "routing number 021000021",
+        # card numbers
+        "kort 4571 1234 5678 9012",
+    ],
+)
+def test_identifiers_amounts_dates_and_postcodes_are_no_phone_numbers(text):
+    assert nlp.extract_contacts(text).phones == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail hem: jan @ gmail.com", ["jan@gmail.com"]),
+        ("mail naar jan@ outlook .com", ["jan@outlook.com"]),
+        ("hendes mail er mette＠firma.dk", ["mette@firma.dk"]),
+        ("ｍｅｔｔｅ＠ｆｉｒｍａ．ｄｋ", ["mette@firma.dk"]),
+        ("skriv til søren.østergaard@bådklub.dk", ["søren.østergaard@bådklub.dk"]),
+        ("Email: Zoë.Müller@Example.de.", ["zoë.müller@example.de"]),
+        ("jan (at) firma (dot) nl", ["jan@firma.nl"]),
+        ("jan(at)firma.nl", ["jan@firma.nl"]),
+        ("jan [at] firma [dot] co [dot] uk", ["jan@firma.co.uk"]),
+        ("mette snabel-a firma punktum dk", ["mette@firma.dk"]),
+        ("anne punt visser at hotmail punt com", ["anne.visser@hotmail.com"]),
+        ("contact her at j.smith at acme.co.uk", ["j.smith@acme.co.uk"]),
+    ],
+)
+def test_the_detector_finds_e_mails_as_people_type_them(text, expected):
+    assert nlp.extract_contacts(text).emails == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we booked at booking.com last week",
+        "meet us @ the office",
+        "follow us @ linkedin.com",
+        "her insta @mette.jensen.dk",
+        "2 @ 5 euro",
+        "see you at 5 dot 30",
+    ],
+)
+def test_handles_and_at_words_are_no_e_mails(text):
+    assert nlp.extract_contacts(text).emails == []
+
+
+def test_redaction_cuts_the_original_text_even_when_normalisation_changes_it():
+    text = "Zoë's buurman: bel ０６－３７４８ １９２５ of mail ｊａｎ＠ｇｍａｉｌ．ｃｏｍ, bedankt"
+    assert nlp.redact(text) == "Zoë's buurman: bel [phone] of mail [email], bedankt"
+
+
+def test_redaction_uses_the_same_detector_as_extraction():
+    text = "ring 52 81 46 93 eller 07911 123456, mail jan @ gmail.com; CPR 120387-1234, 31.427.586 kr"
+    found = nlp.extract_contacts(text)
+    assert found.phones == ["+4552814693", "+447911123456"]
+    assert found.emails == ["jan@gmail.com"]
+    assert nlp.redact(text) == "ring [phone] eller [phone], mail [email]; CPR 120387-1234, 31.427.586 kr"
+
+
+def test_the_organisation_s_countries_come_first_for_a_number_valid_in_two():
+    # 0475 is Roermond (NL) and a Belgian mobile block; without a hint the organisation's country wins.
+    assert nlp.extract_contacts("bel 0475 123456").phones == ["+31475123456"]
+    assert nlp.extract_contacts("bel mijn Belgische collega op 0475 12 34 56").phones == ["+32475123456"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # log lines and SQL parameters: quoted addresses are found, timestamps are left alone
+        ("args=(1, 'Anne', 'anne.devries@ziggo.nl', True)", "args=(1, 'Anne', '[email]', True)"),
+        ("'2026-12-07 19:46:33.410819+00:00'::timestamptz", "'2026-12-07 19:46:33.410819+00:00'::timestamptz"),
+        ("tel:0612345678", "tel:[phone]"),
+    ],
+)
+def test_redaction_of_log_shaped_text(text, expected):
+    assert nlp.redact(text) == expected
+
+
+def test_evaluate_contacts_counts_recall_by_what_is_redacted_and_false_contacts_per_line(tmp_path, capsys):
+    from nlp.__main__ import main
+
+    lines = [
+        {"text": "bel hem op 06 - 3748 1925", "language": "nl", "phones": ["06 - 3748 1925"], "emails": []},
+        {"text": "mail jan (at) firma (dot) nl", "language": "nl", "phones": [], "emails": ["jan (at) firma (dot) nl"]},
+        {"text": "ring 52 81 46 93 i morgen", "language": "da", "phones": ["52 81 46 93", "12 34"], "emails": []},
+        {"text": "ordrenummer 31427586", "language": "da", "phones": [], "emails": []},
+        {"text": "Bo's nummer er 31427586", "language": "da", "phones": [], "emails": []},  # gold says no phone
+    ]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), encoding="utf-8")
+
+    assert main(["evaluate-contacts", str(path), "--json"]) == 0
+
+    report = json.loads(capsys.readouterr().out)["sample.jsonl"]
+    assert report["recall"]["phones"]["all"] == {"recall": 0.6667, "n": 3}  # "12 34" is not in the text
+    assert report["recall"]["phones"]["nl"] == {"recall": 1.0, "n": 1}
+    assert report["recall"]["emails"]["all"] == {"recall": 1.0, "n": 1}
+    assert report["contact_free_lines"]["da"] == {"n": 2, "false_phone": 0.5, "false_email": 0.0, "false_any_lines": 1}
