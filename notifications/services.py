@@ -28,6 +28,8 @@ from notifications.models import (
     Priority,
     PushState,
     QuietHours,
+    WebhookDelivery,
+    WebhookSubscription,
     WsTicket,
 )
 
@@ -106,8 +108,24 @@ class LiveDraft:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class WebhookDraft:
+    """One event for the webhook subscriptions that want it (issue 18).
+
+    `team_id`: the handling team, whose subscriptions get it; None for an organisation-wide event
+    (story.published), which every subscription that lists it gets. `private` (the third party's
+    contact, only when consent was given) is added for the handling team's subscriptions only.
+    `ordering_key` names what must arrive in order, e.g. "signal:42"."""
+
+    type: str
+    payload: dict[str, Any]
+    ordering_key: str
+    team_id: int | None = None
+    private: dict[str, Any] | None = None
+
+
 def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = (),
-                 now: datetime | None = None) -> list[Notification]:
+                 webhooks: Iterable[WebhookDraft] = (), now: datetime | None = None) -> list[Notification]:
     """Write notifications and live events into the outbox inside the caller's transaction; after
     commit one delivery task gets their ids. A rollback drops the on-commit hook with the rows, so
     nothing is queued for rows that do not exist; a task whose broker is down leaves them pending
@@ -125,8 +143,10 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
     events = LiveEvent.objects.bulk_create(events, batch_size=1000)
     due = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
     live_ids = [e.pk for e in events]
-    if due or live_ids:
-        transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids))
+    hook_ids = _webhook_deliveries_create(list(webhooks))
+    if due or live_ids or hook_ids:
+        transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids,
+                                      webhook_delivery_ids=hook_ids))
     return created
 
 
@@ -181,21 +201,58 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
     return Notification.objects.bulk_create(rows, batch_size=1000)
 
 
-def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int]) -> None:
+def _webhook_deliveries_create(drafts: list[WebhookDraft]) -> list[int]:
+    """One delivery row per (event, subscription that wants it), numbered per subscription.
+
+    Takes the subscriptions' row locks (pk order) to hand out sequence numbers: two transactions
+    about one signal already hold that signal's lock, so sequence order is commit order per signal."""
+    if not drafts:
+        return []
+    types = {d.type for d in drafts}
+    team_ids = {d.team_id for d in drafts if d.team_id is not None}
+    everyone = any(d.team_id is None for d in drafts)
+    subs = WebhookSubscription.objects.filter(active=True)
+    if not everyone:
+        subs = subs.filter(team_id__in=team_ids)
+    wanted = [s for s in subs.select_for_update().order_by("pk") if types & set(s.events)]
+    rows: list[WebhookDelivery] = []
+    for sub in wanted:
+        for d in drafts:
+            if d.type not in sub.events or (d.team_id is not None and d.team_id != sub.team_id):
+                continue
+            sub.last_sequence += 1
+            payload = {**d.payload, **(d.private or {})} if d.team_id == sub.team_id else d.payload
+            rows.append(WebhookDelivery(
+                subscription=sub, type=d.type, msg_id=f"msg_{secrets.token_urlsafe(18)}", sequence=sub.last_sequence,
+                ordering_key=d.ordering_key[:60], payload={"type": d.type, "sequence": sub.last_sequence,
+                                                           "data": payload},
+            ))
+    if not rows:
+        return []
+    WebhookSubscription.objects.bulk_update(wanted, ["last_sequence"])
+    return [r.pk for r in WebhookDelivery.objects.bulk_create(rows, batch_size=1000)]
+
+
+def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int],
+                  webhook_delivery_ids: list[int] | None = None) -> None:
     """Queue the delivery task for committed rows, NOTIFICATION_TASK_CHUNK notifications per task
-    (live events go with the first). Eager Celery (the embedded default) runs it here and now.
-    A dead broker is logged: the rows wait in the database for the sweeper."""
+    (live events and webhook deliveries go with the first). Eager Celery (the embedded default) runs
+    it here and now. A dead broker is logged: the rows wait in the database for the sweeper."""
     from notifications.tasks import deliver_notifications
 
     size = max(settings.NOTIFICATION_TASK_CHUNK, 1)
     chunks = [notification_ids[i:i + size] for i in range(0, len(notification_ids), size)] or [[]]
     for i, chunk in enumerate(chunks):
         events = live_event_ids if i == 0 else []
+        hooks = (webhook_delivery_ids or []) if i == 0 else []
         try:
-            deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
+            if hooks:
+                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events, webhook_delivery_ids=hooks)
+            else:
+                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
         except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
-            logger.warning("could not queue delivery of %d notifications and %d live events; the sweeper will",
-                           len(chunk), len(events))
+            logger.warning("could not queue delivery of %d notifications, %d live events and %d webhooks; "
+                           "the sweeper will", len(chunk), len(events), len(hooks))
 
 
 # --- the inbox -------------------------------------------------------------------------------------
