@@ -369,7 +369,9 @@ RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://e
 # Targets on loopback, link-local or private addresses are refused unless this is on (tests, a closed network).
 WEBHOOK_ALLOW_PRIVATE: bool = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS: float = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
-WEBHOOK_CLAIM_BATCH = 20  # rows leased at once; their lease covers each one's timeout, so no live lease expires
+# A run leases this many rows and posts them one by one, so the lease must outlast batch × timeout.
+WEBHOOK_CLAIM_BATCH = 20
+WEBHOOK_LEASE_SECONDS: int = env.int("WEBHOOK_LEASE_SECONDS", default=300)  # a dead worker's rows come back after this
 WEBHOOK_RETRY_BASE_SECONDS: float = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 WEBHOOK_RETRY_MAX_SECONDS: float = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
 WEBHOOK_RETRY_WINDOW_SECONDS: int = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600)  # then given up

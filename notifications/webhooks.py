@@ -136,7 +136,7 @@ def _claim(ids: list[int] | None, now: datetime, limit: int) -> list[WebhookDeli
         if claimed:
             WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
                 state=WebhookState.SENDING, attempts=F("attempts") + 1,
-                lease_until=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * limit + 60),
+                lease_until=now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
             )
     for d in claimed:
         d.attempts += 1
@@ -168,7 +168,9 @@ def deliver(*, delivery_ids: list[int] | None = None) -> WebhookReport:
     the next rows of that key, so one run drains an ordered backlog."""
     report = WebhookReport()
     todo = set(delivery_ids) if delivery_ids is not None else None
-    limit = settings.WEBHOOK_CLAIM_BATCH
+    # The lease must outlast the rows posted one by one, or a live worker's rows would be taken over.
+    limit = max(1, min(settings.WEBHOOK_CLAIM_BATCH,
+                       int(settings.WEBHOOK_LEASE_SECONDS // (settings.WEBHOOK_TIMEOUT_SECONDS + 1))))
     with httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False,
                       headers={"user-agent": "Relay-Webhooks/1"}) as client:
         while todo is None or todo:
