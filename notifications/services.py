@@ -1,6 +1,7 @@
 """Writes of the notifications app: devices, the outbox (notify), the inbox, preferences, tickets."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import secrets
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.core.errors import NotFound
+from backend.core.errors import Conflict, DomainError, NotFound
 from backend.people.models import User
 from notifications.live import user_group
 from notifications.models import (
@@ -29,6 +31,7 @@ from notifications.models import (
     PushState,
     QuietHours,
     WebhookDelivery,
+    WebhookState,
     WebhookSubscription,
     WsTicket,
 )
@@ -304,3 +307,95 @@ def ws_ticket_redeem(*, key: str) -> User | None:
     if not used or not ticket.user.is_active:
         return None
     return ticket.user
+
+
+# --- webhook subscriptions (issue 18) -------------------------------------------------------------------
+def webhook_secret_new() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def webhook_url_validate(url: str) -> None:
+    """https only, unless DEBUG (a developer's receiver on their own machine)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (settings.DEBUG and parts.scheme == "http"):
+        raise DomainError("A webhook URL must start with https://.", code="validation_error",
+                          fields={"url": ["https only."]})
+    if not parts.hostname:
+        raise DomainError("A webhook URL needs a host.", code="validation_error", fields={"url": ["No host."]})
+
+
+def _events_validate(events: list[str]) -> list[str]:
+    from notifications.webhooks import EVENTS
+
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise DomainError("Choose one or more known events.", code="validation_error",
+                          fields={"events": [f"Known events: {', '.join(EVENTS)}."]})
+    return [e for e in EVENTS if e in events]
+
+
+@transaction.atomic
+def webhook_subscription_create(*, by: User, team_id: int, url: str, events: list[str]) -> tuple[WebhookSubscription, str]:
+    """A team lead (their team) or an admin subscribes; the secret is returned to show once."""
+    from notifications.selectors import webhook_teams_managed_by
+
+    team = webhook_teams_managed_by(user=by).filter(pk=team_id).first()
+    if team is None:
+        raise NotFound("Team not found.")
+    webhook_url_validate(url)
+    secret = webhook_secret_new()
+    sub = WebhookSubscription.objects.create(team=team, url=url, secret=secret, events=_events_validate(events))
+    return sub, secret
+
+
+@transaction.atomic
+def webhook_subscription_update(*, by: User, subscription_id: int, active: bool | None = None,
+                                events: list[str] | None = None) -> WebhookSubscription:
+    """Switch on or off, change the events. Switching on clears the failure run that switched it off."""
+    from notifications.selectors import webhook_subscription_get_for
+
+    sub = webhook_subscription_get_for(user=by, subscription_id=subscription_id)
+    if events is not None:
+        sub.events = _events_validate(events)
+    if active is not None and active != sub.active:
+        sub.active, sub.failing_since, sub.disabled_reason = active, None, "" if active else "switched off by a person"
+    sub.save(update_fields=["events", "active", "failing_since", "disabled_reason"])
+    return sub
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, by: User, subscription_id: int, overlap: timedelta = timedelta(hours=24)) -> str:
+    """A new secret; the old one keeps signing beside it for `overlap`, so the receiver can switch."""
+    from notifications.selectors import webhook_subscription_get_for
+
+    sub = webhook_subscription_get_for(user=by, subscription_id=subscription_id)
+    WebhookSubscription.objects.select_for_update().filter(pk=sub.pk).get()
+    secret = webhook_secret_new()
+    WebhookSubscription.objects.filter(pk=sub.pk).update(
+        previous_secret=sub.secret, previous_secret_until=timezone.now() + overlap, secret=secret,
+    )
+    return secret
+
+
+@transaction.atomic
+def webhook_delivery_resend(*, by: User, delivery_id: int) -> WebhookDelivery:
+    """One click: a failed delivery goes back to the outbox with its own `webhook-id` (the receiver
+    deduplicates) and is sent after commit through the same task."""
+    from notifications.selectors import webhook_subscriptions_for
+
+    row = (WebhookDelivery.objects.select_for_update(of=("self",)).select_related("subscription")
+           .filter(pk=delivery_id, subscription__in=webhook_subscriptions_for(user=by)).first())
+    if row is None:
+        raise NotFound("Delivery not found.")
+    if row.state != WebhookState.FAILED:
+        raise Conflict("Only a failed delivery can be re-sent.", code="not_failed")
+    if not row.subscription.active:
+        raise Conflict("Switch the webhook on first.", code="webhook_off")
+    row.state, row.next_attempt_at, row.last_error = WebhookState.PENDING, None, ""
+    # The 24-hour retry window starts again from the click.
+    row.created_at = timezone.now()
+    row.save(update_fields=["state", "next_attempt_at", "last_error", "created_at"])
+    transaction.on_commit(partial(deliver_queue, notification_ids=[], live_event_ids=[],
+                                  webhook_delivery_ids=[row.pk]))
+    return row
