@@ -51,6 +51,7 @@ class WebhookReport:
     failed: int = 0
     retry_in: float | None = None
     retry_ids: list[int] = field(default_factory=list)
+    switched_off: set[int] = field(default_factory=set)  # subscriptions switched off during this run
 
 
 class TargetRefused(Exception):
@@ -129,7 +130,7 @@ def _claim(ids: list[int] | None, now: datetime, limit: int) -> list[WebhookDeli
     )
     with transaction.atomic():
         rows = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(_claimable(now)).filter(~Exists(earlier_open)))
+                .filter(_claimable(now), subscription__active=True).filter(~Exists(earlier_open)))
         if ids is not None:
             rows = rows.filter(pk__in=ids)
         claimed = list(rows.select_related("subscription").order_by("pk")[:limit])
@@ -181,7 +182,15 @@ def deliver(*, delivery_ids: list[int] | None = None) -> WebhookReport:
                 break
             done_keys = Q(pk__in=[])
             for row in rows:
-                code, took, error, retry_after = _post(client, row, now)
+                if row.subscription_id in report.switched_off:
+                    # Leased before its subscription was switched off in this run: not sent.
+                    WebhookDelivery.objects.filter(pk=row.pk).update(
+                        state=WebhookState.FAILED, lease_until=None, last_error="the subscription was switched off")
+                    report.failed += 1
+                    done_keys |= Q(subscription_id=row.subscription_id, ordering_key=row.ordering_key)
+                    continue
+                # Each attempt is stamped when it leaves: a long wave must not age the later ones.
+                code, took, error, retry_after = _post(client, row, timezone.now())
                 if _record(row, code=code, took=took, error=error, retry_after=retry_after, report=report):
                     done_keys |= Q(subscription_id=row.subscription_id, ordering_key=row.ordering_key)
             if todo is not None:
@@ -212,8 +221,9 @@ def _record(row: WebhookDelivery, *, code: int | None, took: float, error: str, 
         report.failed += 1
         if gone:
             _disable(sub, reason="the receiver answered 410 Gone")
-        else:
-            _failing(sub, now)
+            report.switched_off.add(sub.pk)
+        elif _failing(sub, now):
+            report.switched_off.add(sub.pk)
         return True
     wait = max(backoff_seconds(row.attempts), min(retry_after, settings.WEBHOOK_RETRY_MAX_SECONDS))
     WebhookDelivery.objects.filter(pk=row.pk).update(
@@ -222,15 +232,19 @@ def _record(row: WebhookDelivery, *, code: int | None, took: float, error: str, 
     report.retry += 1
     report.retry_ids.append(row.pk)
     report.retry_in = wait if report.retry_in is None else min(report.retry_in, wait)
-    _failing(sub, now)
+    if _failing(sub, now):
+        report.switched_off.add(sub.pk)
     return False
 
 
-def _failing(sub: WebhookSubscription, now: datetime) -> None:
+def _failing(sub: WebhookSubscription, now: datetime) -> bool:
+    """Record a failure; True when the run of failures reached 3 days and the subscription is off."""
     WebhookSubscription.objects.filter(pk=sub.pk, failing_since__isnull=True).update(failing_since=now)
     since = WebhookSubscription.objects.filter(pk=sub.pk).values_list("failing_since", flat=True).first()
     if since is not None and now - since >= timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS):
         _disable(sub, reason="failing for 3 days in a row")
+        return True
+    return False
 
 
 @transaction.atomic

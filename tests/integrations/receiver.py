@@ -147,3 +147,22 @@ class Receiver:
 
     def dump(self) -> str:
         return json.dumps(self.bodies(), indent=1)
+
+
+if __name__ == "__main__":  # a receiver process of its own, for benchmarks/webhook_bench.py
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--secret", required=True)
+    args = parser.parse_args()
+    receiver = Receiver(secret=args.secret, port=args.port)
+
+    async def count(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/count":
+            await receiver._answer(send, 200, [(b"x-applied", str(len(receiver.applied)).encode()),
+                                               (b"x-duplicates", str(receiver.duplicates).encode())])
+            return
+        await receiver(scope, receive, send)
+
+    uvicorn.run(count, host="127.0.0.1", port=args.port, log_level="warning")

@@ -259,3 +259,38 @@ def test_a_rolled_back_event_writes_no_delivery(bank, receiver, django_capture_o
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception, match="cannot go"):
         signal_transition(signal_id=signal.pk, by=bank.sam, to="won", note="x")
     assert WebhookDelivery.objects.count() == 0 and receiver.requests == []
+
+
+def test_a_published_story_reaches_every_subscription_that_wants_it(
+    bank, receiver, django_capture_on_commit_callbacks,
+) -> None:
+    from backend.sharing.services import story_schedule
+    from tests.factories import StoryFactory
+
+    subscribe(bank.marketing, receiver.url, secret=receiver.secret, events=("story.published",))
+    subscribe(bank.sales_nl, receiver.url, secret=receiver.secret, events=("signal.routed",))
+    story = StoryFactory.create(state="draft", published_at=None, title="Zonnepanelen")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        story_schedule(story_id=story.pk)
+
+    (body,) = receiver.bodies()
+    assert body["type"] == "story.published" and body["sequence"] == 1
+    assert (body["data"]["story_id"], body["data"]["title"]) == (story.pk, "Zonnepanelen")
+
+
+def test_after_a_410_nothing_more_is_sent_in_the_same_run(bank, receiver, django_capture_on_commit_callbacks) -> None:
+    subscribe(bank.sales_nl, receiver.url, secret=receiver.secret, events=("signal.claimed",))
+    receiver.stop()
+    for _ in range(3):
+        signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)
+        with django_capture_on_commit_callbacks(execute=True):
+            signal_claim(signal_id=signal.pk, by=bank.sam)
+    receiver.codes = [410]
+    receiver.start()
+    WebhookDelivery.objects.update(next_attempt_at=None)
+
+    report = deliver()
+
+    assert (report.claimed, report.failed) == (3, 3) and len(receiver.requests) == 1
+    assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"failed"}
