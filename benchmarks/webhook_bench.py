@@ -64,11 +64,24 @@ def webhook_child(count: int, url: str, secret: str) -> None:
     print(json.dumps({"committed": committed[0], "subscription": sub.pk}))
 
 
+def sweep_child() -> None:
+    """What beat does every minute: queue the sweeper (a task whose queueing failed under load)."""
+    import django
+
+    django.setup()
+    from notifications.tasks import sweep_outbox
+
+    sweep_outbox.delay()
+    print("{}")
+
+
 def wait_delivered(env: dict[str, str], subscription: int, count: int, timeout: float = 600) -> float:
+    """Poll until `count` rows are delivered; the time of the last. A run that stalls for 10 s gets a
+    sweep, as beat would give it (and the figure then includes that wait: it is the path's)."""
     import psycopg
 
     deadline = time.time() + timeout
-    done = 0
+    done, seen, stalled_since = 0, -1, time.time()
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         while time.time() < deadline:
             row = conn.execute(
@@ -77,6 +90,12 @@ def wait_delivered(env: dict[str, str], subscription: int, count: int, timeout: 
             done, last = row if row is not None else (0, None)
             if done >= count:
                 return float(last)
+            if done != seen:
+                seen, stalled_since = done, time.time()
+            elif time.time() - stalled_since > 10:
+                print(f"  stalled at {done} of {count}: sweeping", flush=True)
+                child(env, "--sweep", "1")
+                stalled_since = time.time()
             time.sleep(0.2)
     raise TimeoutError(f"only {done} of {count} delivered")
 
@@ -118,7 +137,11 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--secret", help=argparse.SUPPRESS)
+    parser.add_argument("--sweep", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sweep:
+        sweep_child()
+        return
     if args.webhooks:
         webhook_child(args.webhooks, args.url, args.secret)
         return
