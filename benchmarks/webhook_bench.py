@@ -51,6 +51,7 @@ def webhook_child(count: int, url: str, secret: str) -> None:
     from notifications.models import WebhookSubscription
     from notifications.services import WebhookDraft, outbox_write
 
+    WebhookSubscription.objects.update(active=False)  # the last run's subscription takes no more events
     stamp = time.time_ns()
     team = Team.objects.create(name=f"bench {stamp}", slug=f"bench-{stamp}")
     sub = WebhookSubscription.objects.create(team=team, url=url, secret=secret, events=["story.published"])
@@ -60,7 +61,6 @@ def webhook_child(count: int, url: str, secret: str) -> None:
         outbox_write(webhooks=[WebhookDraft(type="story.published", ordering_key=f"story:{i}",
                                             payload={"story_id": i, "title": "Solar roofs", "language": "nl"})
                                for i in range(count)])
-    WebhookSubscription.objects.filter(pk=sub.pk).update(active=False)  # the next run's events are not its
     print(json.dumps({"committed": committed[0], "subscription": sub.pk}))
 
 

@@ -278,4 +278,6 @@ def sweep(*, now: datetime | None = None) -> list[int]:
         Q(state=WebhookState.PENDING)
         & ((Q(next_attempt_at__isnull=True) & Q(created_at__lte=grace)) | Q(next_attempt_at__lte=now))
     ) | Q(state=WebhookState.SENDING, lease_until__lt=now)
-    return list(WebhookDelivery.objects.filter(due).order_by("pk").values_list("pk", flat=True)[:50_000])
+    # A subscription a person switched off keeps its pending rows; they move again when it is back on.
+    return list(WebhookDelivery.objects.filter(due, subscription__active=True).order_by("pk")
+                .values_list("pk", flat=True)[:50_000])

@@ -81,3 +81,11 @@ def test_rotating_keeps_the_old_secret_signing_for_a_while(bank, browser_for) ->
     browser_for(bank.admin).post(reverse("console:webhook-rotate", args=[sub.pk]))
     sub.refresh_from_db()
     assert sub.secret != old and sub.previous_secret == old and sub.previous_secret_until is not None
+
+
+def test_the_signal_page_shows_its_external_ids(bank, browser_for) -> None:
+    from tests.factories import SignalFactory
+
+    signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma, external_refs={"hubspot-sales": "deal-981"})
+    html = browser_for(bank.sam).get(reverse("console:signal", args=[signal.pk])).content.decode()
+    assert "hubspot-sales: deal-981" in html
