@@ -254,8 +254,12 @@ def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int],
             else:
                 deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
         except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
-            logger.warning("could not queue delivery of %d notifications, %d live events and %d webhooks; "
-                           "the sweeper will", len(chunk), len(events), len(hooks))
+            if hooks:
+                logger.warning("could not queue delivery of %d notifications, %d live events and %d webhooks; "
+                               "the sweeper will", len(chunk), len(events), len(hooks))
+            else:
+                logger.warning("could not queue delivery of %d notifications and %d live events; the sweeper will",
+                               len(chunk), len(events))
 
 
 # --- the inbox -------------------------------------------------------------------------------------
