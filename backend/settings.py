@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "backend.listening",
     "backend.sharing",
     "backend.insights",
+    "backend.integrations",  # issue 18: status events in from CRMs/ATSs
     "backend.console",
     "notifications",
     "mobile_api",
@@ -363,3 +364,17 @@ RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip
 RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
 # The URL a story made from an approved draft starts with, until the editor sets the published page.
 RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")
+
+# --- Webhooks out and status events in (issue 18) ------------------------------------------------------
+# Targets on loopback, link-local or private addresses are refused unless this is on (tests, a closed network).
+WEBHOOK_ALLOW_PRIVATE: bool = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS: float = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# A run leases this many rows and posts them one by one, so the lease must outlast batch × timeout.
+WEBHOOK_CLAIM_BATCH = 20
+WEBHOOK_LEASE_SECONDS: int = env.int("WEBHOOK_LEASE_SECONDS", default=300)  # a dead worker's rows come back after this
+WEBHOOK_RETRY_BASE_SECONDS: float = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS: float = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=4 * 3600)
+WEBHOOK_RETRY_WINDOW_SECONDS: int = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600)  # then given up
+WEBHOOK_DISABLE_AFTER_SECONDS: int = 3 * 24 * 3600  # a subscription failing this long is switched off
+# Inbound status events: a timestamp older (or newer) than this is refused as a replay.
+INTEGRATION_TIMESTAMP_TOLERANCE_SECONDS = 300

@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
-from mobile_api.v1 import auth, campaigns, drafts, figures, guidelines, me, notifications, shares, signals, stories
+from mobile_api.v1 import auth, campaigns, drafts, figures, guidelines, integrations, me, notifications, shares, signals, stories
 
 app_name = "v1"
 
@@ -53,4 +53,6 @@ urlpatterns = [
     path("figures/sharing/", figures.SharingFiguresView.as_view(), name="sharing-figures"),
     path("figures/sharing/export/", figures.SharingFiguresExportView.as_view(), name="sharing-figures-export"),
     path("leaderboard/", figures.LeaderboardView.as_view(), name="leaderboard"),
+    path("integrations/<slug:connection_key>/events/", integrations.IntegrationEventView.as_view(),
+         name="integration-events"),  # issue 18
 ]

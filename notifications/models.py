@@ -162,3 +162,69 @@ class LiveEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} to {self.group} ({self.state})"
+
+
+# --- webhooks (issue 18): subscriptions and their deliveries, a third kind of outbox row -------------
+class WebhookSubscription(models.Model):
+    """A team's HTTPS endpoint for Relay's events, signed per the Standard Webhooks specification.
+
+    `previous_secret` is still signed with until `previous_secret_until`, so a receiver can switch
+    secrets without losing an event (both signatures travel in `webhook-signature`)."""
+
+    team = models.ForeignKey("people.Team", on_delete=models.CASCADE, related_name="webhook_subscriptions")
+    url = models.URLField(max_length=500, help_text="https only (http is allowed when DEBUG is on)")
+    secret = models.CharField(max_length=100, help_text="whsec_… (base64); shown once to the receiver's owner")
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    events = models.JSONField(default=list, help_text="event names wanted, e.g. [\"signal.routed\"]")
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    # The first failure of an unbroken run of failures; cleared by a success. Three days of it disable.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    # The last sequence number handed out; incremented under the row lock in the event's transaction.
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} of team {self.team_id}"  # never the secret
+
+
+class WebhookState(models.TextChoices):
+    PENDING = "pending", "Waiting to be delivered"
+    SENDING = "sending", "Being delivered"
+    DELIVERED = "delivered", "Delivered (2xx)"
+    FAILED = "failed", "Gave up (24 hours of failures, 410, or refused target)"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription. `msg_id` is the `webhook-id` of every attempt, so the receiver
+    deduplicates; `sequence` orders the subscription's events, and one `ordering_key` (a signal) is
+    delivered strictly in sequence order."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    type = models.CharField(max_length=40, help_text="event name, e.g. signal.transitioned")
+    msg_id = models.CharField(max_length=40, unique=True)
+    sequence = models.PositiveBigIntegerField()
+    ordering_key = models.CharField(max_length=60, help_text="e.g. signal:42; one key is delivered in order")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    state = models.CharField(max_length=10, choices=WebhookState.choices, default=WebhookState.PENDING)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="retry back-off")
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subscription", "ordering_key", "sequence"], name="webhook_order_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_outbox_idx",
+                         condition=Q(state__in=["pending", "sending"])),
+            models.Index(fields=["subscription", "-created_at"], name="webhook_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.sequence} to webhook {self.subscription_id} ({self.state})"

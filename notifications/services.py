@@ -1,6 +1,7 @@
 """Writes of the notifications app: devices, the outbox (notify), the inbox, preferences, tickets."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import secrets
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.core.errors import NotFound
+from backend.core.errors import Conflict, DomainError, NotFound
 from backend.people.models import User
 from notifications.live import user_group
 from notifications.models import (
@@ -28,6 +30,9 @@ from notifications.models import (
     Priority,
     PushState,
     QuietHours,
+    WebhookDelivery,
+    WebhookState,
+    WebhookSubscription,
     WsTicket,
 )
 
@@ -109,8 +114,24 @@ class LiveDraft:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class WebhookDraft:
+    """One event for the webhook subscriptions that want it (issue 18).
+
+    `team_id`: the handling team, whose subscriptions get it; None for an organisation-wide event
+    (story.published), which every subscription that lists it gets. `private` (the third party's
+    contact, only when consent was given) is added for the handling team's subscriptions only.
+    `ordering_key` names what must arrive in order, e.g. "signal:42"."""
+
+    type: str
+    payload: dict[str, Any]
+    ordering_key: str
+    team_id: int | None = None
+    private: dict[str, Any] | None = None
+
+
 def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = (),
-                 now: datetime | None = None) -> list[Notification]:
+                 webhooks: Iterable[WebhookDraft] = (), now: datetime | None = None) -> list[Notification]:
     """Write notifications and live events into the outbox inside the caller's transaction; after
     commit one delivery task gets their ids. A rollback drops the on-commit hook with the rows, so
     nothing is queued for rows that do not exist; a task whose broker is down leaves them pending
@@ -128,8 +149,10 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
     events = LiveEvent.objects.bulk_create(events, batch_size=1000)
     due = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
     live_ids = [e.pk for e in events]
-    if due or live_ids:
-        transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids))
+    hook_ids = _webhook_deliveries_create(list(webhooks))
+    if due or live_ids or hook_ids:
+        transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids,
+                                      webhook_delivery_ids=hook_ids))
     return created
 
 
@@ -185,21 +208,62 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
     return Notification.objects.bulk_create(rows, batch_size=1000)
 
 
-def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int]) -> None:
+def _webhook_deliveries_create(drafts: list[WebhookDraft]) -> list[int]:
+    """One delivery row per (event, subscription that wants it), numbered per subscription.
+
+    Takes the subscriptions' row locks (pk order) to hand out sequence numbers: two transactions
+    about one signal already hold that signal's lock, so sequence order is commit order per signal."""
+    if not drafts:
+        return []
+    types = {d.type for d in drafts}
+    team_ids = {d.team_id for d in drafts if d.team_id is not None}
+    everyone = any(d.team_id is None for d in drafts)
+    subs = WebhookSubscription.objects.filter(active=True)
+    if not everyone:
+        subs = subs.filter(team_id__in=team_ids)
+    wanted = [s for s in subs.select_for_update().order_by("pk") if types & set(s.events)]
+    rows: list[WebhookDelivery] = []
+    for sub in wanted:
+        for d in drafts:
+            if d.type not in sub.events or (d.team_id is not None and d.team_id != sub.team_id):
+                continue
+            sub.last_sequence += 1
+            payload = {**d.payload, **(d.private or {})} if d.team_id == sub.team_id else d.payload
+            rows.append(WebhookDelivery(
+                subscription=sub, type=d.type, msg_id=f"msg_{secrets.token_urlsafe(18)}", sequence=sub.last_sequence,
+                ordering_key=d.ordering_key[:60], payload={"type": d.type, "sequence": sub.last_sequence,
+                                                           "data": payload},
+            ))
+    if not rows:
+        return []
+    WebhookSubscription.objects.bulk_update(wanted, ["last_sequence"])
+    return [r.pk for r in WebhookDelivery.objects.bulk_create(rows, batch_size=1000)]
+
+
+def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int],
+                  webhook_delivery_ids: list[int] | None = None) -> None:
     """Queue the delivery task for committed rows, NOTIFICATION_TASK_CHUNK notifications per task
-    (live events go with the first). Eager Celery (the embedded default) runs it here and now.
-    A dead broker is logged: the rows wait in the database for the sweeper."""
+    (live events and webhook deliveries go with the first). Eager Celery (the embedded default) runs
+    it here and now. A dead broker is logged: the rows wait in the database for the sweeper."""
     from notifications.tasks import deliver_notifications
 
     size = max(settings.NOTIFICATION_TASK_CHUNK, 1)
     chunks = [notification_ids[i:i + size] for i in range(0, len(notification_ids), size)] or [[]]
     for i, chunk in enumerate(chunks):
         events = live_event_ids if i == 0 else []
+        hooks = (webhook_delivery_ids or []) if i == 0 else []
         try:
-            deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
+            if hooks:
+                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events, webhook_delivery_ids=hooks)
+            else:
+                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
         except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
-            logger.warning("could not queue delivery of %d notifications and %d live events; the sweeper will",
-                           len(chunk), len(events))
+            if hooks:
+                logger.warning("could not queue delivery of %d notifications, %d live events and %d webhooks; "
+                               "the sweeper will", len(chunk), len(events), len(hooks))
+            else:
+                logger.warning("could not queue delivery of %d notifications and %d live events; the sweeper will",
+                               len(chunk), len(events))
 
 
 # --- the inbox -------------------------------------------------------------------------------------
@@ -251,3 +315,95 @@ def ws_ticket_redeem(*, key: str) -> User | None:
     if not used or not ticket.user.is_active:
         return None
     return ticket.user
+
+
+# --- webhook subscriptions (issue 18) -------------------------------------------------------------------
+def webhook_secret_new() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def webhook_url_validate(url: str) -> None:
+    """https only, unless DEBUG (a developer's receiver on their own machine)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (settings.DEBUG and parts.scheme == "http"):
+        raise DomainError("A webhook URL must start with https://.", code="validation_error",
+                          fields={"url": ["https only."]})
+    if not parts.hostname:
+        raise DomainError("A webhook URL needs a host.", code="validation_error", fields={"url": ["No host."]})
+
+
+def _events_validate(events: list[str]) -> list[str]:
+    from notifications.webhooks import EVENTS
+
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown or not events:
+        raise DomainError("Choose one or more known events.", code="validation_error",
+                          fields={"events": [f"Known events: {', '.join(EVENTS)}."]})
+    return [e for e in EVENTS if e in events]
+
+
+@transaction.atomic
+def webhook_subscription_create(*, by: User, team_id: int, url: str, events: list[str]) -> tuple[WebhookSubscription, str]:
+    """A team lead (their team) or an admin subscribes; the secret is returned to show once."""
+    from notifications.selectors import webhook_teams_managed_by
+
+    team = webhook_teams_managed_by(user=by).filter(pk=team_id).first()
+    if team is None:
+        raise NotFound("Team not found.")
+    webhook_url_validate(url)
+    secret = webhook_secret_new()
+    sub = WebhookSubscription.objects.create(team=team, url=url, secret=secret, events=_events_validate(events))
+    return sub, secret
+
+
+@transaction.atomic
+def webhook_subscription_update(*, by: User, subscription_id: int, active: bool | None = None,
+                                events: list[str] | None = None) -> WebhookSubscription:
+    """Switch on or off, change the events. Switching on clears the failure run that switched it off."""
+    from notifications.selectors import webhook_subscription_get_for
+
+    sub = webhook_subscription_get_for(user=by, subscription_id=subscription_id)
+    if events is not None:
+        sub.events = _events_validate(events)
+    if active is not None and active != sub.active:
+        sub.active, sub.failing_since, sub.disabled_reason = active, None, "" if active else "switched off by a person"
+    sub.save(update_fields=["events", "active", "failing_since", "disabled_reason"])
+    return sub
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, by: User, subscription_id: int, overlap: timedelta = timedelta(hours=24)) -> str:
+    """A new secret; the old one keeps signing beside it for `overlap`, so the receiver can switch."""
+    from notifications.selectors import webhook_subscription_get_for
+
+    sub = webhook_subscription_get_for(user=by, subscription_id=subscription_id)
+    WebhookSubscription.objects.select_for_update().filter(pk=sub.pk).get()
+    secret = webhook_secret_new()
+    WebhookSubscription.objects.filter(pk=sub.pk).update(
+        previous_secret=sub.secret, previous_secret_until=timezone.now() + overlap, secret=secret,
+    )
+    return secret
+
+
+@transaction.atomic
+def webhook_delivery_resend(*, by: User, delivery_id: int) -> WebhookDelivery:
+    """One click: a failed delivery goes back to the outbox with its own `webhook-id` (the receiver
+    deduplicates) and is sent after commit through the same task."""
+    from notifications.selectors import webhook_subscriptions_for
+
+    row = (WebhookDelivery.objects.select_for_update(of=("self",)).select_related("subscription")
+           .filter(pk=delivery_id, subscription__in=webhook_subscriptions_for(user=by)).first())
+    if row is None:
+        raise NotFound("Delivery not found.")
+    if row.state != WebhookState.FAILED:
+        raise Conflict("Only a failed delivery can be re-sent.", code="not_failed")
+    if not row.subscription.active:
+        raise Conflict("Switch the webhook on first.", code="webhook_off")
+    row.state, row.next_attempt_at, row.last_error = WebhookState.PENDING, None, ""
+    # The 24-hour retry window starts again from the click.
+    row.created_at = timezone.now()
+    row.save(update_fields=["state", "next_attempt_at", "last_error", "created_at"])
+    transaction.on_commit(partial(deliver_queue, notification_ids=[], live_event_ids=[],
+                                  webhook_delivery_ids=[row.pk]))
+    return row

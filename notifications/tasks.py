@@ -14,7 +14,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from django.conf import settings
 from django.utils import timezone
 
-from notifications import delivery, live, push
+from notifications import delivery, live, push, webhooks
 from notifications.models import LiveEvent, LiveState
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,13 @@ def _worker_closes_its_loop(**_: object) -> None:
 
 @shared_task(name="notifications.deliver", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_notifications(*, notification_ids: list[int] | None = None,
-                          live_event_ids: list[int] | None = None) -> dict[str, int]:
+                          live_event_ids: list[int] | None = None,
+                          webhook_delivery_ids: list[int] | None = None) -> dict[str, int]:
     # Live events first: they are what a screen shows within a second; pushes may take longer.
     published = live.publish(live_event_ids=live_event_ids) if live_event_ids else 0
+    hooks = _deliver_webhooks(webhook_delivery_ids) if webhook_delivery_ids else {}
     if not notification_ids:
-        return {"published": published}
+        return {"published": published, **hooks}
     report = delivery.deliver(notification_ids=notification_ids)
     if report.retry_ids and not settings.CELERY_TASK_ALWAYS_EAGER:
         # The rows are pending with a back-off time; this is the fast path, the sweeper the safety net.
@@ -49,7 +51,15 @@ def deliver_notifications(*, notification_ids: list[int] | None = None,
             logger.warning("could not schedule the retry of %d notifications; the sweeper will",
                            len(report.retry_ids))
     return {"published": published, "claimed": report.claimed, "sent": report.sent, "retry": report.retry,
-            "failed": report.failed, "not_pushed": report.not_pushed}
+            "failed": report.failed, "not_pushed": report.not_pushed, **hooks}
+
+
+def _deliver_webhooks(ids: list[int]) -> dict[str, int]:
+    # Retries are the sweeper's (every minute): webhook back-off runs to hours, beyond what a
+    # broker's visibility timeout lets a countdown task wait.
+    report = webhooks.deliver(delivery_ids=ids)
+    return {"webhooks_delivered": report.delivered, "webhooks_retry": report.retry,
+            "webhooks_failed": report.failed}
 
 
 @shared_task(name="notifications.sweep_outbox", ignore_result=True)
@@ -60,9 +70,11 @@ def sweep_outbox() -> int:
 
     notification_ids = delivery.sweep()
     live_event_ids = live.sweep()
-    if notification_ids or live_event_ids:
-        deliver_queue(notification_ids=notification_ids, live_event_ids=live_event_ids)
-    return len(notification_ids) + len(live_event_ids)
+    webhook_ids = webhooks.sweep()
+    if notification_ids or live_event_ids or webhook_ids:
+        deliver_queue(notification_ids=notification_ids, live_event_ids=live_event_ids,
+                      webhook_delivery_ids=webhook_ids)
+    return len(notification_ids) + len(live_event_ids) + len(webhook_ids)
 
 
 @shared_task(name="notifications.purge_live_events", ignore_result=True)

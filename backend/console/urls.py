@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.console.views import common, editor, insights, queues
+from backend.console.views import common, editor, insights, queues, webhooks
 
 app_name = "console"
 
@@ -39,4 +39,9 @@ urlpatterns = [
     # what customers tell our staff
     path("insights/", insights.insights_page, name="insights"),
     path("insights/signals/", insights.insights_drill, name="insights-drill"),
+    # webhooks of a team (issue 18)
+    path("webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path("webhooks/<int:subscription_id>/toggle/", webhooks.webhook_toggle, name="webhook-toggle"),
+    path("webhooks/<int:subscription_id>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
+    path("webhooks/deliveries/<int:delivery_id>/resend/", webhooks.webhook_resend, name="webhook-resend"),
 ]

@@ -15,11 +15,11 @@ import io
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from backend.listening.models import Signal
+from backend.listening.models import Kind, Signal
 from backend.people.models import Profile, Team, User
 from backend.sharing.models import Campaign, Click, Reaction, Share, Story
 
@@ -95,6 +95,14 @@ def sharing_figures_csv(*, by: str, since: datetime | None = None) -> str:
     return out.getvalue()
 
 
+def _signal_outcomes(signals: QuerySet[Signal]) -> dict[str, int]:
+    """Signals, leads, and leads won (the status a CRM reports back, issue 18), in one query."""
+    return signals.aggregate(
+        signals=Count("id"), leads=Count("id", filter=Q(kind=Kind.LEAD)),
+        won_leads=Count("id", filter=Q(kind=Kind.LEAD, status="won")),
+    )
+
+
 def campaign_progress(*, campaign: Campaign) -> list[dict[str, Any]]:
     """Each KPI target of a campaign with the actual figure so far."""
     stories = Story.objects.filter(campaign=campaign).values("pk")
@@ -106,7 +114,7 @@ def campaign_progress(*, campaign: Campaign) -> list[dict[str, Any]]:
         "shares": share_row["shares"], "reach": share_row["reach"] or 0,
         "clicks": click_row["clicks"], "unique_visitors": click_row["unique_visitors"],
         "reactions": Reaction.objects.filter(story__in=stories).count(),
-        "signals": Signal.objects.filter(story_ref__in=[s["pk"] for s in stories]).count(),
+        **_signal_outcomes(Signal.objects.filter(story_ref__in=[s["pk"] for s in stories])),
     }
     return [
         {"kpi": kpi, "target": target, "actual": actual[kpi],
@@ -143,6 +151,11 @@ def my_figures(*, user: User, since: datetime | None = None) -> dict[str, Any]:
         "estimated_reach": sum(c["estimated_reach"] for c in channels),
         "reactions": Reaction.objects.filter(user=user).count(),
         "signals_from_stories": Signal.objects.filter(submitter=user, story_ref__isnull=False).count(),
+        # What the handling team's CRM/ATS reported back (issue 18): "your tip became a customer".
+        **Signal.objects.filter(submitter=user).aggregate(
+            became_customers=Count("id", filter=Q(kind=Kind.LEAD, status="won")),
+            became_hires=Count("id", filter=Q(kind=Kind.REFERRAL, status="hired")),
+        ),
         "stories_shared": my_stories.distinct().count(),
         "headline": (f"Your {total_shares} share{'s' if total_shares != 1 else ''} brought "
                      f"{total_clicks} visit{'s' if total_clicks != 1 else ''}."),

@@ -15,12 +15,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+import nlp
 from backend.listening import lifecycle, redaction
-from backend.listening.models import Kind, Signal
+from backend.listening.models import Kind, Signal, SignalContact
 from backend.people.models import Membership, Role, User
 from notifications.live import team_queue_group, user_group
-from notifications.models import Category, Priority
-from notifications.services import Draft, LiveDraft, notify, outbox_write
+from notifications.models import Category, Priority, WebhookSubscription
+from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
 
 _KIND_TITLE = {
     Kind.COMPLAINT: gettext_lazy("Complaint"), Kind.LEAD: gettext_lazy("Lead"),
@@ -49,6 +50,33 @@ def _summary(signal: Signal) -> dict[str, Any]:
         "team": signal.team_id, "in_triage": signal.in_triage, "language": signal.language,
         "assignee": signal.assignee_id, "due_at": signal.due_at.isoformat() if signal.due_at else None,
     }
+
+
+def _webhook(signal: Signal, event: str, **extra: Any) -> list[WebhookDraft]:
+    """The outbound event for the handling team's subscriptions (issue 18; docs/webhooks.md).
+
+    The text is redacted (no phone, e-mail or IBAN); the submitter is an id and a display name,
+    never their e-mail or phone; the third party's contact only with their recorded consent."""
+    if signal.team_id is None or not WebhookSubscription.objects.filter(team_id=signal.team_id, active=True).exists():
+        return []
+    submitter = signal.submitter
+    payload: dict[str, Any] = {
+        "signal_id": signal.pk, "kind": signal.kind, "language": signal.language, "urgent": signal.urgent,
+        "team": {"id": signal.team_id, "name": signal.team.name if signal.team else ""},
+        "status": signal.status, "in_triage": signal.in_triage, "text": nlp.redact(signal.text),
+        "topics": list(signal.topics or []), "story_id": signal.story_ref,
+        "external_refs": dict(signal.external_refs or {}),
+        "submitter": {"id": submitter.pk,
+                      "display_name": getattr(getattr(submitter, "profile", None), "display_name", "")},
+        "created_at": signal.created_at.isoformat(), **extra,
+    }
+    contact = SignalContact.objects.filter(signal_id=signal.pk, consent=True, purged_at__isnull=True).first()
+    private = None
+    if contact is not None:
+        private = {"contact": {"name": contact.name, "phone": contact.phone, "email": contact.email,
+                               "language": contact.language, "best_time": contact.best_time}}
+    return [WebhookDraft(type=event, payload=payload, ordering_key=f"signal:{signal.pk}", team_id=signal.team_id,
+                         private=private)]
 
 
 def _on_duty(team_id: int, *, exclude: set[int] | None = None) -> list[int]:
@@ -80,6 +108,7 @@ def signal_routed(signal: Signal) -> None:
             for uid in _on_duty(signal.team_id, exclude={signal.submitter_id})
         ],
         live=[LiveDraft(team_queue_group(signal.team_id), "signal.routed", _summary(signal))],
+        webhooks=[] if signal.in_triage else _webhook(signal, "signal.routed"),
     )
 
 
@@ -99,11 +128,14 @@ def signal_claimed(signal: Signal, *, by: User) -> None:
         ],
         live=[LiveDraft(team_queue_group(signal.team_id), "signal.claimed",
                         {**_summary(signal), "claimed_by": {"id": by.pk, "display_name": name}})],
+        webhooks=_webhook(signal, "signal.claimed", claimed_by={"id": by.pk, "display_name": name}),
     )
 
 
-def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitter: bool = False) -> None:
-    """The submitter hears what became of what they passed on, in their own language."""
+def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitter: bool = False,
+                          transitioned: bool = True) -> None:
+    """The submitter hears what became of what they passed on, in their own language; the handling
+    team's webhooks hear `signal.transitioned` (not for a note, which is `signal_note_added`)."""
     submitter = signal.submitter
     language = _language(submitter)
     text = lifecycle.status_text(signal.status, language, in_triage=signal.in_triage)
@@ -118,6 +150,7 @@ def signal_status_changed(signal: Signal, *, note: str = "", visible_to_submitte
         live=[LiveDraft(user_group(submitter.pk), "signal.status",
                         {"id": signal.pk, "status": signal.status, "status_text": text}),
               *_updated(signal)],
+        webhooks=_webhook(signal, "signal.transitioned") if transitioned else [],
     )
 
 
@@ -148,6 +181,19 @@ def _updated(signal: Signal, *, team_id: int | None = None) -> list[LiveDraft]:
 
 def signal_updated(signal: Signal, *, team_id: int | None = None) -> None:
     outbox_write(live=_updated(signal, team_id=team_id))
+
+
+def signal_note_added(signal: Signal, *, note: str, visible_to_submitter: bool) -> None:
+    """A note on a signal: the handling team's webhooks hear it (redacted, like the text); the
+    submitter hears it when it is meant for them."""
+    outbox_write(webhooks=_webhook(signal, "signal.note_added", note=nlp.redact(note),
+                                         visible_to_submitter=visible_to_submitter))
+    if visible_to_submitter:
+        signal_note_for_submitter(signal, note=note)
+
+
+def signal_withdrawn(signal: Signal) -> None:
+    outbox_write(live=_updated(signal), webhooks=_webhook(signal, "signal.withdrawn"))
 
 
 def complaint_due_soon(signal: Signal) -> None:

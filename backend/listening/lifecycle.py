@@ -73,6 +73,24 @@ def can_transition(kind: str, from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS[kind].get(from_status, frozenset())
 
 
+def reachable(kind: str, from_status: str) -> frozenset[str]:
+    """Every status the lifecycle can still reach from `from_status` (not itself, unless a loop)."""
+    seen: set[str] = set()
+    todo = [from_status]
+    while todo:
+        for nxt in TRANSITIONS[kind].get(todo.pop(), frozenset()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return frozenset(seen)
+
+
+def is_behind(kind: str, current: str, target: str) -> bool:
+    """True when `target` is where the signal already is or has been on its way to `current`: an
+    event about it that arrives now is late, not a move (inbound status events, issue 18)."""
+    return target == current or current in reachable(kind, target)
+
+
 # What the submitter reads about their signal, in their own language.
 _STATUS_TEXT: dict[str, dict[str, str]] = {
     "new": {"en": "Received; waiting for the team to pick it up",

@@ -65,6 +65,8 @@ class Signal(models.Model):
     captured_at = models.DateTimeField()
     # The story whose share led to this signal; an id for now, a foreign key once sharing exists.
     story_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    # Ids the handling team's CRM/ATS gave it, per integration connection: {"hubspot-sales": "deal-981"} (issue 18).
+    external_refs = models.JSONField(default=dict, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -402,8 +402,7 @@ def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter
         signal=signal, actor=by, type=EventType.NOTE, from_status=signal.status, to_status=signal.status,
         note=text, visible_to_submitter=visible_to_submitter,
     )
-    if visible_to_submitter:
-        events.signal_note_for_submitter(signal, note=text)
+    events.signal_note_added(signal, note=text, visible_to_submitter=visible_to_submitter)
     return event
 
 
@@ -508,7 +507,7 @@ def signal_withdraw(*, signal_id: int, by: User) -> Signal:
     signal.refresh_from_db()
     SignalEvent.objects.create(signal=signal, actor=by, type=EventType.WITHDRAWN,
                                from_status=lifecycle.NEW, to_status=lifecycle.WITHDRAWN)
-    events.signal_updated(signal)
+    events.signal_withdrawn(signal)
     return signal
 
 
@@ -578,3 +577,29 @@ def corrections_export(*, since: datetime | None = None) -> list[dict[str, Any]]
         }
         for c in latest.values()
     ]
+
+
+@transaction.atomic
+def signal_transition_external(*, signal: Signal, to: str, note: str = "", source: dict[str, Any]) -> Signal:
+    """A status the handling team's CRM/ATS reported (issue 18): the caller holds the signal's row
+    lock and checked the lifecycle allows it. The submitter hears it as from a console transition,
+    with the CRM's note when one is given; `source` (connection, event type, external id) goes in
+    the history."""
+    now = timezone.now()
+    from_status = signal.status
+    note = text_clean(note)
+    signal.status = to
+    fields = ["status", "updated_at", "external_refs"]
+    if signal.first_action_at is None:
+        signal.first_action_at = now
+        fields.append("first_action_at")
+    if to in lifecycle.TERMINAL[signal.kind]:
+        signal.closed_at, signal.outcome = now, note
+        fields += ["closed_at", "outcome"]
+    signal.save(update_fields=fields)
+    SignalEvent.objects.create(
+        signal=signal, actor=None, type=EventType.TRANSITION, from_status=from_status, to_status=to,
+        note=note, visible_to_submitter=bool(note), data=source,
+    )
+    events.signal_status_changed(signal, note=note, visible_to_submitter=bool(note))
+    return signal

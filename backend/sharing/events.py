@@ -6,7 +6,7 @@ from backend.people.models import Role, User
 from backend.sharing.models import DraftDecision, Story, StoryDraft
 from notifications.live import user_group
 from notifications.models import Category
-from notifications.services import Draft, LiveDraft, notify, outbox_write
+from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
 
 _DECISION_TITLE = {
     DraftDecision.APPROVE: "Your story was approved",
@@ -16,14 +16,22 @@ _DECISION_TITLE = {
 
 
 def story_published(story: Story, *, user_ids: list[int]) -> None:
-    """A new story for its audience: through the outbox, so preferences and the daily cap apply."""
-    notify(
-        Draft(
-            user_id=uid, type="story.published", category=Category.NEW_STORIES, title=story.title,
-            body=story.summary[:140], data={"type": "story", "id": str(story.pk)},
-            collapse_key=f"story-{story.pk}",
-        )
-        for uid in user_ids
+    """A new story for its audience: through the outbox, so preferences and the daily cap apply;
+    and for the webhooks that want `story.published` (marketing's tools, issue 18)."""
+    outbox_write(
+        drafts=[
+            Draft(
+                user_id=uid, type="story.published", category=Category.NEW_STORIES, title=story.title,
+                body=story.summary[:140], data={"type": "story", "id": str(story.pk)},
+                collapse_key=f"story-{story.pk}",
+            )
+            for uid in user_ids
+        ],
+        webhooks=[WebhookDraft(type="story.published", ordering_key=f"story:{story.pk}", payload={
+            "story_id": story.pk, "type": story.type, "language": story.language, "title": story.title,
+            "summary": story.summary, "url": story.url, "campaign_id": story.campaign_id,
+            "published_at": story.published_at.isoformat() if story.published_at else None,
+        })],
     )
 
 

@@ -40,7 +40,8 @@ class CampaignGoal(models.TextChoices):
 
 
 # The KPI names a campaign may set targets for; insights computes the actual figure of each.
-KPI_NAMES = ("shares", "clicks", "unique_visitors", "reach", "reactions", "signals")
+# leads, won_leads: signals of kind lead from the campaign's stories, and those the CRM reported won (issue 18).
+KPI_NAMES = ("shares", "clicks", "unique_visitors", "reach", "reactions", "signals", "leads", "won_leads")
 
 
 class Campaign(models.Model):

@@ -25,6 +25,8 @@ class KpiTargetsSerializer(serializers.Serializer):
     reach = serializers.IntegerField(min_value=1, required=False)
     reactions = serializers.IntegerField(min_value=1, required=False)
     signals = serializers.IntegerField(min_value=1, required=False)
+    leads = serializers.IntegerField(min_value=1, required=False)
+    won_leads = serializers.IntegerField(min_value=1, required=False)
 
 
 assert set(KpiTargetsSerializer().fields) == set(KPI_NAMES)

@@ -35,6 +35,8 @@ class MyFiguresSerializer(serializers.Serializer):
     reactions = serializers.IntegerField()
     stories_shared = serializers.IntegerField()
     signals_from_stories = serializers.IntegerField()
+    became_customers = serializers.IntegerField(help_text="my leads the sales team reported won")
+    became_hires = serializers.IntegerField(help_text="my referrals recruitment reported hired")
     by_channel = ChannelFiguresSerializer(many=True)
 
 

@@ -139,6 +139,10 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     # Uploaded images: public by unguessable name, like the tracked link; a missing name is a 404.
     ("GET",    "media/<path>",                               "known",      (200, 200, 200, 200, 200, 200, 200, 200, 200)),
     ("GET",    "media/<path>",                               "unknown",    (404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Status events from a CRM (issue 18): the connection's signature is the only credential; a
+    # bearer token of any role changes nothing (unsigned: 401; unknown connection: 404).
+    ("POST",   "api/v1/integrations/<slug:connection_key>/events/", "known",   (401, 401, 401, 401, 401, 401, 401, 401, 401)),
+    ("POST",   "api/v1/integrations/<slug:connection_key>/events/", "unknown", (404, 404, 404, 404, 404, 404, 404, 404, 404)),
 ]
 
 
@@ -294,6 +298,14 @@ def build_request(w: World, method: str, route: str, obj: str, role: str) -> Req
         return f"/api/v1/campaigns/{w.campaign}/{route.removeprefix('api/v1/campaigns/<int:pk>/')}", body
     if route == "s/<code>":
         return f"/s/{w.share_code if obj == 'known' else 'zzzz9999'}", None
+    if route == "api/v1/integrations/<slug:connection_key>/events/":
+        from backend.integrations.models import Connection
+
+        if obj == "known" and not Connection.objects.filter(key="matrix-crm").exists():
+            Connection.objects.create(key="matrix-crm", team=TeamFactory.create(), name="CRM",
+                                      secret="whsec_" + "A" * 43 + "=")
+        return ("/api/v1/integrations/matrix-crm/events/" if obj == "known" else "/api/v1/integrations/nobody/events/",
+                {"type": "lead.won", "signal_id": 1})
     if route == "media/<path>":
         return f"/media/{_matrix_media_file() if obj == 'known' else 'stories/no-such-image.jpg'}", None
     bodies: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
@@ -413,7 +425,8 @@ def test_the_schema_has_no_endpoint_the_resolver_missed() -> None:
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    documented = {(m.upper(), path.lstrip("/").replace("{id}", "<int:pk>"))
+    documented = {(m.upper(), path.lstrip("/").replace("{id}", "<int:pk>")
+                       .replace("{connection_key}", "<slug:connection_key>"))
                   for path, ops in schema["paths"].items() for m in ops if m in METHODS}
 
     assert documented - mobile_api_endpoints() == set()
