@@ -58,7 +58,8 @@ def test_a_won_lead_closes_the_signal_and_tells_the_submitter_in_their_language(
     assert (signal.status, signal.outcome) == ("won", "Hypotheek getekend")
     assert signal.closed_at is not None and signal.external_refs == {"hubspot-sales": "deal-981"}
     told = Notification.objects.get(user=bank.emma, type="signal.status")
-    assert (told.title, told.body) == ("Het is klant geworden. Dank je!", "Hypotheek getekend")
+    # The note is for the inbox only: the push (through FCM) stays neutral (issue 15.4).
+    assert (told.title, told.body, told.inbox_body) == ("Het is klant geworden. Dank je!", "", "Hypotheek getekend")
     event = SignalEvent.objects.get(signal=signal)
     assert (event.from_status, event.to_status, event.data["connection"]) == ("contacted", "won", "hubspot-sales")
 
