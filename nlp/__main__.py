@@ -67,6 +67,8 @@ def _emit(router: Router, batch: list[tuple[object, str | None, str | None]]) ->
                 "phones": r.phones,
                 "emails": r.emails,
                 "topics": r.topics,
+                "secondary_kind": r.secondary_kind,
+                "model_version": r.model_version,
             }
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     out.flush()
