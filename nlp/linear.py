@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LINEAR_DEFAULTS", "fit_linear", "linear_inputs", "linear_probs"]
 
-LINEAR_DEFAULTS: dict[str, Any] = {"views": "both", "C": 10.0, "char_min": 2, "char_max": 5, "word_bigrams": True, "max_iter": 2000}
+LINEAR_DEFAULTS: dict[str, Any] = {
+    "views": "both", "C": 10.0, "char_min": 2, "char_max": 5, "word_bigrams": True, "max_iter": 2000,
+}
 _SEP = "\x1f"
 
 

@@ -53,9 +53,8 @@ def calibrate(probs: dict[str, float], temperature: float) -> dict[str, float]:
 
 class Router:
     def __init__(self, path: Path) -> None:
-        import spacy
-
         import joblib
+        import spacy
 
         meta_path = path / "meta.json"
         if not meta_path.exists() or not (path / "kind.joblib").is_file():

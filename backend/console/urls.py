@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.console.views import common, editor, insights, queues
+from backend.console.views import common, editor, insights, models, queues
 
 app_name = "console"
 
@@ -39,4 +39,6 @@ urlpatterns = [
     # what customers tell our staff
     path("insights/", insights.insights_page, name="insights"),
     path("insights/signals/", insights.insights_drill, name="insights-drill"),
+    # issue 19: which router model routes, and why each retrain was promoted or refused
+    path("models/", models.model_versions, name="models"),
 ]
