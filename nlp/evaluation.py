@@ -120,9 +120,12 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     false_phones = 0
     checksum_invalid = 0
     missed: list[str] = []
+    false_messages = 0
     for e in examples:
         c = extract_contacts(e.text)
         gold_phones = {normalize_phone(p) or p for p in e.phones}
+        gold_emails = {m.strip().lower() for m in e.emails}
+        false_messages += any(p not in gold_phones for p in c.phones) or any(m not in gold_emails for m in c.emails)
         for p in gold_phones:
             found["phones"][1] += 1
             if p in c.phones:
@@ -141,6 +144,8 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
         k: {"recall": round(a / b, 4) if b else None, "n": b} for k, (a, b) in found.items()
     }
     report["contacts"]["phones"]["false_positives"] = false_phones
+    # messages in which a phone or e-mail was extracted that the text does not hold
+    report["contacts"]["false_contact_share"] = round(false_messages / len(examples), 4) if examples else None
     report["contacts"]["ibans"]["gold_failing_mod97"] = checksum_invalid
     report["contacts"]["missed_phones"] = missed[:10]
     return report

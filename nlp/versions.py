@@ -9,7 +9,8 @@ Layout next to the live model directory ``M`` (``var/nlp-model`` or ``$RELAY_NLP
   and the ones held back for a human.
 
 A candidate is promoted only when no headline figure on either held-out split drops by more
-than ``MAX_DROP`` against the live model, measured now on the same files.
+than ``MAX_DROP`` against the live model on the same files (each model's figures are stored
+beside it in ``figures.json`` with a hash of the held-out files, and re-measured when they change).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from .corpus import heldout_files, load_jsonl, model_dir
 
-__all__ = ["MAX_DROP", "GATE_SPLITS", "history", "history_path", "measure", "retrain", "rollback"]
+__all__ = ["MAX_DROP", "GATE_SPLITS", "figures_of", "gate", "history", "history_path", "measure", "retrain", "rollback"]
 
 MAX_DROP = 0.005
 GATE_SPLITS = ("heldout.jsonl", "heldout2.jsonl")
@@ -74,6 +75,33 @@ def measure(path: Path) -> dict[str, dict[str, float]]:
     return figures
 
 
+def _heldout_fingerprint() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in heldout_files():
+        if f.name in GATE_SPLITS:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def figures_of(path: Path) -> dict[str, dict[str, float]]:
+    """The model's held-out figures: those stored beside it when the held-out files are unchanged,
+    measured (and stored) otherwise."""
+    stored = path / "figures.json"
+    fp = _heldout_fingerprint()
+    try:
+        data = json.loads(stored.read_text(encoding="utf-8"))
+        if data.get("heldout_fingerprint") == fp:
+            return dict(data["figures"])
+    except (OSError, ValueError, KeyError):
+        pass
+    figures = measure(path)
+    stored.write_text(json.dumps({"heldout_fingerprint": fp, "figures": figures}, indent=2, sort_keys=True),
+                      encoding="utf-8")
+    return figures
+
+
 def gate(candidate: dict[str, dict[str, float]], live: dict[str, dict[str, float]]) -> list[str]:
     """The reasons to refuse: each headline figure that drops by more than MAX_DROP."""
     reasons = []
@@ -106,13 +134,13 @@ def retrain(*, out: Path | None = None, corrections: Sequence[Path] = (), quiet:
 
     candidate = out.with_name(out.name + ".candidate")
     meta = build(out=candidate, extra=extra, quiet=quiet)
-    figures = measure(candidate)
+    figures = figures_of(candidate)
     live_meta: dict[str, Any] = {}
     live_figures: dict[str, dict[str, float]] = {}
     if (out / "meta.json").exists():
         live_meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
         try:
-            live_figures = measure(out)
+            live_figures = figures_of(out)
         except Exception:  # noqa: BLE001 — an unreadable live model must not block its replacement
             live_figures = {}
     reasons = gate(figures, live_figures)

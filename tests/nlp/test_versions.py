@@ -52,6 +52,7 @@ def small_corpus(tmp_path, monkeypatch) -> Path:
     return directory
 
 
+@pytest.mark.timeout(400)  # three small trainings, each measured on both held-out splits
 def test_retrain_promotes_refuses_with_a_reason_and_rolls_back(small_corpus, tmp_path):
     out = tmp_path / "model"
     first = retrain(out=out)
