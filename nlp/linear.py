@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .corpus import KINDS
-from .features import featurize
+from .features import featurize_parts
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -34,10 +34,9 @@ def linear_inputs(text: str, spans: list[Span] | None = None, *, word_bigrams: b
     The vectorizers split it again (see ``_words`` / ``_chars``); one string keeps the
     pipeline a plain ``Pipeline`` that ``predict_proba`` can take a list of texts for.
     """
-    tokens = featurize(text, spans=spans)
-    plain = featurize(text, prefixes=False, markers=False, spans=spans)
-    plain = [w for w in plain if not w.startswith("__")]
-    words = list(tokens)
+    words, extra = featurize_parts(text, spans=spans)
+    plain = [w for w in words if not w.startswith("__")]
+    words = words + extra or ["__empty__"]
     if word_bigrams:
         words.extend(f"{a}_{b}" for a, b in zip(plain, plain[1:], strict=False))
     return " ".join(words) + _SEP + " ".join(plain)
