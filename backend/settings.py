@@ -109,6 +109,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
     "click-salts-purge": {"task": "sharing.salts_purge_old", "schedule": 6 * 3600},
 }
+# Issue 19: retrain the nlp kind model from the triage team's corrections once a week, behind the
+# promotion gate (nlp/versions.py). Off by default: a model changes only when someone chooses so.
+RELAY_NLP_WEEKLY_RETRAIN: bool = env.bool("RELAY_NLP_WEEKLY_RETRAIN", default=False)
+# Norwegian and Swedish signals are recognised (language "no"/"sv") and routed by this language's rules.
+RELAY_NLP_FALLBACK_LANGUAGE: str = env.str("RELAY_NLP_FALLBACK_LANGUAGE", default="da")
+if RELAY_NLP_WEEKLY_RETRAIN:
+    CELERY_BEAT_SCHEDULE["nlp-retrain"] = {"task": "listening.nlp_retrain", "schedule": 7 * 24 * 3600}
 
 FIREBASE_CREDENTIALS: str = env.str("FIREBASE_CREDENTIALS", default="")
 if FIREBASE_CREDENTIALS and not Path(FIREBASE_CREDENTIALS).is_file():

@@ -4,7 +4,7 @@ Pure Python + spaCy; never imports Django. The backend calls::
 
     import nlp
     result = nlp.classify("klant wil een hypotheekofferte, bel 06-12345678")
-    result.kind, result.confidence, result.urgent, result.phones, result.model_version
+    result.kind, result.secondary_kind, result.confidence, result.urgent, result.phones, result.model_version
 
 The trained model lives outside git (``var/nlp-model`` under the repo root, or
 ``$RELAY_NLP_MODEL_DIR``); build it with ``python -m nlp ensure``. It is loaded lazily,
@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from .contacts import Contacts, extract_contacts, normalize_phone, redact
 from .corpus import KINDS
+from .language import RECOGNISED as RECOGNISED_LANGUAGES
 from .router import Classification, ModelNotBuilt, get_router
 
 __all__ = [
-    "KINDS", "Classification", "Contacts", "ModelNotBuilt", "classify", "classify_many",
+    "KINDS", "RECOGNISED_LANGUAGES", "Classification", "Contacts", "ModelNotBuilt", "classify", "classify_many",
     "model_version", "redact", "normalize_phone", "extract_contacts",
 ]
 

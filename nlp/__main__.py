@@ -1,4 +1,4 @@
-"""Command line: ``python -m nlp {train,evaluate,evaluate-contacts,classify,ensure}``."""
+"""Command line: ``python -m nlp {train,evaluate,evaluate-contacts,classify,ensure,retrain,rollback,select}``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,33 @@ def _cmd_ensure(args: argparse.Namespace) -> int:
     from .training import ensure
 
     ensure(out=args.out, quiet=args.quiet)
+    return 0
+
+
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    from .versions import retrain
+
+    entry = retrain(out=args.out, corrections=[Path(p) for p in args.corrections], quiet=args.quiet)
+    print(json.dumps(entry, indent=2, ensure_ascii=False))
+    return 0 if entry["decision"] == "promoted" else 1
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from .versions import rollback
+
+    try:
+        entry = rollback(out=args.out)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(entry, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_select(args: argparse.Namespace) -> int:
+    from .selection import main as select
+
+    select(args.candidates, max_folds=args.max_folds)
     return 0
 
 
@@ -82,6 +109,8 @@ def _emit(router: Router, batch: list[tuple[object, str | None, str | None]]) ->
                 "phones": r.phones,
                 "emails": r.emails,
                 "topics": r.topics,
+                "secondary_kind": r.secondary_kind,
+                "model_version": r.model_version,
             }
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     out.flush()
@@ -142,6 +171,22 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("classify", help='JSON lines {"id","text"} on stdin → one JSON line each on stdout')
     p.add_argument("--model", type=Path, default=None)
     p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser("retrain", help="candidate from corpus + corrections; promoted only if no headline "
+                                       "figure drops by > 0.005 on either held-out split")
+    p.add_argument("corrections", nargs="*", metavar="CORRECTIONS.jsonl", help="export_corrections output")
+    p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_retrain)
+
+    p = sub.add_parser("rollback", help="put back the model the live one replaced")
+    p.add_argument("--out", type=Path, default=None)
+    p.set_defaults(func=_cmd_rollback)
+
+    p = sub.add_parser("select", help="cross-validation grouped by writer of the candidate models")
+    p.add_argument("candidates", nargs="*")
+    p.add_argument("--max-folds", type=int, default=None)
+    p.set_defaults(func=_cmd_select)
 
     args = parser.parse_args(argv)
     from .router import ModelNotBuilt

@@ -29,7 +29,9 @@ class Example:
     emails: list[str] = field(default_factory=list)
     ibans: list[str] = field(default_factory=list)
     hard_case: str | None = None
-    source: str = ""  # file stem; the unit of the dev split
+    source: str = ""  # file stem
+    writer: str = ""  # persona id of the writer; the older files were one writer each (the file stem)
+    secondary_kind: str | None = None
 
 
 def load_jsonl(path: Path, *, require_kind: bool = True) -> list[Example]:
@@ -65,6 +67,8 @@ def load_jsonl(path: Path, *, require_kind: bool = True) -> list[Example]:
                 ibans=list(obj.get("ibans") or []),
                 hard_case=obj.get("hard_case"),
                 source=Path(path).stem,
+                writer=str(obj.get("writer") or Path(path).stem),
+                secondary_kind=obj.get("secondary_kind") if obj.get("secondary_kind") in KINDS else None,
             )
         )
     return rows

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .router import Router
     from .urgency import UrgencyModel
 
-__all__ = ["evaluate_examples", "evaluate_files", "format_report"]
+__all__ = ["evaluate_examples", "evaluate_files", "format_report", "headline"]
 
 
 def _prf(gold: list[str], pred: list[str]) -> dict[str, Any]:
@@ -68,6 +68,22 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
         hard[fam] = {"accuracy": round(sum(gold[i] == pred[i] for i in idx) / len(idx), 4), "n": len(idx)}
     report["hard_cases"] = hard
 
+    # confidence: calibration error and what the backend's triage threshold does with it
+    from .training import TRIAGE_THRESHOLD, ece, secondary_of, triage_figures
+
+    labelled_scores = [s for _, s in labelled]
+    report["calibration"] = {"ece": round(ece(labelled_scores, gold), 4) if gold else None,
+                             **triage_figures(labelled_scores, gold, TRIAGE_THRESHOLD)}
+    if router is not None:
+        guesses = [secondary_of(s, router.secondary_min) for s in labelled_scores]
+        golds = [e.secondary_kind for e, _ in labelled]
+        made = sum(g is not None for g in guesses)
+        right = sum(g is not None and g == t for g, t in zip(guesses, golds, strict=True))
+        wanted = sum(t is not None for t in golds)
+        report["secondary"] = {"given": made, "right": right, "gold": wanted,
+                               "precision": round(right / made, 4) if made else None,
+                               "recall": round(right / wanted, 4) if wanted else None}
+
     # language ID (all rows with a gold language, labelled with a kind or not)
     lang_rows = [e for e in examples if e.language]
     lang_texts = [e.text for e in lang_rows]
@@ -91,9 +107,11 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
         tp += bool(u and e.urgent)
         fp += bool(u and not e.urgent)
         fn += bool(not u and e.urgent)
+    negatives = sum(1 for e, _ in labelled if e.urgent is False)
     report["urgent"] = {
         "recall": round(tp / (tp + fn), 4) if tp + fn else None,
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "false_urgent": round(fp / negatives, 4) if negatives else None,
         "support": tp + fn,
     }
 
@@ -102,9 +120,12 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     false_phones = 0
     checksum_invalid = 0
     missed: list[str] = []
+    false_messages = 0
     for e in examples:
         c = extract_contacts(e.text)
         gold_phones = {normalize_phone(p) or p for p in e.phones}
+        gold_emails = {m.strip().lower() for m in e.emails}
+        false_messages += any(p not in gold_phones for p in c.phones) or any(m not in gold_emails for m in c.emails)
         for p in gold_phones:
             found["phones"][1] += 1
             if p in c.phones:
@@ -123,6 +144,8 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
         k: {"recall": round(a / b, 4) if b else None, "n": b} for k, (a, b) in found.items()
     }
     report["contacts"]["phones"]["false_positives"] = false_phones
+    # messages in which a phone or e-mail was extracted that the text does not hold
+    report["contacts"]["false_contact_share"] = round(false_messages / len(examples), 4) if examples else None
     report["contacts"]["ibans"]["gold_failing_mod97"] = checksum_invalid
     report["contacts"]["missed_phones"] = missed[:10]
     return report
@@ -162,7 +185,16 @@ def format_report(r: dict[str, Any]) -> str:
         lines.append(f"language ID accuracy {li['accuracy']:.4f} (n={li['n']}); texts of ≤3 words {short}")
     u = r["urgent"]
     if u["support"]:
-        lines.append(f"urgent recall {u['recall']}  precision {u['precision']}  (support {u['support']})")
+        lines.append(f"urgent recall {u['recall']}  precision {u['precision']}  false urgent {u.get('false_urgent')} "
+                     f"(support {u['support']})")
+    if r.get("calibration") and r["calibration"]["ece"] is not None:
+        cal = r["calibration"]
+        lines.append(f"ECE {cal['ece']:.4f}; at confidence < {cal['threshold']}: {cal['triage_share']:.1%} to triage, "
+                     f"{cal['wrong_escaping_share']:.1%} routed wrongly without triage")
+    if r.get("secondary"):
+        sec = r["secondary"]
+        lines.append(f"secondary kind: given {sec['given']}, right {sec['right']}, gold {sec['gold']} "
+                     f"(precision {sec['precision']}, recall {sec['recall']})")
     c = r["contacts"]
     lines.append(
         "contact recall: "
@@ -171,3 +203,22 @@ def format_report(r: dict[str, Any]) -> str:
         + f"; gold IBANs failing mod-97 (never extracted, but redacted): {c['ibans'].get('gold_failing_mod97', 0)}"
     )
     return "\n".join(lines)
+
+
+HEADLINE_LANGUAGES = ("nl", "da", "en")
+
+
+def headline(report: dict[str, Any]) -> dict[str, float]:
+    """The figures the promotion gate and the README compare (higher is better for each)."""
+    figures = {"macro_f1": float(report["macro_f1"])}
+    for lang in HEADLINE_LANGUAGES:
+        if lang in report["per_language"]:
+            figures[f"macro_f1_{lang}"] = float(report["per_language"][lang]["macro_f1"])
+    if report["language_id"]["accuracy"] is not None:
+        figures["language_accuracy"] = float(report["language_id"]["accuracy"])
+    u = report["urgent"]
+    if u["recall"] is not None:
+        figures["urgent_recall"] = float(u["recall"])
+    if u.get("false_urgent") is not None:
+        figures["not_false_urgent"] = round(1.0 - float(u["false_urgent"]), 4)
+    return figures

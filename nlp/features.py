@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .contacts import Span, find_spans
 
-__all__ = ["FEATURES_VERSION", "featurize", "LEXICON"]
+__all__ = ["FEATURES_VERSION", "featurize", "featurize_parts", "LEXICON"]
 
 FEATURES_VERSION = "6"
 
@@ -194,6 +194,26 @@ def featurize(
     spans: list[Span] | None = None,
 ) -> list[str]:
     """The token sequence the kind classifier is trained and run on."""
+    words, extra = featurize_parts(
+        text, prefixes=prefixes, markers=markers, prefix_len=prefix_len, prefix_min=prefix_min, suffix_len=suffix_len,
+        marker_repeat=marker_repeat, char_ngrams=char_ngrams, spans=spans,
+    )
+    return words + extra or ["__empty__"]
+
+
+def featurize_parts(
+    text: str,
+    *,
+    prefixes: bool = True,
+    markers: bool = True,
+    prefix_len: int = PREFIX_LEN,
+    prefix_min: int = PREFIX_MIN_WORD,
+    suffix_len: int = 0,
+    marker_repeat: int = 1,
+    char_ngrams: int = 0,
+    spans: list[Span] | None = None,
+) -> tuple[list[str], list[str]]:
+    """``featurize`` in two parts: the words (lowercased, redacted, number shapes) and the extra tokens."""
     cleaned = _redact_for_features(text or "", spans)
     cleaned = _MONEY_RE.sub(" qqmoneyqq ", cleaned).lower()
     words: list[str] = []
@@ -225,4 +245,4 @@ def featurize(
         extra.extend("s_" + w[-suffix_len:] for w in words if len(w) >= prefix_min and w.isalpha())
     if len(words) <= 3:
         extra.append("__short__")
-    return words + extra or ["__empty__"]
+    return words, extra

@@ -11,7 +11,6 @@ from typing import Any
 
 from .contacts import extract_contacts, find_spans
 from .corpus import KINDS, model_dir
-from .features import featurize
 from .language import detect_languages
 from .topics import TopicMatcher, load_products
 from .urgency import UrgencyModel, is_urgent, urgency_hits
@@ -35,6 +34,7 @@ class Classification:
     ibans: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     model_version: str = ""
+    secondary_kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,17 +53,21 @@ def calibrate(probs: dict[str, float], temperature: float) -> dict[str, float]:
 
 class Router:
     def __init__(self, path: Path) -> None:
+        import joblib
         import spacy
 
         meta_path = path / "meta.json"
-        if not meta_path.exists() or not (path / "textcat").is_dir():
+        if not meta_path.exists() or not (path / "kind.joblib").is_file():
             raise ModelNotBuilt(f"no trained model in {path}; run `python -m nlp ensure`")
         self.path = path
         self.meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
         self.version: str = self.meta["version"]
         self.temperature: float = float(self.meta.get("temperature", 1.0))
-        self.feature_options: dict[str, Any] = self.meta.get("features", {})
-        self.nlp = spacy.load(path / "textcat")
+        self.secondary_min: float = float(self.meta.get("secondary_min", 1.0))
+        self.word_bigrams: bool = bool(self.meta.get("config", {}).get("linear", {}).get("word_bigrams", True))
+        # Written by our own training run into our own model directory, never downloaded.
+        self.kind_model = joblib.load(path / "kind.joblib")
+        self.nlp = spacy.blank("xx")  # tokenizer + vocabulary for the topic matcher
         self.topics = TopicMatcher(self.nlp, load_products(path / "products.json"))
         from .language import load_word_model
 
@@ -74,15 +78,13 @@ class Router:
         # spaCy's StringStore grows when unseen words are added: serialise inference.
         self._lock = threading.Lock()
 
-    def kind_scores(self, texts: list[str], batch_size: int = 256, spans: list | None = None) -> list[dict[str, float]]:
-        from spacy.tokens import Doc
+    def kind_scores(self, texts: list[str], spans: list | None = None) -> list[dict[str, float]]:
+        from .linear import linear_probs
 
-        spans = spans if spans is not None else [None] * len(texts)
-        with self._lock:
-            docs = [Doc(self.nlp.vocab, words=featurize(t, spans=s, **self.feature_options))
-                    for t, s in zip(texts, spans, strict=True)]
-            raw = [doc.cats for doc in self.nlp.pipe(docs, batch_size=batch_size)]
-        return [calibrate({k: float(d.get(k, 0.0)) for k in KINDS}, self.temperature) for d in raw]
+        if not texts:
+            return []
+        raw = linear_probs(self.kind_model, texts, spans, word_bigrams=self.word_bigrams)
+        return [calibrate(d, self.temperature) for d in raw]
 
     def languages(self, texts: list[str], spans: list | None = None) -> list[str]:
         return detect_languages(texts, spans=spans, word_model=self.language_words)
@@ -114,6 +116,8 @@ class Router:
         for text, text_spans, language, scores, u_prob, text_hits in zip(
             texts, spans, languages, all_scores, urgent_probs, hits, strict=True):
             kind = max(KINDS, key=lambda k: scores[k])
+            ranked = sorted(KINDS, key=lambda k: -scores[k])
+            secondary = ranked[1] if scores[ranked[1]] >= self.secondary_min else None
             contacts = extract_contacts(text, text_spans)
             with self._lock:
                 topics = self.topics(self.nlp.make_doc(text))
@@ -129,6 +133,7 @@ class Router:
                     ibans=contacts.ibans,
                     topics=topics,
                     model_version=self.version,
+                    secondary_kind=secondary,
                 )
             )
         return results

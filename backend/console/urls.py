@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.console.views import common, editor, insights, queues, webhooks
+from backend.console.views import common, editor, insights, models, queues, webhooks
 
 app_name = "console"
 
@@ -44,4 +44,6 @@ urlpatterns = [
     path("webhooks/<int:subscription_id>/toggle/", webhooks.webhook_toggle, name="webhook-toggle"),
     path("webhooks/<int:subscription_id>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
     path("webhooks/deliveries/<int:delivery_id>/resend/", webhooks.webhook_resend, name="webhook-resend"),
+    # issue 19: which router model routes, and why each retrain was promoted or refused
+    path("models/", models.model_versions, name="models"),
 ]

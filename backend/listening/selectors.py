@@ -285,3 +285,20 @@ def signal_gists(
         if len(gists) >= limit:
             break
     return gists
+
+
+def nlp_model_versions() -> dict[str, Any]:
+    """The live kind model and every retrain decision, newest first; read from disk on each call
+    so every process shows what is on disk now."""
+    import json
+
+    from nlp.corpus import model_dir
+    from nlp.versions import history
+
+    out = model_dir()
+    live: dict[str, Any] | None = None
+    try:
+        live = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        live = None
+    return {"live": live, "history": list(reversed(history(out)))}

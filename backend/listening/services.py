@@ -91,6 +91,12 @@ def _validate_contact(
     }
 
 
+def _routing_language(language: str) -> str:
+    """Norwegian and Swedish are recognised, not supported: routed as the organisation's fallback
+    language, while the signal keeps the language it was written in."""
+    return settings.RELAY_NLP_FALLBACK_LANGUAGE if language in nlp.RECOGNISED_LANGUAGES else language
+
+
 def _suggested_contact(classification: nlp.Classification, contact: dict[str, Any] | None) -> dict[str, Any]:
     known_phone = (contact or {}).get("phone")
     known_email = (contact or {}).get("email")
@@ -173,7 +179,7 @@ def signal_submit(
 
     decision = routing.route(
         text=text, chosen=kind, predicted=verdict.kind, confidence=verdict.confidence,
-        scores=verdict.scores, language=verdict.language, topics=verdict.topics,
+        scores=verdict.scores, language=_routing_language(verdict.language), topics=verdict.topics,
     )
     urgent = decision.kind == Kind.COMPLAINT and verdict.urgent
     try:
@@ -603,3 +609,19 @@ def signal_transition_external(*, signal: Signal, to: str, note: str = "", sourc
     )
     events.signal_status_changed(signal, note=note, visible_to_submitter=bool(note))
     return signal
+
+
+def nlp_retrain() -> dict[str, Any]:
+    """Export the corrections and retrain behind the gate (`python -m nlp retrain`); the decision,
+    promoted or refused with its reason, is recorded next to the model for the console."""
+    import json
+
+    from nlp.corpus import model_dir
+    from nlp.versions import retrain
+
+    out = model_dir()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    export = out.with_name(out.name + "-export.jsonl")
+    export.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in corrections_export()),
+                      encoding="utf-8")
+    return retrain(out=out, corrections=[export])

@@ -11,3 +11,9 @@ def contact_purge_expired_task() -> int:
 @shared_task(name="listening.complaints_due_soon_alert")
 def complaints_due_soon_alert_task() -> int:
     return services.complaints_due_soon_alert()
+
+
+@shared_task(name="listening.nlp_retrain")
+def nlp_retrain_task() -> str:
+    """Weekly when RELAY_NLP_WEEKLY_RETRAIN is on (off by default): corrections in, gate, decision."""
+    return str(services.nlp_retrain()["decision"])

@@ -113,7 +113,9 @@ def test_classification_shape_and_contacts(router):
     assert result.model_version == nlp.model_version()
     assert set(result.to_dict()) == {
         "kind", "scores", "confidence", "language", "urgent", "phones", "emails", "ibans", "topics", "model_version",
+        "secondary_kind",
     }
+    assert result.secondary_kind is None or result.secondary_kind in set(nlp.KINDS) - {result.kind}
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,7 @@ def test_classify_many_keeps_order_and_matches_classify(router):
 
 
 def test_model_version_format(router):
-    assert re.fullmatch(r"kind-bow-[0-9a-f]{8}", nlp.model_version())
+    assert re.fullmatch(r"kind-lin-[0-9a-f]{8}", nlp.model_version())
 
 
 def test_kinds():

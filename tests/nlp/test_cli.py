@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from nlp.corpus import KINDS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,9 +30,12 @@ def test_classify_reads_json_lines_and_writes_one_line_per_input_in_order(router
     out = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [o["id"] for o in out] == [1, "b", None]
     assert all(
-        set(o) == {"id", "kind", "scores", "confidence", "language", "urgent", "phones", "emails", "topics"} for o in out
+        set(o) == {"id", "kind", "scores", "confidence", "language", "urgent", "phones", "emails", "topics",
+                   "secondary_kind", "model_version"} for o in out
     )
     assert [o["kind"] for o in out] == ["lead", "complaint", "feedback"]
+    assert {o["model_version"] for o in out} == {router.version}
+    assert all(o["secondary_kind"] is None or o["secondary_kind"] in KINDS for o in out)
     assert [o["language"] for o in out] == ["nl", "da", "en"]
     assert [o["urgent"] for o in out] == [False, True, False]
     assert out[0]["phones"] == ["+31612345678"]

@@ -45,3 +45,18 @@ def test_detect_language_on_short_texts(text, expected):
 def test_detect_language_falls_back_on_empty_text():
     assert detect_language("") == "nl"
     assert detect_language("06-12345678", default="da") == "da"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Norwegian and Swedish: recognised, never taken for Danish silently (issue 19)
+        ("naboen min lurer på om han kan få boliglån hos dere, kan noen ringe ham i morgen?", "no"),
+        ("kortet hennes ble stjålet på bussen og hun får ikke tak i noen hos banken", "no"),
+        ("min granne undrar om han kan få ett bolån hos er, kan någon ringa honom i morgon?", "sv"),
+        ("hej, min kollega vill veta hur man ansöker om ett sparkonto, hon är inte kund ännu", "sv"),
+        ("min nabo vil gerne høre om boliglån hos jer, kan nogen ringe til ham i morgen?", "da"),
+    ],
+)
+def test_norwegian_and_swedish_are_recognised(text, expected):
+    assert detect_language(text) == expected
