@@ -194,6 +194,7 @@ MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # issue 15: a Content-Security-Policy for the console and the admin
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -407,3 +408,30 @@ LOGIN_BACKOFF_RESET_SECONDS: int = env.int("LOGIN_BACKOFF_RESET_SECONDS", defaul
 LOGIN_FAILURES_ALERT_PER_MINUTE: int = env.int("LOGIN_FAILURES_ALERT_PER_MINUTE", default=300)
 # Every password check (API, console, admin, later SSO's fallback) goes through this one backend.
 AUTHENTICATION_BACKENDS = ["backend.people.auth.ThrottledEmailBackend"]
+# The API's schema and docs pages show every endpoint and field: signed-in people only (a JWT, or
+# the console's / admin's session) when DEBUG is off, unless the operator publishes them.
+API_DOCS_PUBLIC: bool = env.bool("API_DOCS_PUBLIC", default=DEBUG)
+if not API_DOCS_PUBLIC:
+    SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+    # The JWT class first: its WWW-Authenticate header makes a missing sign-in a 401.
+    SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = [
+        "mobile_api.authentication.ProfileJWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
+# Console and admin: scripts, styles, images and connections (the websocket) from this site only;
+# no plugins, no framing. Inline styles are allowed because the admin and htmx's indicator use them;
+# inline scripts are not. The API docs pages (Swagger UI, ReDoc bootstrap inline) are left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -52,7 +52,7 @@ SIGNED_IN = tuple(r for r in ROLES if r != "anonymous")
 # --------------------------------------------------------------------------------------------------
 MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     # method  route                                         object         emp  alu  edi  sal  sup  rec  adm  ano  dea
-    ("GET",    "api/v1/schema/",                             "-",          (200, 200, 200, 200, 200, 200, 200, 200, 401)),
+    ("GET",    "api/v1/schema/",                             "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/auth/token/",                         "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/auth/token/refresh/",                 "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/auth/logout/",                        "own",        (205, 205, 205, 205, 205, 205, 205, 401, 401)),

@@ -288,3 +288,52 @@ def test_compose_requires_the_secret_key_from_the_environment() -> None:
     compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
 
     assert compose["x-app-env"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+@pytest.mark.django_db
+def test_a_forged_x_forwarded_for_does_not_make_new_visitors_of_a_tracked_link() -> None:
+    from backend.sharing.models import Click
+    from tests.factories import ShareFactory
+
+    share = ShareFactory.create()
+    client = Client(REMOTE_ADDR="203.0.113.40", HTTP_USER_AGENT="Mozilla/5.0")
+    for i in range(5):
+        assert client.get(f"/s/{share.code}", HTTP_X_FORWARDED_FOR=f"10.9.{i}.1").status_code == 302
+
+    assert Click.objects.filter(share=share).values("visitor_key").distinct().count() == 1
+
+
+# --- low: headers and the docs pages ------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/schema/", "/api/docs/", "/api/redoc/"])
+def test_the_schema_and_docs_need_sign_in_with_debug_off(path: str) -> None:
+    user = UserFactory.create()
+    signed_in = Client()
+    signed_in.force_login(user)
+
+    assert Client().get(path).status_code == 401
+    assert signed_in.get(path).status_code == 200
+
+
+def test_api_docs_public_opens_them_again() -> None:
+    from tests.backend.test_settings import run_with
+
+    probe = ("import django; django.setup(); from django.conf import settings; "
+             "print(settings.SPECTACULAR_SETTINGS.get('SERVE_PERMISSIONS'))")
+    key = "k9#Vq2!xP7@rL4$wN8^zT1&bH6*mC3(eJ5)uY0_aS-dG+fK=" * 2
+    public = run_with({"DEBUG": "0", "SECRET_KEY": key, "API_DOCS_PUBLIC": "1"}, probe)
+    private = run_with({"DEBUG": "0", "SECRET_KEY": key}, probe)
+
+    assert public.returncode == 0 and public.stdout.strip() == "None", public.stderr
+    assert private.stdout.strip() == "['rest_framework.permissions.IsAuthenticated']", private.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/console/login/", "/admin/login/"])
+def test_the_console_and_the_admin_send_a_content_security_policy(path: str) -> None:
+    policy = Client().get(path)["Content-Security-Policy"]
+
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
