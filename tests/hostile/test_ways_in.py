@@ -254,13 +254,14 @@ def test_email_addresses_are_stored_case_folded_so_case_variants_cannot_make_two
 
     from backend.people.models import User
 
-    User.objects.create_user(email="Søren@Example.TEST", password="x")
+    User.objects.create_user(email="Emma.Jensen@Example.TEST", password="x")
     form_class = type("Form", (BaseUserCreationForm,), {"Meta": type("Meta", (), {"model": User, "fields": ["email"]})})
-    twin = form_class(data={"email": "SØREN@example.test", "password1": "Long-enough-2026",
+    twin = form_class(data={"email": "EMMA.JENSEN@example.test", "password1": "Long-enough-2026",
                             "password2": "Long-enough-2026"})
 
-    assert User.objects.get().email == "søren@example.test"
-    assert not twin.is_valid() and "email" in twin.errors
+    assert User.objects.get().email == "emma.jensen@example.test"
+    assert not twin.is_valid()
+    assert [e["code"] for e in twin.errors.get_json_data()["email"]] == ["unique"]
 
 
 # --- 15.3: SECRET_KEY --------------------------------------------------------------------------------
@@ -291,14 +292,16 @@ def test_compose_requires_the_secret_key_from_the_environment() -> None:
 
 
 @pytest.mark.django_db
-def test_a_forged_x_forwarded_for_does_not_make_new_visitors_of_a_tracked_link() -> None:
+def test_a_forged_x_forwarded_for_does_not_make_new_visitors_of_a_tracked_link(settings) -> None:
     from backend.sharing.models import Click
     from tests.factories import ShareFactory
 
+    settings.TRUSTED_PROXY_COUNT = 1  # behind our one proxy, which appends the address it saw
     share = ShareFactory.create()
-    client = Client(REMOTE_ADDR="203.0.113.40", HTTP_USER_AGENT="Mozilla/5.0")
+    client = Client(REMOTE_ADDR="10.0.0.5", HTTP_USER_AGENT="Mozilla/5.0")
     for i in range(5):
-        assert client.get(f"/s/{share.code}", HTTP_X_FORWARDED_FOR=f"10.9.{i}.1").status_code == 302
+        forged = f"10.9.{i}.1, 203.0.113.40"  # the visitor's own entry first, then our proxy's
+        assert client.get(f"/s/{share.code}", HTTP_X_FORWARDED_FOR=forged).status_code == 302
 
     assert Click.objects.filter(share=share).values("visitor_key").distinct().count() == 1
 
@@ -337,3 +340,56 @@ def test_the_console_and_the_admin_send_a_content_security_policy(path: str) -> 
     assert directives["script-src"] == "'self'"
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_the_production_server_command_does_not_let_x_forwarded_for_evade_the_limits(settings) -> None:
+    """The Dockerfile's own command on 127.0.0.1. uvicorn trusts X-Forwarded-For from 127.0.0.1 by
+    default and rewrites the client address before Django sees it: the command must turn that off,
+    so that `client_address` is the one rule."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import httpx
+
+    root = Path(__file__).resolve().parents[2]
+    command = json.loads(next(line for line in (root / "Dockerfile").read_text().splitlines()
+                              if line.startswith("CMD "))[4:])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = command[1:]
+    args[args.index("--host") + 1], args[args.index("--port") + 1] = "127.0.0.1", str(port)
+    args[args.index("--workers") + 1] = "1"
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "ALLOWED_HOSTS": "127.0.0.1"}
+    UserFactory.create(email="emma@example.test")
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", *args, "--log-level", "warning"], cwd=root, env=env,
+                              start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        statuses = [
+            httpx.post(base + TOKEN, json={"email": "emma@example.test", "password": f"guess-{i}"},
+                       headers={"X-Forwarded-For": f"10.{i}.{i}.{i}"}, timeout=30).status_code
+            for i in range(12)
+        ]
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+    free = settings.LOGIN_BACKOFF_AFTER_FAILURES
+    assert statuses[:free] == [401] * free
+    assert set(statuses[free:]) == {429}
