@@ -14,4 +14,4 @@ RUN python -m venv /app/.venv && /app/.venv/bin/pip install --upgrade pip \
 
 ENV PATH="/app/.venv/bin:$PATH"
 EXPOSE 8000
-CMD ["uvicorn", "backend.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--workers", "2", "--ws", "websockets-sansio"]
+CMD ["uvicorn", "backend.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--workers", "2", "--ws", "websockets-sansio"]

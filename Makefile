@@ -46,7 +46,7 @@ run: model demo
 	@echo "    sam@relay.demo (sales NL), rasmus@relay.demo (sales DK), sofie@relay.demo (support),"
 	@echo "    rita@relay.demo (recruitment), mark@relay.demo (editor), olga@relay.demo (alumni), admin@relay.demo (admin)"
 	@echo ""
-	$(RUN_ENV) $(BIN)/uvicorn backend.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws websockets-sansio
+	$(RUN_ENV) $(BIN)/uvicorn backend.asgi:application --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers --ws websockets-sansio
 
 # Lint, type-check and the import contracts first (each stops the run on failure), then the tests.
 test: model

@@ -6,6 +6,7 @@ variables here and nowhere else. The README has a table of every variable.
 """
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,11 +21,34 @@ env = environ.Env()
 DEBUG: bool = env.bool("DEBUG", default=False)
 
 SECRET_KEY: str = env.str("SECRET_KEY", default="")
+_DEVELOPMENT_SECRET_KEY = "django-insecure-relay-development-only-key-do-not-use-in-production"
+# Keys that have been published (this file, docker-compose.yml before issue 15): anyone can sign with them.
+_KNOWN_SECRET_KEYS = {
+    _DEVELOPMENT_SECRET_KEY,
+    "change-me-compose-only-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+}
+
+
+def _guessable_key(key: str) -> str | None:
+    """Why a signing key must not be used in production, or None. (Issue 15.)"""
+    if len(key) < 50:
+        return "shorter than 50 characters"
+    if key in _KNOWN_SECRET_KEYS or key.startswith(("django-insecure", "change-me")):
+        return "a published default or placeholder"
+    if len(set(key)) < 5:
+        return "fewer than 5 distinct characters"
+    return None
+
+
 if not SECRET_KEY:
     if not DEBUG:
         # Fail fast: a production process must never run with a guessable key.
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-relay-development-only-key-do-not-use-in-production"
+    SECRET_KEY = _DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (_why := _guessable_key(SECRET_KEY)):
+    # It signs sessions, CSRF tokens and (unless JWT_SIGNING_KEY is set) every access token.
+    raise ImproperlyConfigured(f"SECRET_KEY is {_why}; generate one, e.g. "
+                               "python -c 'import secrets; print(secrets.token_urlsafe(50))'.")
 
 ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
@@ -178,6 +202,7 @@ MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # issue 15: a Content-Security-Policy for the console and the admin
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -273,8 +298,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
-        "login": env.str("THROTTLE_LOGIN", default="10/min"),
-        "login_email": env.str("THROTTLE_LOGIN_EMAIL", default="5/min"),
+        # Per client address, every sign-in attempt: generous (offices, carrier-grade NAT); the
+        # per-account limit is the back-off per (account, address) pair below (issue 15).
+        "login": env.str("THROTTLE_LOGIN", default="100/min"),
     },
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -283,6 +309,9 @@ REST_FRAMEWORK = {
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [*_RENDERERS, "rest_framework.renderers.BrowsableAPIRenderer"]
 
+_JWT_SIGNING_KEY: str = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
+if not DEBUG and (_why := _guessable_key(_JWT_SIGNING_KEY)):
+    raise ImproperlyConfigured(f"JWT_SIGNING_KEY is {_why}.")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
@@ -290,7 +319,7 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": _JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -367,8 +396,6 @@ RELAY_SHARE_COMPARE_LAST: int = env.int("RELAY_SHARE_COMPARE_LAST", default=500)
 RELAY_FEED_WINDOW: int = env.int("RELAY_FEED_WINDOW", default=200)
 # Where tracked links point (e.g. https://rly.example); empty: the host of the API request.
 RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip("/")
-# The header a trusted proxy puts the visitor's address in (e.g. X-Forwarded-For); empty: the socket's.
-RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
 # The URL a story made from an approved draft starts with, until the editor sets the published page.
 RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")
 
@@ -385,3 +412,48 @@ WEBHOOK_RETRY_WINDOW_SECONDS: int = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", defa
 WEBHOOK_DISABLE_AFTER_SECONDS: int = 3 * 24 * 3600  # a subscription failing this long is switched off
 # Inbound status events: a timestamp older (or newer) than this is refused as a replay.
 INTEGRATION_TIMESTAMP_TOLERANCE_SECONDS = 300
+
+# --- Issue 15: the ways in (client addresses, sign-in limits, tokens, headers) --------------------
+# The client's address is the socket's unless our own proxies say otherwise (backend.core.addresses):
+# how many proxies append to X-Forwarded-For, or which networks they send from.
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_NETWORKS: list[str] = env.list("TRUSTED_PROXY_NETWORKS", default=[])
+for _network in TRUSTED_PROXY_NETWORKS:
+    ipaddress.ip_network(_network, strict=False)  # fail fast on a typo, not on the first request
+# Per (account, client address): this many failed sign-ins are free, then a wait of BASE seconds that
+# doubles with each further failure up to MAX; the count resets RESET seconds after the first one.
+LOGIN_BACKOFF_AFTER_FAILURES: int = env.int("LOGIN_BACKOFF_AFTER_FAILURES", default=5)
+LOGIN_BACKOFF_BASE_SECONDS: int = env.int("LOGIN_BACKOFF_BASE_SECONDS", default=30)
+LOGIN_BACKOFF_MAX_SECONDS: int = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=900)
+LOGIN_BACKOFF_RESET_SECONDS: int = env.int("LOGIN_BACKOFF_RESET_SECONDS", default=3600)
+# Failed sign-ins per minute across all accounts above which an ERROR line alerts the operators.
+LOGIN_FAILURES_ALERT_PER_MINUTE: int = env.int("LOGIN_FAILURES_ALERT_PER_MINUTE", default=300)
+# Every password check (API, console, admin, later SSO's fallback) goes through this one backend.
+AUTHENTICATION_BACKENDS = ["backend.people.auth.ThrottledEmailBackend"]
+# The API's schema and docs pages show every endpoint and field: signed-in people only (a JWT, or
+# the console's / admin's session) when DEBUG is off, unless the operator publishes them.
+API_DOCS_PUBLIC: bool = env.bool("API_DOCS_PUBLIC", default=DEBUG)
+if not API_DOCS_PUBLIC:
+    SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+    # The JWT class first: its WWW-Authenticate header makes a missing sign-in a 401.
+    SPECTACULAR_SETTINGS["SERVE_AUTHENTICATION"] = [
+        "mobile_api.authentication.ProfileJWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
+# Console and admin: scripts, styles, images and connections (the websocket) from this site only;
+# no plugins, no framing. Inline styles are allowed because the admin and htmx's indicator use them;
+# inline scripts are not. The API docs pages (Swagger UI, ReDoc bootstrap inline) are left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/", "/api/redoc/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

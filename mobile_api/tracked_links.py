@@ -3,22 +3,13 @@ link is opened by anyone on the web, not by the app), behind the site's middlewa
 other page: request id, transport security, `ALLOWED_HOSTS`, `X-Frame-Options`."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from backend.core.addresses import client_address
 from backend.sharing import links, services
 from mobile_api.errors import json_404
-
-
-def _client_address(request: HttpRequest) -> str:
-    header = settings.RELAY_CLIENT_IP_HEADER
-    if header:
-        forwarded = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @csrf_exempt  # it takes no unsafe method at all: a POST is the 405 below, not a CSRF 403
@@ -27,7 +18,7 @@ def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """A 302 to the story with UTM parameters; the click is committed before the answer leaves.
     An unknown code is the JSON 404 (even with DEBUG on) and records nothing."""
     target = services.click_record_for_code(
-        code=code, referrer=request.META.get("HTTP_REFERER", ""), address=_client_address(request),
+        code=code, referrer=request.META.get("HTTP_REFERER", ""), address=client_address(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     if target is None:

@@ -51,6 +51,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "joined", set()):
             await self.channel_layer.group_discard(group, self.channel_name)
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # Channels' own receive raises on a frame that is not JSON text, which drops the socket
+        # without a close frame; a client's bad frame gets an error frame and the socket stays open.
+        try:
+            content = await self.decode_json(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if content is None:
+            await self.send_json({"type": "error", "code": "malformed_message",
+                                  "message": "Send one JSON object per text frame."})
+            return
+        await self.receive_json(content, **kwargs)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
@@ -72,6 +85,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def _forward(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": event["type"], "data": event.get("payload", {})})
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        """The person was deactivated, changed their password or logged out everywhere
+        (`notifications.services.live_sessions_end`): their tokens are already refused."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     # Channels maps the dotted event type "signal.routed" to the method signal_routed.
     signal_routed = _forward

@@ -156,6 +156,14 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
     return created
 
 
+@transaction.atomic
+def live_sessions_end(*, user_id: int) -> None:
+    """Close the person's open websockets (code 4401) once the caller's transaction commits: after
+    deactivation, a password change, or logging out everywhere. A live event to their own group,
+    which the consumer answers by closing; sockets opened afterwards are refused by the token checks."""
+    outbox_write(live=[LiveDraft(group=user_group(user_id), type="session.ended", payload={})])
+
+
 def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
     """Notifications only (each still announced live to its person); see `outbox_write`."""
     return outbox_write(drafts=drafts, now=now)

@@ -6,6 +6,7 @@ on signals.
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -40,13 +41,24 @@ class SocialChannel(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def email_normalize(email: str) -> str:
+    """The one stored and compared form of an e-mail address: Unicode NFKC, case-folded, trimmed.
+    Mail systems treat addresses case-insensitively in practice, and people type them any way, so
+    `Emma@Relay.demo` must sign in (API, console, admin) as the person stored as `emma@relay.demo`."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Every password check (ModelBackend) looks people up here.
+        return self.get(email=email_normalize(username or ""))
 
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=email_normalize(email), **extra)
         if password:
             user.set_password(password)
         else:
@@ -81,6 +93,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        # AbstractBaseUser.clean() stores the username (the e-mail) in this form: the admin's forms too.
+        return email_normalize(username)
 
     @property
     def is_alumni(self) -> bool:

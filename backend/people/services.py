@@ -5,9 +5,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from backend.core.errors import DomainError
+from backend.people.auth import access_token_deny, access_tokens_revoke_all
 from backend.people.models import ChannelPresence, Interest, Profile, User
 
 
@@ -72,11 +75,36 @@ def person_deactivate(*, user: User) -> User:
     """
     User.objects.filter(pk=user.pk).update(is_active=False)
     user.is_active = False
+    _refresh_tokens_blacklist(user=user)
+    return user
+
+
+def _refresh_tokens_blacklist(*, user: User) -> None:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=t) for t in outstanding], ignore_conflicts=True
     )
-    return user
+
+
+@transaction.atomic
+def person_sign_out_everywhere(*, user: User) -> None:
+    """Log out on every device: every refresh token is blacklisted and every access token issued
+    until now is refused (`backend.people.auth`). The caller closes the open websockets."""
+    _refresh_tokens_blacklist(user=user)
+    access_tokens_revoke_all(user_id=user.pk)
+
+
+def access_token_logout(*, user: User, access: Token, refresh: str) -> None:
+    """Log out on this device: its refresh token is blacklisted and its access token refused (by `jti`)
+    until it expires. Raises DomainError when the refresh token is not valid or not the person's."""
+    try:
+        token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt-stubs say Token; it takes the encoded str
+    except TokenError as exc:
+        raise DomainError(str(exc), code="token_not_valid") from exc
+    if str(token.payload.get("user_id")) != str(user.pk):
+        raise DomainError("This refresh token is not yours.", code="token_not_valid")
+    token.blacklist()
+    access_token_deny(token=access)
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """JWT sign-in for the app: access + refresh tokens, refresh rotation with blacklisting, logout."""
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -9,11 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.core.errors import DomainError
-from backend.core.throttles import LoginEmailThrottle, LoginIpThrottle
+from backend.people import services as people_services
+from backend.people.requests import signed_in_user
+from notifications.services import live_sessions_end
 
 
 class TokenObtainView(TokenObtainPairView):
@@ -21,7 +24,8 @@ class TokenObtainView(TokenObtainPairView):
 
     # AllowAny (not simplejwt's empty tuple) is what marks the operation public in the schema.
     permission_classes = [AllowAny]  # type: ignore[assignment]  # simplejwt types it as its empty tuple
-    throttle_classes = [LoginIpThrottle, LoginEmailThrottle]
+    # The sign-in limits sit in the authentication backend (backend.people.auth), shared by every way
+    # in; over them, it raises LoginThrottled: 429 with `retry_after`.
 
 
 class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
@@ -49,21 +53,32 @@ class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        refresh = serializers.CharField()
+        refresh = serializers.CharField(required=False)
+        everywhere = serializers.BooleanField(default=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if not attrs["everywhere"] and not attrs.get("refresh"):
+                raise serializers.ValidationError({"refresh": ["This field is required."]})
+            return attrs
 
     @extend_schema(
         request=InputSerializer,
         responses={205: None, 400: inline_serializer("LogoutError", {"error": serializers.DictField()})},
-        summary="Log out: blacklist the refresh token",
+        summary="Log out: this device (its refresh and access token), or everywhere",
+        description="`refresh`: log out this device; its access token is refused from now on. "
+        "`everywhere: true`: every refresh and access token of the person is revoked and their "
+        "open websockets are closed (4401).",
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            token = RefreshToken(data.validated_data["refresh"])
-        except TokenError as exc:
-            raise DomainError(str(exc), code="token_not_valid") from exc
-        if str(token.payload.get("user_id")) != str(request.user.pk):
-            raise DomainError("This refresh token is not yours.", code="token_not_valid")
-        token.blacklist()
+        user = signed_in_user(request)
+        if data.validated_data["everywhere"]:
+            with transaction.atomic():
+                people_services.person_sign_out_everywhere(user=user)
+                live_sessions_end(user_id=user.pk)
+        else:
+            # ProfileJWTAuthentication, the only authentication class, puts simplejwt's token here.
+            access: Token = request.auth  # type: ignore[assignment]  # DRF types request.auth as its own Token model
+            people_services.access_token_logout(user=user, access=access, refresh=data.validated_data["refresh"])
         return Response(status=status.HTTP_205_RESET_CONTENT)

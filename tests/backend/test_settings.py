@@ -52,7 +52,7 @@ def test_embedded_default_is_sqlite_in_memory_layer_and_eager_tasks() -> None:
 
 def test_production_variables_select_postgres_redis_and_workers() -> None:
     result = run_with({
-        "SECRET_KEY": "x" * 60,
+        "SECRET_KEY": "k9#Vq2!xP7@rL4$wN8^zT1&bH6*mC3(eJ5)uY0_aS-dG+fK=" * 2,
         "DATABASE_URL": "postgres://relay:pw@db.internal:5432/relay",
         "REDIS_URL": "redis://cache.internal:6379/0",
         "ALLOWED_HOSTS": "relay.example.com,api.relay.example.com",

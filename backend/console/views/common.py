@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backend.console.access import LANGUAGES, SESSION_LANGUAGE, ConsoleRequest, console_view, safe_next
-from backend.console.throttles import login_allowed
+from backend.core.throttles import LoginThrottled
 from backend.people.requests import signed_in_user
 from notifications.services import ws_ticket_issue
 
@@ -51,19 +51,18 @@ class LoginView(auth_views.LoginView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with translation.override(request.session.get(SESSION_LANGUAGE) or translation.get_language_from_request(
                 request) or "en"):
-            response: HttpResponseBase | None = self._throttled(request) if request.method == "POST" else None
-            if response is None:
-                response = super().dispatch(request, *args, **kwargs)
+            try:
+                response: HttpResponseBase = super().dispatch(request, *args, **kwargs)
+            except LoginThrottled as exc:
+                response = self._throttled(exc.wait)
             # Rendered here, inside the language override, not later by the handler.
             if isinstance(response, SimpleTemplateResponse):
                 response.render()
             return response
 
-    def _throttled(self, request: HttpRequest) -> HttpResponse | None:
-        """The 429 page when this sign-in attempt is over the limit, else None."""
-        allowed, wait = login_allowed(request)
-        if allowed:
-            return None
+    def _throttled(self, wait: int) -> HttpResponse:
+        """The 429 page: the authentication backend, shared by every way in, found this attempt
+        over a sign-in limit (backend.core.throttles)."""
         form = self.get_form()
         form.is_bound = False
         response = self.render_to_response(self.get_context_data(
