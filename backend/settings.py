@@ -363,3 +363,7 @@ RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip
 RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
 # The URL a story made from an approved draft starts with, until the editor sets the published page.
 RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")
+
+# --- Issue 16: a trial stack (docker compose) runs with DEBUG off, so the demo has no passwords
+# unless asked for. On: the demo logins get RELAY_DEMO_PASSWORD. Never in production.
+RELAY_DEMO_PASSWORDS: bool = env.bool("RELAY_DEMO_PASSWORDS", default=False)
