@@ -12,7 +12,7 @@ RUN_ENV  := DEBUG=$${DEBUG:-1}
 # `make test` runs with production-like settings (DEBUG off) and a throwaway secret.
 TEST_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-not-for-production-use-0123456789} SECURE_SSL_REDIRECT=0
 
-.PHONY: install model run test migrate demo lint-imports bench bench-load clean
+.PHONY: install model run test migrate demo messages lint-imports bench bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ bench: model $(VENV)/.bench-installed
 # recreates relay_load).
 bench-load: model $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/load_bench.py
+
+# Regenerate every catalogue from the sources — the API's messages in locale/, the console's in
+# backend/console/locale/ (makemessages puts each string beside the nearest locale folder) — then
+# compile them. New strings arrive untranslated: translate them in the .po files, run it again;
+# tests/test_locale.py fails while any entry is untranslated or fuzzy. Needs GNU gettext.
+MESSAGES_IGNORE := --ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='benchmarks/*' --ignore='nlp/*' --ignore='fixtures/*'
+messages: install
+	DEBUG=1 $(MANAGE) makemessages -l nl -l da --no-wrap --no-obsolete $(MESSAGES_IGNORE)
+	DEBUG=1 $(MANAGE) compilemessages --ignore=.venv --ignore=var
 
 lint-imports: install
 	$(BIN)/lint-imports

@@ -171,6 +171,8 @@ MIDDLEWARE = [
     "backend.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Issue 16: messages in the request's Accept-Language until the person is known (then their profile's).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -367,3 +369,5 @@ RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://e
 # --- Issue 16: a trial stack (docker compose) runs with DEBUG off, so the demo has no passwords
 # unless asked for. On: the demo logins get RELAY_DEMO_PASSWORD. Never in production.
 RELAY_DEMO_PASSWORDS: bool = env.bool("RELAY_DEMO_PASSWORDS", default=False)
+# Translations of the API's messages, warnings and titles (the console keeps its own in its app).
+LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from backend.core.errors import DomainError
@@ -50,7 +51,8 @@ def profile_update(
         unknown = sorted(set(slugs) - {i.slug for i in found})
         if unknown:
             raise DomainError(
-                "Unknown interests.", code="unknown_interest", fields={"interests": [f"Unknown: {', '.join(unknown)}"]}
+                _("Unknown interests."), code="unknown_interest",
+                fields={"interests": [_("Unknown: %(unknown)s") % {"unknown": ", ".join(unknown)}]},
             )
         profile.interests.set(found)
 

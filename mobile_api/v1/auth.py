@@ -1,6 +1,7 @@
 """JWT sign-in for the app: access + refresh tokens, refresh rotation with blacklisting, logout."""
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -34,7 +35,7 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
             raise DomainError(str(exc), code="token_not_valid", status_code=401) from exc
         if user_id is None or not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
-            raise DomainError("This account is not active.", code="account_inactive", status_code=401)
+            raise DomainError(_("This account is not active."), code="account_inactive", status_code=401)
         return super().validate(attrs)
 
 
@@ -64,6 +65,6 @@ class LogoutView(APIView):
         except TokenError as exc:
             raise DomainError(str(exc), code="token_not_valid") from exc
         if str(token.payload.get("user_id")) != str(request.user.pk):
-            raise DomainError("This refresh token is not yours.", code="token_not_valid")
+            raise DomainError(_("This refresh token is not yours."), code="token_not_valid")
         token.blacklist()
         return Response(status=status.HTTP_205_RESET_CONTENT)
