@@ -26,7 +26,8 @@ def _entries(po: Path) -> list[tuple[str, str, str]]:
     joined with NUL. Obsolete entries (`#~`) are left out."""
     out = []
     for block in po.read_text(encoding="utf-8").split("\n\n"):
-        flags, parts, key = "", {}, None
+        flags, key = "", ""
+        parts: dict[str, str] = {}
         for line in block.splitlines():
             if line.startswith("#,"):
                 flags += line

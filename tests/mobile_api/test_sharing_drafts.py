@@ -66,7 +66,7 @@ def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:
     twice = review(editor, draft.id, "decline", "changed my mind")
 
     assert no_reason.status_code == 400 and no_reason.json()["error"]["fields"] == {
-        "comment": ["Required when requesting changes or declining."]}
+        "comment": ["Verplicht bij het vragen om wijzigingen of afwijzen."]}  # Mark reads Dutch
     assert changes.json()["status"] == "changes_requested"
     assert revised.json()["status"] == "submitted"
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
