@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 import nlp
 from backend.listening import lifecycle
 from backend.listening.models import Kind, Signal
@@ -13,9 +16,10 @@ from notifications.live import team_queue_group, user_group
 from notifications.models import Category, Priority
 from notifications.services import Draft, LiveDraft, notify, outbox_write
 
+# Titles are lazy: the outbox writes each one in its recipient's language.
 _KIND_TITLE = {
-    Kind.COMPLAINT: "Complaint", Kind.LEAD: "Lead", Kind.REFERRAL: "Job referral",
-    Kind.FRIEND_DISCOUNT: "Friends & family discount request", Kind.FEEDBACK: "Feedback",
+    Kind.COMPLAINT: _("Complaint"), Kind.LEAD: _("Lead"), Kind.REFERRAL: _("Job referral"),
+    Kind.FRIEND_DISCOUNT: _("Friends & family discount request"), Kind.FEEDBACK: _("Feedback"),
 }
 
 
@@ -39,8 +43,12 @@ def signal_routed(signal: Signal) -> None:
     if signal.team_id is None:
         return
     team = signal.team
-    title = f"{'URGENT ' if signal.urgent else ''}{_KIND_TITLE[Kind(signal.kind)]}"
-    title += " to triage" if signal.in_triage or team is None else f" for {team.name}"
+    kind = _KIND_TITLE[Kind(signal.kind)]
+    if signal.in_triage or team is None:
+        title = format_lazy(_("URGENT {kind} to triage") if signal.urgent else _("{kind} to triage"), kind=kind)
+    else:
+        title = format_lazy(_("URGENT {kind} for {team}") if signal.urgent else _("{kind} for {team}"),
+                            kind=kind, team=team.name)
     # The push payload travels through Google: never contact details in it.
     body = nlp.redact(signal.text)[:140]
     outbox_write(
@@ -64,7 +72,7 @@ def signal_claimed(signal: Signal, *, by: User) -> None:
     outbox_write(
         drafts=[
             Draft(
-                user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
+                user_id=uid, type="signal.claimed", category=Category.QUEUE, title=format_lazy(_("{name} took it"), name=name),
                 data={"type": "signal", "id": str(signal.pk), "claimed_by": str(by.pk)},
                 collapse_key=f"signal-{signal.pk}", silent=True,
             )
@@ -111,7 +119,8 @@ def complaint_due_soon(signal: Signal) -> None:
     notify(
         Draft(
             user_id=uid, type="signal.due_soon", category=Category.QUEUE,
-            title=f"{'Urgent c' if signal.urgent else 'C'}omplaint #{signal.pk} is almost overdue",
+            title=format_lazy(_("Urgent complaint #{id} is almost overdue") if signal.urgent
+                              else _("Complaint #{id} is almost overdue"), id=signal.pk),
             body=nlp.redact(signal.text)[:140], data={"type": "signal", "id": str(signal.pk)},
             collapse_key=f"due-{signal.pk}", priority=Priority.HIGH,
         )

@@ -15,6 +15,12 @@ GUIDELINES_TEXT = (
     "Share only what you want to share, in your own words. Say that you work for Nordzee Bank. "
     "Never share customer data or anything confidential. Stay friendly; when in doubt, ask marketing."
 )
+GUIDELINES_TRANSLATIONS = {
+    "nl": "Deel alleen wat je zelf wilt delen, in je eigen woorden. Zeg dat je bij Nordzee Bank werkt. "
+          "Deel nooit klantgegevens of iets vertrouwelijks. Blijf vriendelijk; vraag het bij twijfel aan marketing.",
+    "da": "Del kun det, du selv vil dele, med dine egne ord. Sig, at du arbejder i Nordzee Bank. "
+          "Del aldrig kundedata eller noget fortroligt. Vær venlig; spørg marketing, hvis du er i tvivl.",
+}
 
 # Each story is written in the language it is tagged with; `versions` carries the other languages.
 STORIES: list[dict[str, Any]] = [
@@ -74,7 +80,8 @@ def demo_sharing_load() -> dict[str, int]:
         role__in=[Role.EDITOR, Role.ADMIN]).order_by("pk").first()
     if editor is None:
         return {"stories": 0, "campaigns": 0}
-    Guidelines.objects.get_or_create(version=GUIDELINES_VERSION, defaults={"text": GUIDELINES_TEXT})
+    Guidelines.objects.update_or_create(version=GUIDELINES_VERSION,
+                                        defaults={"text": GUIDELINES_TEXT, "translations": GUIDELINES_TRANSLATIONS})
     campaign, _ = Campaign.objects.update_or_create(
         slug="green-homes-2026",
         defaults={"name": "Green homes 2026", "goal": "leads", "owner": editor,

@@ -271,6 +271,8 @@ class Guidelines(models.Model):
 
     version = models.CharField(max_length=20, unique=True)
     text = models.TextField()
+    # The same guidelines in other languages, {"nl": "...", "da": "..."}; `text` is the fallback.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -267,6 +267,12 @@ def guidelines_current() -> Guidelines | None:
     return Guidelines.objects.order_by("-created_at", "-id").first()
 
 
+def guidelines_text(*, guidelines: Guidelines, language: str) -> str:
+    """The guidelines in the reader's language when there is a translation, else as written."""
+    translated = guidelines.translations.get(language) if isinstance(guidelines.translations, dict) else None
+    return translated if isinstance(translated, str) and translated else guidelines.text
+
+
 def guidelines_accepted_at(*, user: User, guidelines: Guidelines) -> datetime | None:
     return (
         GuidelinesAcceptance.objects.filter(user=user, guidelines=guidelines)

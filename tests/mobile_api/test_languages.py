@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.listening.models import Signal
+from tests.factories import GuidelinesFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/signals/"
@@ -51,3 +52,13 @@ def test_drf_s_own_messages_follow_the_profile_language_too(bank, client_for) ->
     assert response.json()["error"]["code"] == "validation_error"
     assert response.json()["error"]["message"] == "Nogle felter er ikke gyldige."
     assert response.json()["error"]["fields"]["text"] == ["Dette felt er påkrævet."]
+
+
+@pytest.mark.parametrize(("who", "text"), [
+    ("emma", "Wees jezelf."), ("lars", "Vær dig selv."), ("admin", "Be yourself.")])
+def test_the_guidelines_come_in_the_readers_language_with_the_original_as_fallback(bank, client_for, who, text) -> None:
+    GuidelinesFactory.create(text="Be yourself.", translations={"nl": "Wees jezelf.", "da": "Vær dig selv."})
+
+    body = client_for(getattr(bank, who)).get("/api/v1/guidelines/").json()
+
+    assert body["text"] == text

@@ -77,8 +77,8 @@ def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:
     assert [r["decision"] for r in approved.json()["reviews"]] == ["request_changes", "approve"]
     told = list(Notification.objects.filter(user=bank.emma, type="draft.reviewed").order_by("id")
                 .values_list("title", "body", "category"))
-    assert told == [("Your story needs a few changes", "Add a photo, please", "drafts"),
-                    ("Your story was approved", "Lovely", "drafts")]
+    assert told == [("Je verhaal heeft een paar wijzigingen nodig", "Add a photo, please", "drafts"),  # Emma: nl
+                    ("Je verhaal is goedgekeurd", "Lovely", "drafts")]
     assert Notification.objects.filter(type="draft.submitted", user=bank.mark).count() == 1  # the resubmission
 
 

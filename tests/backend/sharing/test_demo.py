@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from backend.sharing.demo import STORIES
+from backend.sharing.demo import GUIDELINES_TEXT, GUIDELINES_TRANSLATIONS, STORIES
 from backend.sharing.models import Campaign, Guidelines, Story, StoryTarget
 from nlp.language import detect_language
 from notifications.models import Notification
@@ -41,3 +41,9 @@ def test_each_demo_story_is_written_in_the_language_it_is_tagged_with(story) -> 
     for language, version in versions.items():
         text = " ".join([version["title"], version["summary"], *version["talking_points"]])
         assert detect_language(text) == language, (language, text)
+
+
+def test_the_demo_guidelines_are_translated_into_the_language_of_each_version() -> None:
+    assert {language: detect_language(text) for language, text in GUIDELINES_TRANSLATIONS.items()} == {
+        "nl": "nl", "da": "da"}
+    assert detect_language(GUIDELINES_TEXT) == "en"
