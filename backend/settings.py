@@ -109,7 +109,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Celery: Redis in production; in-process (eager) on the embedded default -------------
-CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Issue 16: "memory://" alone makes kombu warn "No hostname was supplied" on every task; name one.
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -204,6 +205,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # issue 15: a Content-Security-Policy for the console and the admin
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Issue 16: messages in the request's Accept-Language until the person is known (then their profile's).
+    "backend.core.middleware.RequestLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -457,3 +460,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+# --- Issue 16: a trial stack (docker compose) runs with DEBUG off, so the demo has no passwords
+# unless asked for. On: the demo logins get RELAY_DEMO_PASSWORD. Never in production.
+RELAY_DEMO_PASSWORDS: bool = env.bool("RELAY_DEMO_PASSWORDS", default=False)
+# Translations of the API's messages, warnings and titles (the console keeps its own in its app).
+LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mobile_api import health
@@ -10,6 +11,8 @@ from mobile_api.media import media_serve
 from mobile_api.tracked_links import share_redirect
 
 urlpatterns = [
+    # A start page for whoever opens the bare host: where the docs, the console and the admin are.
+    path("", TemplateView.as_view(template_name="relay/start.html"), name="start"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

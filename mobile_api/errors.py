@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -66,14 +67,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # so the app may simply retry — with the same Idempotency-Key for a submission.
         logger.warning("database unavailable: %s", type(exc).__name__)
         unavailable = Response(
-            error_body("service_unavailable", "The service is briefly unavailable; please retry shortly."),
+            error_body("service_unavailable", _("The service is briefly unavailable; please retry shortly.")),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
         unavailable["Retry-After"] = "5"
         return unavailable
     if isinstance(exc, DomainError):
+        # str(): a message marked with gettext_lazy is translated now, in the person's language
+        # (the profile's once authenticated, else Accept-Language); the code never changes.
         return Response(
-            error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
+            error_body(exc.code, str(exc.message), exc.fields, **exc.extra), status=exc.status_code
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -90,7 +93,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = exc.default_code if isinstance(exc.default_code, str) else "error"
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
-        message = "Some fields are not valid."
+        message = _("Some fields are not valid.")
         if set(fields) == {"non_field_errors"}:
             message = fields["non_field_errors"][0]
         response.data = error_body(code, message, fields)
@@ -106,19 +109,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(error_body("not_found", _("Not found.")), status=status.HTTP_404_NOT_FOUND)
 
 
 def json_500(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        error_body("server_error", "Something went wrong on our side; nothing you sent was stored twice."),
+        error_body("server_error", _("Something went wrong on our side; nothing you sent was stored twice.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 
 def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("bad_request", "Bad request."), status=status.HTTP_400_BAD_REQUEST)
+    return JsonResponse(error_body("bad_request", _("Bad request.")), status=status.HTTP_400_BAD_REQUEST)
 
 
 def json_403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse(error_body("permission_denied", "Permission denied."), status=status.HTTP_403_FORBIDDEN)
+    return JsonResponse(error_body("permission_denied", _("Permission denied.")), status=status.HTTP_403_FORBIDDEN)

@@ -24,7 +24,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_ensure(args: argparse.Namespace) -> int:
     from .training import ensure
 
-    ensure(out=args.out, quiet=args.quiet)
+    if ensure(out=args.out, quiet=args.quiet) and not args.quiet:
+        _heldout_summary(args.out)
     return 0
 
 
@@ -53,6 +54,28 @@ def _cmd_select(args: argparse.Namespace) -> int:
 
     select(args.candidates, max_folds=args.max_folds)
     return 0
+
+
+def _heldout_summary(model: Path | None) -> None:
+    """What a fresh model is worth, on lines it never saw (fixtures/nlp/heldout); the dev split's
+    figures printed while training are for tuning only."""
+    from .corpus import heldout_files
+    from .evaluation import evaluate_files
+    from .router import get_router
+
+    files = heldout_files()
+    if not files:
+        return
+    reports = evaluate_files(files, router=get_router(model))
+    report = reports.get("heldout.jsonl") or next(iter(reports.values()))
+    per_language = ", ".join(f"{lang} {m['macro_f1']:.3f}" for lang, m in sorted(report["per_language"].items()))
+    contacts = report["contacts"]
+    print(
+        f"held-out ({report['n']} messages never used for training): macro-F1 {report['macro_f1']:.3f} "
+        f"({per_language}); urgent recall {report['urgent']['recall']}; contact recall "
+        + ", ".join(f"{k} {contacts[k]['recall']}" for k in ("phones", "emails", "ibans")),
+        file=sys.stderr, flush=True,
+    )
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

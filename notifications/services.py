@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from backend.core.errors import Conflict, DomainError, NotFound
 from backend.people.models import User
@@ -74,12 +75,13 @@ class Draft:
     user_id: int
     type: str
     category: str
-    title: str
-    body: str = ""
+    # A lazy translation (gettext_lazy, format_lazy) is written in the person's own language.
+    title: str | Promise
+    body: str | Promise = ""
     data: dict[str, str] | None = None
     # Shown in the inbox only, never pushed or announced live (see Notification.inbox_title).
-    inbox_title: str = ""
-    inbox_body: str = ""
+    inbox_title: str | Promise = ""
+    inbox_body: str | Promise = ""
     collapse_key: str = ""
     priority: str = Priority.NORMAL
     silent: bool = False
@@ -177,12 +179,14 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
     # Time zone and quiet hours in one query (both one-to-one with the person).
     quiet: dict[int, QuietHours] = {}
     zones: dict[int, str] = {}
+    languages: dict[int, str] = {}
     for person in User.objects.filter(pk__in=user_ids).select_related("profile", "quiet_hours").only(
-        "pk", "profile__time_zone", "quiet_hours__enabled", "quiet_hours__start", "quiet_hours__end",
+        "pk", "profile__time_zone", "profile__language", "quiet_hours__enabled", "quiet_hours__start", "quiet_hours__end",
         "quiet_hours__daily_story_cap", "quiet_hours__user_id",
     ):
         profile = getattr(person, "profile", None)
         zones[person.pk] = profile.time_zone if profile is not None else ""
+        languages[person.pk] = profile.language if profile is not None else settings.LANGUAGE_CODE
         hours = getattr(person, "quiet_hours", None)
         if hours is not None:
             quiet[person.pk] = hours
@@ -207,9 +211,12 @@ def _notifications_create(drafts: list[Draft], now: datetime) -> list[Notificati
             push_after = _in_quiet_hours(now, q, zones.get(d.user_id) or settings.TIME_ZONE)
         if d.category == Category.NEW_STORIES and state == PushState.PENDING:
             stories_today[d.user_id] = stories_today.get(d.user_id, 0) + 1
+        with translation.override(languages.get(d.user_id, settings.LANGUAGE_CODE)):
+            title, body = str(d.title)[:200], str(d.body)
+            inbox_title, inbox_body = str(d.inbox_title)[:200], str(d.inbox_body)
         rows.append(Notification(
-            user_id=d.user_id, type=d.type, category=d.category, title=d.title[:200], body=d.body,
-            inbox_title=d.inbox_title[:200], inbox_body=d.inbox_body,
+            user_id=d.user_id, type=d.type, category=d.category, title=title, body=body,
+            inbox_title=inbox_title, inbox_body=inbox_body,
             data={k: str(v) for k, v in (d.data or {}).items()}, collapse_key=d.collapse_key,
             priority=d.priority, silent=d.silent, push_state=state, push_after=push_after,
         ))

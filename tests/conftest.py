@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -44,9 +45,25 @@ def _required_services(request: pytest.FixtureRequest) -> None:
         from django.db import connection
 
         if connection.vendor != "postgresql":
-            service_unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
+            service_unavailable(_missing_postgres_reason(connection.vendor))
     if request.node.get_closest_marker("redis") and redis_url_reachable() is None:
-        service_unavailable("Redis (REDIS_URL=redis://...)")
+        service_unavailable(_missing_redis_reason())
+
+
+def _missing_postgres_reason(vendor: str) -> str:
+    """Says what to set: the variable that is missing, or what the one that is set points at."""
+    if not os.environ.get("DATABASE_URL"):
+        return "PostgreSQL (DATABASE_URL is not set; e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/relay)"
+    return f"PostgreSQL (DATABASE_URL points at {vendor}, not PostgreSQL)"
+
+
+def _missing_redis_reason() -> str:
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "Redis (REDIS_URL is not set; e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+    url = urlsplit(settings.REDIS_URL)  # host and port only: the URL may carry a password
+    return f"Redis (REDIS_URL is set, but nothing answers at {url.hostname}:{url.port or 6379})"
 
 
 @pytest.fixture(autouse=True)

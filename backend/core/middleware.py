@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from backend.core.request_context import request_id_var
 
@@ -77,3 +78,26 @@ class SyncStackMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class RequestLanguageMiddleware:
+    """Issue 16: messages in the request's Accept-Language (nl, da, else English) until the person
+    is known; the API's authentication then switches to their profile's language.
+
+    Not Django's LocaleMiddleware: that one adds `Vary: Accept-Language` and `Content-Language` to
+    every response, the tracked-link redirect included, whose responses must stay header-lean. The
+    language is deactivated after the response, so nothing carries over to the thread's next request.
+    """
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(translation.get_language_from_request(request))
+        try:
+            return self.get_response(request)
+        finally:
+            translation.deactivate()

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +25,7 @@ from notifications.live import team_queue_group, user_group
 from notifications.models import Category, Priority, WebhookSubscription
 from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
 
+# Titles are lazy: the outbox writes each one in its recipient's language.
 _KIND_TITLE = {
     Kind.COMPLAINT: gettext_lazy("Complaint"), Kind.LEAD: gettext_lazy("Lead"),
     Kind.REFERRAL: gettext_lazy("Job referral"),
@@ -34,9 +37,11 @@ def _kind(signal: Signal) -> str:
     return str(_KIND_TITLE[Kind(signal.kind)])
 
 
-def _named(signal: Signal, title: str) -> str:
-    """An inbox title that says which signal: the title, the kind, a contact-free excerpt."""
-    return f"{title} · {_kind(signal)}: “{redaction.excerpt(signal.text)}”"
+def _named(signal: Signal, title: str | Promise) -> str | Promise:
+    """An inbox title that says which signal: the title, the kind, a contact-free excerpt (lazy,
+    so it is written in its reader's language)."""
+    return format_lazy("{title} · {kind}: “{excerpt}”", title=title, kind=_KIND_TITLE[Kind(signal.kind)],
+                       excerpt=redaction.excerpt(signal.text))
 
 
 def _data(signal: Signal, **extra: str) -> dict[str, str]:
@@ -91,13 +96,14 @@ def signal_routed(signal: Signal) -> None:
     if signal.team_id is None:
         return
     team = signal.team
-    kind = _kind(signal)
+    kind = _KIND_TITLE[Kind(signal.kind)]
+    # Lazy titles: each recipient's notification is written in their own language (outbox_write).
     if signal.in_triage or team is None:
-        title = _("URGENT %(kind)s to triage") if signal.urgent else _("%(kind)s to triage")
-        title %= {"kind": kind}
+        title = format_lazy(gettext_lazy("URGENT {kind} to triage") if signal.urgent
+                            else gettext_lazy("{kind} to triage"), kind=kind)
     else:
-        title = _("URGENT %(kind)s for %(team)s") if signal.urgent else _("%(kind)s for %(team)s")
-        title %= {"kind": kind, "team": team.name}
+        title = format_lazy(gettext_lazy("URGENT {kind} for {team}") if signal.urgent
+                            else gettext_lazy("{kind} for {team}"), kind=kind, team=team.name)
     outbox_write(
         drafts=[
             Draft(
@@ -120,7 +126,8 @@ def signal_claimed(signal: Signal, *, by: User) -> None:
     outbox_write(
         drafts=[
             Draft(
-                user_id=uid, type="signal.claimed", category=Category.QUEUE, title=f"{name} took it",
+                user_id=uid, type="signal.claimed", category=Category.QUEUE,
+                title=format_lazy(gettext_lazy("{name} took it"), name=name),
                 data=_data(signal, claimed_by=str(by.pk)),
                 collapse_key=f"signal-{signal.pk}", silent=True,
             )
@@ -203,8 +210,8 @@ def complaint_due_soon(signal: Signal) -> None:
         "user_id", flat=True
     )
     admins = [] if leads else User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
-    title = (_("Urgent complaint #%(id)s is almost overdue") if signal.urgent
-             else _("Complaint #%(id)s is almost overdue")) % {"id": signal.pk}
+    title = format_lazy(gettext_lazy("Urgent complaint #{id} is almost overdue") if signal.urgent
+                        else gettext_lazy("Complaint #{id} is almost overdue"), id=signal.pk)
     notify(
         Draft(
             user_id=uid, type="signal.due_soon", category=Category.QUEUE, title=title,

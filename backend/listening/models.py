@@ -10,23 +10,24 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from backend.people.models import Team
 
 
 class Kind(models.TextChoices):
-    COMPLAINT = "complaint", "Complaint"
-    LEAD = "lead", "Lead"
-    REFERRAL = "referral", "Job referral"
-    FRIEND_DISCOUNT = "friend_discount", "Friends & family discount"
-    FEEDBACK = "feedback", "Feedback"
+    COMPLAINT = "complaint", _("Complaint")
+    LEAD = "lead", _("Lead")
+    REFERRAL = "referral", _("Job referral")
+    FRIEND_DISCOUNT = "friend_discount", _("Friends & family discount")
+    FEEDBACK = "feedback", _("Feedback")
 
 
 class HeardVia(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    SOCIAL_MEDIA = "social_media", "Social media"
-    PHONE = "phone", "Phone"
-    OTHER = "other", "Other"
+    IN_PERSON = "in_person", _("In person")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    PHONE = "phone", _("Phone")
+    OTHER = "other", _("Other")
 
 
 class Signal(models.Model):
@@ -116,16 +117,16 @@ class SignalContact(models.Model):
 
 
 class EventType(models.TextChoices):
-    CREATED = "created", "Created"
-    ROUTED = "routed", "Routed"
-    CLAIMED = "claimed", "Claimed"
-    TRANSITION = "transition", "Status changed"
-    NOTE = "note", "Note"
-    REROUTED = "rerouted", "Re-routed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    DUPLICATE = "duplicate", "Linked as possible duplicate"
-    PURGED = "purged", "Contact details purged"
-    CONTACT_ADDED = "contact_added", "Contact added by the submitter"
+    CREATED = "created", _("Created")
+    ROUTED = "routed", _("Routed")
+    CLAIMED = "claimed", _("Claimed")
+    TRANSITION = "transition", _("Status changed")
+    NOTE = "note", _("Note")
+    REROUTED = "rerouted", _("Re-routed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DUPLICATE = "duplicate", _("Linked as possible duplicate")
+    PURGED = "purged", _("Contact details purged")
+    CONTACT_ADDED = "contact_added", _("Contact added by the submitter")
 
 
 class SignalEvent(models.Model):

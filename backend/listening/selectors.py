@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import nlp
 from backend.core.errors import DomainError, NotFound
@@ -107,7 +108,7 @@ def signal_get_for_user(*, user: User, signal_id: int) -> Signal:
         .first()
     )
     if signal is None or not can_see(user=user, signal=signal):
-        raise NotFound("Signal not found.")
+        raise NotFound(_("Signal not found."))
     return signal
 
 
@@ -141,7 +142,7 @@ def queues_for_user(*, user: User) -> QuerySet[Team]:
 def queue_get_for_user(*, user: User, team_id: int) -> Team:
     team = queues_for_user(user=user).filter(pk=team_id).first()
     if team is None:
-        raise NotFound("Queue not found.")
+        raise NotFound(_("Queue not found."))
     return team
 
 

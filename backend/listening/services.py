@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 import nlp
 from backend.core.errors import Conflict, DomainError, NotFound
@@ -76,12 +77,12 @@ def _validate_contact(
             errors["phone"] = ["Not a valid phone number. Use e.g. 06 12345678, +31 6 12345678 or +45 20 12 34 56."]
     if (phone or email) and not consent:
         raise DomainError(
-            "Contact details can only be stored when the person agreed to be contacted.",
+            _("Contact details can only be stored when the person agreed to be contacted."),
             code="consent_required",
-            fields={"contact_consent": ["Must be true when the contact has a phone number or e-mail address."]},
+            fields={"contact_consent": [_("Must be true when the contact has a phone number or e-mail address.")]},
         )
     if errors:
-        raise DomainError("Some fields are not valid.", code="validation_error", fields={"contact": errors})
+        raise DomainError(_("Some fields are not valid."), code="validation_error", fields={"contact": errors})
     return {
         "name": (contact.get("name") or "").strip(),
         "phone": normalized_phone,
@@ -113,7 +114,7 @@ def _suggested_contact(classification: nlp.Classification, contact: dict[str, An
 def _replay(existing: Signal, fingerprint: str) -> SubmitResult:
     if existing.request_fingerprint != fingerprint:
         raise Conflict(
-            "This Idempotency-Key was already used for a different submission.",
+            _("This Idempotency-Key was already used for a different submission."),
             code="idempotency_key_reused",
         )
     return SubmitResult(signal=existing, created=False)
@@ -159,8 +160,8 @@ def signal_submit(
     now = timezone.now()
     text = text_clean(text)
     if len(text) < settings.RELAY_SIGNAL_TEXT_MIN:
-        raise DomainError("Please write a few words.", code="validation_error",
-                          fields={"text": [f"At least {settings.RELAY_SIGNAL_TEXT_MIN} characters."]})
+        raise DomainError(_("Please write a few words."), code="validation_error",
+                          fields={"text": [_("At least %(count)d characters.") % {"count": settings.RELAY_SIGNAL_TEXT_MIN}]})
     fingerprint = _fingerprint({
         "text": text, "kind": kind or "", "contact": contact or {}, "contact_consent": bool(contact_consent),
         "heard_via": heard_via, "captured_at": captured_at.isoformat() if captured_at else "", "story": story,
@@ -295,7 +296,7 @@ def _lock_for_work(*, signal_id: int, by: User) -> Signal:
     """Fetch with a row lock and authorise: only the routed team (or an admin) may work on it."""
     signal = signal_get_for_user(user=by, signal_id=signal_id)  # 404 when invisible
     if not can_work_on(user=by, signal=signal):
-        raise NotFound("Signal not found.")
+        raise NotFound(_("Signal not found."))
     return Signal.objects.select_for_update(of=("self",)).select_related("team", "assignee__profile").get(pk=signal.pk)
 
 
@@ -315,10 +316,10 @@ def signal_claim(*, signal_id: int, by: User) -> Signal:
     signal = signal_get_for_user(user=by, signal_id=signal_id)
     if not can_work_on(user=by, signal=signal) or signal.in_triage:
         if signal.in_triage and can_work_on(user=by, signal=signal):
-            raise Conflict("This signal is in triage: confirm or correct its route first.", code="in_triage")
-        raise NotFound("Signal not found.")
+            raise Conflict(_("This signal is in triage: confirm or correct its route first."), code="in_triage")
+        raise NotFound(_("Signal not found."))
     if lifecycle.is_closed(signal.kind, signal.status):
-        raise Conflict("This signal is already closed.", code="signal_closed")
+        raise Conflict(_("This signal is already closed."), code="signal_closed")
     now = timezone.now()
     new_status = lifecycle.STATUS_ON_CLAIM.get(signal.kind)
     updates: dict[str, Any] = {
@@ -356,7 +357,7 @@ def signal_transition(
     """
     signal = _lock_for_work(signal_id=signal_id, by=by)
     if signal.in_triage:
-        raise Conflict("This signal is in triage: confirm or correct its route first.", code="in_triage")
+        raise Conflict(_("This signal is in triage: confirm or correct its route first."), code="in_triage")
     if signal.assignee_id and signal.assignee_id != by.pk and not (
         by.role == Role.ADMIN or is_team_lead(user=by, team_id=signal.team_id)
     ):
@@ -364,15 +365,15 @@ def signal_transition(
     if not lifecycle.can_transition(signal.kind, signal.status, to):
         allowed = sorted(lifecycle.TRANSITIONS[signal.kind].get(signal.status, frozenset()))
         raise Conflict(
-            f"A {signal.kind} cannot go from {signal.status} to {to}.",
+            _("A %(kind)s cannot go from %(from)s to %(to)s.") % {"kind": signal.kind, "from": signal.status, "to": to},
             code="invalid_transition",
             extra={"allowed": allowed},
         )
     note = note.strip()
     if to in lifecycle.NOTE_REQUIRED[signal.kind] and not note:
         raise DomainError(
-            f"Say why when a {signal.kind} becomes {to} (reason, resolution or reference).",
-            code="validation_error", fields={"note": ["Required for this status."]},
+            _("Say why when a %(kind)s becomes %(to)s (reason, resolution or reference).") % {"kind": signal.kind, "to": to},
+            code="validation_error", fields={"note": [_("Required for this status.")]},
         )
     now = timezone.now()
     from_status = signal.status
@@ -401,7 +402,7 @@ def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter
     signal = _lock_for_work(signal_id=signal_id, by=by)
     text = text_clean(text)
     if not text:
-        raise DomainError("A note needs some text.", code="validation_error", fields={"text": ["Required."]})
+        raise DomainError(_("A note needs some text."), code="validation_error", fields={"text": [_("Required.")]})
     if signal.first_action_at is None:
         Signal.objects.filter(pk=signal.pk).update(first_action_at=timezone.now())
     event = SignalEvent.objects.create(
@@ -431,14 +432,14 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
     """
     signal = _lock_for_work(signal_id=signal_id, by=by)
     if lifecycle.is_closed(signal.kind, signal.status):
-        raise Conflict("A closed signal cannot be re-routed.", code="signal_closed")
+        raise Conflict(_("A closed signal cannot be re-routed."), code="signal_closed")
     if not _may_act_for_holder(signal=signal, by=by):
         raise _claimed_by_other(signal)
     new_kind = kind or signal.kind
     if team_id is not None:
         team = Team.objects.filter(pk=team_id).first()
         if team is None:
-            raise DomainError("No such team.", code="validation_error", fields={"team": ["Unknown team."]})
+            raise DomainError(_("No such team."), code="validation_error", fields={"team": [_("Unknown team.")]})
         reason = f"re-routed by a person to {team.name}"
     else:
         decision = routing.route(
@@ -448,12 +449,12 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         team = decision.team
         if team is None or decision.in_triage:
             raise DomainError(
-                f"No routing rule sends a {new_kind} anywhere; name the team.",
-                code="validation_error", fields={"team": ["Required: no rule matches."]},
+                _("No routing rule sends a %(kind)s anywhere; name the team.") % {"kind": new_kind},
+                code="validation_error", fields={"team": [_("Required: no rule matches.")]},
             )
         reason = f"re-routed by a person; {decision.reason}"
     if new_kind == signal.kind and team.pk == signal.team_id and not signal.in_triage:
-        raise DomainError("That is where the signal already is.", code="nothing_to_change")
+        raise DomainError(_("That is where the signal already is."), code="nothing_to_change")
 
     Correction.objects.create(
         signal=signal, by=by, from_kind=signal.kind, to_kind=new_kind,
@@ -500,7 +501,7 @@ def signal_withdraw(*, signal_id: int, by: User) -> Signal:
     """The submitter takes back a signal nobody has claimed yet (conditional update, no race)."""
     signal = Signal.objects.filter(pk=signal_id, submitter=by).first()
     if signal is None:
-        raise NotFound("Signal not found.")
+        raise NotFound(_("Signal not found."))
     if signal.status == lifecycle.WITHDRAWN:
         return signal
     now = timezone.now()
@@ -508,7 +509,7 @@ def signal_withdraw(*, signal_id: int, by: User) -> Signal:
         status=lifecycle.WITHDRAWN, closed_at=now, updated_at=now
     )
     if not done:
-        raise Conflict("Someone is already handling this signal; it can no longer be withdrawn.",
+        raise Conflict(_("Someone is already handling this signal; it can no longer be withdrawn."),
                        code="already_handled")
     signal.refresh_from_db()
     SignalEvent.objects.create(signal=signal, actor=by, type=EventType.WITHDRAWN,

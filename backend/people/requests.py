@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from backend.people.models import User
 
@@ -20,5 +21,5 @@ class _HasUser(Protocol):
 def signed_in_user(request: _HasUser) -> User:
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
@@ -53,7 +54,8 @@ def profile_update(
         unknown = sorted(set(slugs) - {i.slug for i in found})
         if unknown:
             raise DomainError(
-                "Unknown interests.", code="unknown_interest", fields={"interests": [f"Unknown: {', '.join(unknown)}"]}
+                _("Unknown interests."), code="unknown_interest",
+                fields={"interests": [_("Unknown: %(unknown)s") % {"unknown": ", ".join(unknown)}]},
             )
         profile.interests.set(found)
 

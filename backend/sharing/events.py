@@ -2,16 +2,20 @@
 commit). Services call these; nothing here decides business rules."""
 from __future__ import annotations
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 from backend.people.models import Role, User
 from backend.sharing.models import DraftDecision, Story, StoryDraft
 from notifications.live import user_group
 from notifications.models import Category
 from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
 
+# Titles are lazy: the outbox writes each one in its recipient's language.
 _DECISION_TITLE = {
-    DraftDecision.APPROVE: "Your story was approved",
-    DraftDecision.REQUEST_CHANGES: "Your story needs a few changes",
-    DraftDecision.DECLINE: "Your story was not accepted",
+    DraftDecision.APPROVE: _("Your story was approved"),
+    DraftDecision.REQUEST_CHANGES: _("Your story needs a few changes"),
+    DraftDecision.DECLINE: _("Your story was not accepted"),
 }
 
 
@@ -38,11 +42,11 @@ def story_published(story: Story, *, user_ids: list[int]) -> None:
 def draft_submitted(draft: StoryDraft) -> None:
     """A draft waits for review: tell the editors."""
     editors = User.objects.filter(role=Role.EDITOR, is_active=True).values_list("pk", flat=True)
-    name = getattr(getattr(draft.author, "profile", None), "display_name", "") or "A colleague"
+    name = getattr(getattr(draft.author, "profile", None), "display_name", "") or _("A colleague")
     notify(
         Draft(
             user_id=uid, type="draft.submitted", category=Category.DRAFTS,
-            title=f"{name} wrote a story for review", body=draft.title[:140],
+            title=format_lazy(_("{name} wrote a story for review"), name=name), body=draft.title[:140],
             data={"type": "draft", "id": str(draft.pk)}, collapse_key=f"draft-{draft.pk}",
         )
         for uid in editors if uid != draft.author_id

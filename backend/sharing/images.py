@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.core.errors import DomainError
@@ -36,7 +37,8 @@ def image_store(*, upload: UploadedFile, folder: str, field: str = "image") -> s
     """
     if upload.size is None or upload.size > settings.RELAY_IMAGE_MAX_BYTES:
         limit = settings.RELAY_IMAGE_MAX_BYTES // (1024 * 1024)
-        raise _refuse(field, f"The image is larger than {limit} MiB.", code="image_too_large", status_code=413)
+        raise _refuse(field, _("The image is larger than %(limit)s MiB.") % {"limit": limit},
+                      code="image_too_large", status_code=413)
     upload.seek(0)
     data = upload.read()
     try:
@@ -46,7 +48,7 @@ def image_store(*, upload: UploadedFile, folder: str, field: str = "image") -> s
                 kind = probe.format
                 width, height = probe.size  # from the header: no pixels decoded yet
                 if kind not in FORMATS:
-                    raise _refuse(field, "Send a JPEG, PNG or WebP image.")
+                    raise _refuse(field, _("Send a JPEG, PNG or WebP image."))
                 _check_dimensions(field, width, height)
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
@@ -60,7 +62,7 @@ def image_store(*, upload: UploadedFile, folder: str, field: str = "image") -> s
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             OSError, SyntaxError, ValueError, EOFError):
-        raise _refuse(field, "This file is not an image we can read (JPEG, PNG or WebP).") from None
+        raise _refuse(field, _("This file is not an image we can read (JPEG, PNG or WebP).")) from None
     name = f"{folder}/{uuid.uuid4().hex}.{FORMATS[kind]}"
     return default_storage.save(name, ContentFile(out.getvalue()))
 
@@ -68,4 +70,5 @@ def image_store(*, upload: UploadedFile, folder: str, field: str = "image") -> s
 def _check_dimensions(field: str, width: int, height: int) -> None:
     low, high = settings.RELAY_IMAGE_MIN_SIDE, settings.RELAY_IMAGE_MAX_SIDE
     if min(width, height) < low or max(width, height) > high:
-        raise _refuse(field, f"The image is {width}×{height} pixels; each side must be {low}–{high}.")
+        raise _refuse(field, _("The image is %(width)d×%(height)d pixels; each side must be %(low)d–%(high)d.") % {
+            "width": width, "height": height, "low": low, "high": high})

@@ -10,33 +10,34 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from backend.people.models import SocialChannel
 
 
 class StoryType(models.TextChoices):
-    NEWS = "news", "News"
-    BLOG = "blog", "Blog"
-    VACANCY = "vacancy", "Vacancy"
-    EVENT = "event", "Event"
-    PRODUCT = "product", "Product"
-    POSITION = "position", "Position statement"
+    NEWS = "news", _("News")
+    BLOG = "blog", _("Blog")
+    VACANCY = "vacancy", _("Vacancy")
+    EVENT = "event", _("Event")
+    PRODUCT = "product", _("Product")
+    POSITION = "position", _("Position statement")
 
 
 class StoryState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHED = "published", "Published"
-    EXPIRED = "expired", "Expired"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    EXPIRED = "expired", _("Expired")
+    ARCHIVED = "archived", _("Archived")
 
 
 class CampaignGoal(models.TextChoices):
-    REACH = "reach", "Reach"
-    TRAFFIC = "traffic", "Traffic"
-    LEADS = "leads", "Leads"
-    RECRUITMENT = "recruitment", "Recruitment"
-    BRAND = "brand", "Brand"
+    REACH = "reach", _("Reach")
+    TRAFFIC = "traffic", _("Traffic")
+    LEADS = "leads", _("Leads")
+    RECRUITMENT = "recruitment", _("Recruitment")
+    BRAND = "brand", _("Brand")
 
 
 # The KPI names a campaign may set targets for; insights computes the actual figure of each.
@@ -212,10 +213,10 @@ class Reaction(models.Model):
 
 
 class DraftStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Waiting for review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
+    SUBMITTED = "submitted", _("Waiting for review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
 
 
 class StoryDraft(models.Model):
@@ -271,6 +272,8 @@ class Guidelines(models.Model):
 
     version = models.CharField(max_length=20, unique=True)
     text = models.TextField()
+    # The same guidelines in other languages, {"nl": "...", "da": "..."}; `text` is the fallback.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.core.errors import NotFound
 from backend.people.models import Membership, Profile, Role, User
@@ -178,7 +179,7 @@ def story_get_for_user(*, user: User, story_id: int, now: datetime | None = None
         stories = stories.filter(_live(now or timezone.now()) & audience_filter(reader_for(user=user)))
     story = stories.first()
     if story is None:
-        raise NotFound("Story not found.")
+        raise NotFound(_("Story not found."))
     return story
 
 
@@ -194,7 +195,7 @@ def stories_for_editor(*, state: str | None = None, campaign_id: int | None = No
 def story_for_editor(*, story_id: int) -> Story:
     story = stories_for_editor().filter(pk=story_id).first()
     if story is None:
-        raise NotFound("Story not found.")
+        raise NotFound(_("Story not found."))
     return story
 
 
@@ -232,7 +233,7 @@ def audience_user_ids(*, story: Story) -> list[int]:
 def campaign_get(*, campaign_id: int) -> Campaign:
     campaign = Campaign.objects.select_related("owner__profile").filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("Campaign not found.")
+        raise NotFound(_("Campaign not found."))
     return campaign
 
 
@@ -254,7 +255,7 @@ def drafts_for_user(*, user: User, status: str | None = None) -> QuerySet[StoryD
 def draft_get_for_user(*, user: User, draft_id: int) -> StoryDraft:
     draft = drafts_for_user(user=user).filter(pk=draft_id).first()
     if draft is None:
-        raise NotFound("Draft not found.")
+        raise NotFound(_("Draft not found."))
     return draft
 
 
@@ -264,6 +265,12 @@ def drafts_waiting_count() -> int:
 
 def guidelines_current() -> Guidelines | None:
     return Guidelines.objects.order_by("-created_at", "-id").first()
+
+
+def guidelines_text(*, guidelines: Guidelines, language: str) -> str:
+    """The guidelines in the reader's language when there is a translation, else as written."""
+    translated = guidelines.translations.get(language) if isinstance(guidelines.translations, dict) else None
+    return translated if isinstance(translated, str) and translated else guidelines.text
 
 
 def guidelines_accepted_at(*, user: User, guidelines: Guidelines) -> datetime | None:

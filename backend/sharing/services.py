@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from backend.core.errors import Conflict, DomainError, NotFound
 from backend.core.text import text_clean
@@ -50,15 +51,16 @@ def _validate_kpis(kpi_targets: dict[str, Any] | None) -> dict[str, int]:
     targets = kpi_targets or {}
     unknown = sorted(set(targets) - set(KPI_NAMES))
     if unknown:
-        raise DomainError("Unknown KPI.", code="validation_error",
-                          fields={"kpi_targets": [f"Unknown: {', '.join(unknown)}. Use {', '.join(KPI_NAMES)}."]})
+        raise DomainError(_("Unknown KPI."), code="validation_error",
+                          fields={"kpi_targets": [_("Unknown: %(unknown)s. Use %(known)s.") % {
+                              "unknown": ", ".join(unknown), "known": ", ".join(KPI_NAMES)}]})
     return {k: int(v) for k, v in targets.items()}
 
 
 def _validate_dates(starts_on: date | None, ends_on: date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
-        raise DomainError("The campaign ends before it starts.", code="validation_error",
-                          fields={"ends_on": ["Must not be before starts_on."]})
+        raise DomainError(_("The campaign ends before it starts."), code="validation_error",
+                          fields={"ends_on": [_("Must not be before starts_on.")]})
 
 
 @transaction.atomic
@@ -77,9 +79,9 @@ def campaign_create(
 def campaign_update(*, campaign_id: int, **changes: Any) -> Campaign:
     campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("Campaign not found.")
+        raise NotFound(_("Campaign not found."))
     if campaign.archived_at is not None:
-        raise Conflict("An archived campaign cannot change.", code="campaign_archived")
+        raise Conflict(_("An archived campaign cannot change."), code="campaign_archived")
     if "kpi_targets" in changes:
         changes["kpi_targets"] = _validate_kpis(changes["kpi_targets"])
     _validate_dates(changes.get("starts_on", campaign.starts_on), changes.get("ends_on", campaign.ends_on))
@@ -97,7 +99,7 @@ def campaign_archive(*, campaign_id: int, now: datetime | None = None) -> Campai
     )
     campaign = selectors.campaign_get(campaign_id=campaign_id)
     if not updated:
-        raise Conflict("The campaign is already archived.", code="campaign_archived")
+        raise Conflict(_("The campaign is already archived."), code="campaign_archived")
     return campaign
 
 
@@ -112,8 +114,8 @@ def _audience_rows(story: Story, audience: dict[str, list[Any]]) -> list[StoryTa
 
 def _check_times(publish_at: datetime | None, expires_at: datetime | None) -> None:
     if publish_at and expires_at and expires_at <= publish_at:
-        raise DomainError("A story must expire after it is published.", code="validation_error",
-                          fields={"expires_at": ["Must be later than publish_at."]})
+        raise DomainError(_("A story must expire after it is published."), code="validation_error",
+                          fields={"expires_at": [_("Must be later than publish_at.")]})
 
 
 @transaction.atomic
@@ -123,7 +125,7 @@ def story_create(*, by: User, audience: dict[str, list[Any]] | None = None, camp
     upload, validated and stored by `images.image_store` (after every other check, so a refused
     story stores no file)."""
     if campaign_id is not None and not Campaign.objects.filter(pk=campaign_id, archived_at__isnull=True).exists():
-        raise DomainError("No such active campaign.", code="validation_error", fields={"campaign": ["Unknown."]})
+        raise DomainError(_("No such active campaign."), code="validation_error", fields={"campaign": [_("Unknown.")]})
     _check_times(fields.get("publish_at"), fields.get("expires_at"))
     if image is not None:
         fields["image"] = images.image_store(upload=image, folder="stories")
@@ -140,13 +142,13 @@ def story_update(*, story_id: int, audience: dict[str, list[Any]] | None = None,
     storage: links already shared may show it in previews)."""
     story = Story.objects.select_for_update().filter(pk=story_id).first()
     if story is None:
-        raise NotFound("Story not found.")
+        raise NotFound(_("Story not found."))
     if story.state not in _EDITABLE:
-        raise Conflict(f"A story that is {story.state} cannot change.", code="story_not_editable")
+        raise Conflict(_("A story that is %(state)s cannot change.") % {"state": story.state}, code="story_not_editable")
     if "campaign_id" in changes and changes["campaign_id"] is not None and not Campaign.objects.filter(
         pk=changes["campaign_id"], archived_at__isnull=True
     ).exists():
-        raise DomainError("No such active campaign.", code="validation_error", fields={"campaign": ["Unknown."]})
+        raise DomainError(_("No such active campaign."), code="validation_error", fields={"campaign": [_("Unknown.")]})
     _check_times(changes.get("publish_at", story.publish_at), changes.get("expires_at", story.expires_at))
     if image is not None:
         changes["image"] = images.image_store(upload=image, folder="stories")
@@ -177,16 +179,16 @@ def story_schedule(
     now = now or timezone.now()
     story = Story.objects.select_for_update().filter(pk=story_id).first()
     if story is None:
-        raise NotFound("Story not found.")
+        raise NotFound(_("Story not found."))
     if story.state not in (StoryState.DRAFT, StoryState.SCHEDULED):
-        raise Conflict(f"A story that is {story.state} cannot be scheduled.", code="invalid_transition",
+        raise Conflict(_("A story that is %(state)s cannot be scheduled.") % {"state": story.state}, code="invalid_transition",
                        extra={"allowed": ["draft", "scheduled"]})
     publish_at = publish_at or now
     expires_at = expires_at if expires_at is not None else story.expires_at
     _check_times(publish_at, expires_at)
     if expires_at and expires_at <= now:
-        raise DomainError("The expiry time has passed.", code="validation_error",
-                          fields={"expires_at": ["Must be in the future."]})
+        raise DomainError(_("The expiry time has passed."), code="validation_error",
+                          fields={"expires_at": [_("Must be in the future.")]})
     story.publish_at, story.expires_at = publish_at, expires_at
     if publish_at <= now:
         story.state, story.published_at = StoryState.PUBLISHED, now
@@ -206,7 +208,7 @@ def story_archive(*, story_id: int) -> Story:
     )
     story = selectors.story_for_editor(story_id=story_id)
     if not updated:
-        raise Conflict("The story is already archived.", code="invalid_transition", extra={"allowed": []})
+        raise Conflict(_("The story is already archived."), code="invalid_transition", extra={"allowed": []})
     return story
 
 
@@ -241,11 +243,11 @@ def stories_expire_due(*, now: datetime | None = None) -> int:
 def guidelines_accept(*, user: User, version: str) -> GuidelinesAcceptance:
     current = selectors.guidelines_current()
     if current is None:
-        raise NotFound("There are no guidelines to accept.")
+        raise NotFound(_("There are no guidelines to accept."))
     if current.version != version:
-        raise Conflict("These are not the guidelines in force; read the current version.",
+        raise Conflict(_("These are not the guidelines in force; read the current version."),
                        code="guidelines_outdated", extra={"current_version": current.version})
-    acceptance, _ = GuidelinesAcceptance.objects.get_or_create(user=user, guidelines=current)
+    acceptance, _created = GuidelinesAcceptance.objects.get_or_create(user=user, guidelines=current)
     return acceptance
 
 
@@ -285,32 +287,36 @@ def share_create(*, story_id: int, by: User, channel: str, message: str, now: da
     now = now or timezone.now()
     story = selectors.story_get_for_user(user=by, story_id=story_id, now=now)
     if story.state != StoryState.PUBLISHED or (story.expires_at and story.expires_at <= now):
-        raise Conflict("Only a published story can be shared.", code="story_not_live")
+        raise Conflict(_("Only a published story can be shared."), code="story_not_live")
     current = selectors.guidelines_current()
     if current is not None and selectors.guidelines_accepted_at(user=by, guidelines=current) is None:
-        raise Conflict("Please read and accept the social-media guidelines first.", code="guidelines_required",
+        raise Conflict(_("Please read and accept the social-media guidelines first."), code="guidelines_required",
                        extra={"guidelines_version": current.version})
 
     message = text_clean(message)
     normalised = links.message_normalise(message)
     if len(normalised.replace(" ", "")) < 3:
-        raise DomainError("Add a few words of your own: a share always carries a personal message.",
-                          code="message_required", fields={"message": ["Write your own message (a link alone is not one)."]})
+        raise DomainError(_("Add a few words of your own: a share always carries a personal message."),
+                          code="message_required", fields={"message": [_("Write your own message (a link alone is not one).")]})
 
     warnings: list[dict[str, Any]] = []
     similar = _similar_share(story=story, user=by, normalised=normalised)
     if similar is not None:
-        reason = ("identical to" if similar[1] >= 0.999 else "nearly identical to") + \
-            " a colleague's message for this story; posts that all read alike look like spam."
+        identical = similar[1] >= 0.999
+        reason = _(
+            "Your message is identical to a colleague's message for this story; posts that all read alike look like spam."
+        ) if identical else _(
+            "Your message is nearly identical to a colleague's message for this story; posts that all read alike look like spam."
+        )
         if settings.RELAY_SHARE_REFUSE_SIMILAR:
-            raise DomainError(f"Your message is {reason} Please say it in your own words.",
-                              code="message_too_similar", fields={"message": [f"Too similar ({similar[1]:.0%})."]})
-        warnings.append({"code": "similar_message", "message": f"Your message is {reason}",
+            raise DomainError(reason + " " + _("Please say it in your own words."), code="message_too_similar",
+                              fields={"message": [_("Too similar (%(percent)d%%).") % {"percent": round(similar[1] * 100)}]})
+        warnings.append({"code": "similar_message", "message": reason,
                          "similarity": round(similar[1], 3)})
     suggested = {links.message_normalise(s.get("text", "")) for s in story.suggested_texts if isinstance(s, dict)}
     if normalised in suggested:
         warnings.append({"code": "suggested_text_unchanged",
-                         "message": "This is the suggested text word for word; a personal touch works better.",
+                         "message": _("This is the suggested text word for word; a personal touch works better."),
                          "similarity": 1.0})
 
     network = ChannelPresence.objects.filter(profile__user=by, channel=channel).values_list(
@@ -327,7 +333,7 @@ def share_create(*, story_id: int, by: User, channel: str, message: str, now: da
         except IntegrityError:
             continue
     else:  # pragma: no cover - 62^8 codes
-        raise Conflict("Could not make a short link; please retry.", code="retry")
+        raise Conflict(_("Could not make a short link; please retry."), code="retry")
     share.story = story
     return ShareResult(share=share, warnings=warnings)
 
@@ -378,7 +384,7 @@ def click_record_for_code(
 def salts_purge_old(*, now: datetime | None = None, keep_days: int = 2) -> int:
     """Forget old salts: after this, a stored visitor key can no longer be tied to an address."""
     today = timezone.localdate(now or timezone.now())
-    deleted, _ = DailySalt.objects.filter(day__lte=today.fromordinal(today.toordinal() - keep_days)).delete()
+    deleted, _by_model = DailySalt.objects.filter(day__lte=today.fromordinal(today.toordinal() - keep_days)).delete()
     return deleted
 
 
@@ -391,8 +397,8 @@ def reaction_add(*, story_id: int, by: User, kind: str, comment: str = "") -> tu
     if kind == "comment":
         comment = text_clean(comment)
         if not comment:
-            raise DomainError("A comment needs its text.", code="validation_error",
-                              fields={"comment": ["This field may not be blank."]})
+            raise DomainError(_("A comment needs its text."), code="validation_error",
+                              fields={"comment": [_("This field may not be blank.")]})
         return Reaction.objects.create(story=story, user=by, kind=kind, comment=comment), True
     try:
         with transaction.atomic():
@@ -425,9 +431,9 @@ def draft_update(*, draft_id: int, by: User, photo: UploadedFile | None = None, 
     it waits again. A new `photo` replaces the old one; `remove_photo` drops it."""
     draft = StoryDraft.objects.select_for_update().filter(pk=draft_id, author=by).first()
     if draft is None:
-        raise NotFound("Draft not found.")
+        raise NotFound(_("Draft not found."))
     if draft.status not in (DraftStatus.SUBMITTED, DraftStatus.CHANGES_REQUESTED):
-        raise Conflict(f"A draft that is {draft.status} cannot change.", code="draft_closed")
+        raise Conflict(_("A draft that is %(status)s cannot change.") % {"status": draft.status}, code="draft_closed")
     if photo is not None:
         changes["photo"] = images.image_store(upload=photo, folder="drafts", field="photo")
     elif remove_photo:
@@ -455,16 +461,16 @@ def draft_review(*, draft_id: int, by: User, decision: str, comment: str = "") -
     credited as author) for the editor to frame and schedule. Takes the draft's row lock: two
     editors deciding at once get one decision and one 409."""
     if by.role not in (Role.EDITOR, Role.ADMIN):
-        raise NotFound("Draft not found.")
+        raise NotFound(_("Draft not found."))
     comment = text_clean(comment)
     if decision != DraftDecision.APPROVE and not comment:
-        raise DomainError("Tell the author why.", code="validation_error",
-                          fields={"comment": ["Required when requesting changes or declining."]})
+        raise DomainError(_("Tell the author why."), code="validation_error",
+                          fields={"comment": [_("Required when requesting changes or declining.")]})
     draft = StoryDraft.objects.select_for_update().filter(pk=draft_id).first()
     if draft is None:
-        raise NotFound("Draft not found.")
+        raise NotFound(_("Draft not found."))
     if draft.status != DraftStatus.SUBMITTED:
-        raise Conflict(f"This draft is {draft.status}, not waiting for review.", code="already_reviewed")
+        raise Conflict(_("This draft is %(status)s, not waiting for review.") % {"status": draft.status}, code="already_reviewed")
     draft.status = _NEXT_STATUS[DraftDecision(decision)]
     update = ["status", "updated_at"]
     if decision == DraftDecision.APPROVE:

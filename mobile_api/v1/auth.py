@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -38,7 +39,7 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
             raise DomainError(str(exc), code="token_not_valid", status_code=401) from exc
         if user_id is None or not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
-            raise DomainError("This account is not active.", code="account_inactive", status_code=401)
+            raise DomainError(_("This account is not active."), code="account_inactive", status_code=401)
         return super().validate(attrs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -90,7 +91,7 @@ class DraftListCreateView(generics.ListAPIView):
             return StoryDraft.objects.none()
         status_filter = self.request.query_params.get("status") or None
         if status_filter is not None and status_filter not in DraftStatus.values:
-            raise DomainError("Unknown status.", code="validation_error", fields={"status": ["Invalid value."]})
+            raise DomainError(_("Unknown status."), code="validation_error", fields={"status": [_("Invalid value.")]})
         return selectors.drafts_for_user(user=signed_in_user(self.request), status=status_filter)
 
     @extend_schema(summary="Story drafts", parameters=[OpenApiParameter("status", str, enum=DraftStatus.values)])

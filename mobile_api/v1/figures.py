@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -64,8 +65,8 @@ _BY = OpenApiParameter("by", str, enum=list(insights.GROUPINGS), description="gr
 def _grouping(request: Request) -> str:
     by = request.query_params.get("by") or "story"
     if by not in insights.GROUPINGS:
-        raise DomainError("Unknown grouping.", code="validation_error",
-                          fields={"by": [f"One of {', '.join(insights.GROUPINGS)}."]})
+        raise DomainError(_("Unknown grouping."), code="validation_error",
+                          fields={"by": [_("One of %(choices)s.") % {"choices": ", ".join(insights.GROUPINGS)}]})
     return by
 
 

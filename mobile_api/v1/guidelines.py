@@ -1,6 +1,7 @@
 """The social-media guidelines in force, and accepting them before the first share."""
 from __future__ import annotations
 
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -33,7 +34,9 @@ class GuidelinesView(APIView):
         if current is None:
             return Response({"version": None, "text": "", "accepted_at": None})
         accepted = selectors.guidelines_accepted_at(user=signed_in_user(request), guidelines=current)
-        return Response(GuidelinesSerializer({"version": current.version, "text": current.text,
+        # The active language: the person's profile language (set at authentication).
+        text = selectors.guidelines_text(guidelines=current, language=translation.get_language())
+        return Response(GuidelinesSerializer({"version": current.version, "text": text,
                                               "accepted_at": accepted}).data)
 
 
@@ -47,5 +50,6 @@ class GuidelinesAcceptView(APIView):
         data.is_valid(raise_exception=True)
         acceptance = services.guidelines_accept(user=signed_in_user(request), version=data.validated_data["version"])
         return Response(GuidelinesSerializer({"version": acceptance.guidelines.version,
-                                              "text": acceptance.guidelines.text,
+                                              "text": selectors.guidelines_text(
+                                                  guidelines=acceptance.guidelines, language=translation.get_language()),
                                               "accepted_at": acceptance.accepted_at}).data)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -74,16 +75,16 @@ class MeUpdateSerializer(serializers.Serializer):
 
     def validate_time_zone(self, value: str) -> str:
         if value not in _TIME_ZONES:
-            raise serializers.ValidationError("Not a known IANA time zone, e.g. Europe/Copenhagen.")
+            raise serializers.ValidationError(_("Not a known IANA time zone, e.g. Europe/Copenhagen."))
         return value
 
     def validate_channels(self, value: list[dict]) -> list[dict]:
         # A PATCH makes nested fields optional too; the channel name is still required per item.
         if any("channel" not in c for c in value):
-            raise serializers.ValidationError("Each item needs a `channel`.")
+            raise serializers.ValidationError(_("Each item needs a `channel`."))
         names = [c["channel"] for c in value]
         if len(names) != len(set(names)):
-            raise serializers.ValidationError("Each channel may appear once.")
+            raise serializers.ValidationError(_("Each channel may appear once."))
         return value
 
 

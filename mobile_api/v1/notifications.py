@@ -5,6 +5,7 @@ import re
 from datetime import time
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -185,7 +186,7 @@ class PreferencesSerializer(serializers.Serializer):
     def validate_push(self, value: dict[str, bool]) -> dict[str, bool]:
         unknown = sorted(set(value) - set(Category.values))
         if unknown:
-            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}")
+            raise serializers.ValidationError(_("Unknown categories: %(categories)s") % {"categories": ", ".join(unknown)})
         return value
 
 

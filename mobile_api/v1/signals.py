@@ -97,9 +97,9 @@ class SignalCreateSerializer(serializers.Serializer):
             return None
         now = timezone.now()
         if value > now + timedelta(minutes=10):
-            raise serializers.ValidationError("Lies in the future; check the phone's clock.")
+            raise serializers.ValidationError(_("Lies in the future; check the phone's clock."))
         if value < now - timedelta(days=60):
-            raise serializers.ValidationError("More than 60 days ago.")
+            raise serializers.ValidationError(_("More than 60 days ago."))
         return value
 
 
@@ -133,7 +133,7 @@ class RerouteSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("kind") and not attrs.get("team"):
-            raise serializers.ValidationError("Give a new kind, a new team, or both.")
+            raise serializers.ValidationError(_("Give a new kind, a new team, or both."))
         return attrs
 
 
@@ -354,8 +354,8 @@ def _idempotency_key(request: Request) -> uuid.UUID | None:
         return uuid.UUID(raw)
     except ValueError:
         raise DomainError(
-            "Idempotency-Key must be a UUID made by the app for this submission.",
-            code="validation_error", fields={"Idempotency-Key": ["Not a UUID."]},
+            _("Idempotency-Key must be a UUID made by the app for this submission."),
+            code="validation_error", fields={"Idempotency-Key": [_("Not a UUID.")]},
         ) from None
 
 
@@ -568,8 +568,8 @@ class QueueSignalFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value.isdigit():
             return queryset.filter(assignee_id=int(value))
-        raise DomainError("assignee is `me`, `none` or a number.", code="validation_error",
-                          fields={"assignee": ["Invalid value."]})
+        raise DomainError(_("assignee is `me`, `none` or a number."), code="validation_error",
+                          fields={"assignee": [_("Invalid value.")]})
 
     def filter_noop(self, queryset: QuerySet[Signal], name: str, value: bool) -> QuerySet[Signal]:
         return queryset

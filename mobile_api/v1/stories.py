@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     PolymorphicProxySerializer,
@@ -170,15 +171,15 @@ class StoryWriteSerializer(serializers.Serializer):
     def validate_suggested_texts(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # A PATCH makes nested fields optional too; every suggested text still needs all three.
         if any(set(t) != {"channel", "language", "text"} for t in value):
-            raise serializers.ValidationError("Each item needs `channel`, `language` and `text`.")
+            raise serializers.ValidationError(_("Each item needs `channel`, `language` and `text`."))
         return value
 
     def validate_versions(self, value: dict[str, Any]) -> dict[str, Any]:
         unknown = set(value) - set(Language.values)
         if unknown:
-            raise serializers.ValidationError(f"Unknown languages: {', '.join(sorted(unknown))}.")
+            raise serializers.ValidationError(_("Unknown languages: %(languages)s.") % {"languages": ", ".join(sorted(unknown))})
         if any("title" not in v for v in value.values()):  # a PATCH makes nested fields optional too
-            raise serializers.ValidationError("Each version needs a `title`.")
+            raise serializers.ValidationError(_("Each version needs a `title`."))
         return {lang: dict(v) for lang, v in value.items()}
 
 
@@ -239,10 +240,10 @@ class ScheduleSerializer(serializers.Serializer):
 def _story_filters(request: Request) -> dict[str, Any]:
     state = request.query_params.get("state") or None
     if state is not None and state not in StoryState.values:
-        raise DomainError("Unknown state.", code="validation_error", fields={"state": ["Invalid value."]})
+        raise DomainError(_("Unknown state."), code="validation_error", fields={"state": [_("Invalid value.")]})
     campaign = request.query_params.get("campaign") or None
     if campaign is not None and not campaign.isdigit():
-        raise DomainError("campaign is a number.", code="validation_error", fields={"campaign": ["Invalid value."]})
+        raise DomainError(_("campaign is a number."), code="validation_error", fields={"campaign": [_("Invalid value.")]})
     return {"state": state, "campaign_id": int(campaign) if campaign else None}
 
 
@@ -315,7 +316,7 @@ def _feed_item(request: Request, story_id: int) -> dict[str, Any]:
     reader = selectors.reader_for(user=signed_in_user(request))
     story = selectors.feed_for_user(user=signed_in_user(request), reader=reader, window=None).filter(pk=story_id).first()
     if story is None:  # pragma: no cover - the caller has just checked visibility
-        raise DomainError("Story not found.", code="not_found", status_code=404)
+        raise DomainError(_("Story not found."), code="not_found", status_code=404)
     return FeedItemSerializer(story, context={"reader": reader, "request": request}).data
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -49,15 +50,16 @@ def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | 
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > settings.RELAY_IMAGE_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         limit = settings.RELAY_IMAGE_MAX_BYTES // (1024 * 1024)
-        raise DomainError(f"The upload is larger than {limit} MiB.", code="image_too_large", status_code=413,
-                          fields={upload: [f"At most {limit} MiB."]})
+        raise DomainError(_("The upload is larger than %(limit)s MiB.") % {"limit": limit},
+                          code="image_too_large", status_code=413,
+                          fields={upload: [_("At most %(limit)s MiB.") % {"limit": limit}]})
     if not hasattr(request.data, "getlist"):  # JSON
         return request.data, None
     files = request.FILES.getlist(upload)
     unexpected = sorted(set(request.FILES) - {upload})
     if len(files) > 1 or unexpected:
-        raise DomainError("One file, in its own field.", code="validation_error",
-                          fields={name: ["Unexpected file."] for name in unexpected or [upload]})
+        raise DomainError(_("One file, in its own field."), code="validation_error",
+                          fields={name: [_("Unexpected file.")] for name in unexpected or [upload]})
     form: Any = request.data  # a QueryDict here (multipart): getlist was checked above
     data: dict[str, Any] = {k: v for k, v in form.items() if k not in request.FILES}
     errors: dict[str, list[str]] = {}
@@ -68,5 +70,5 @@ def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | 
             except ValueError:
                 errors[name] = ["In a multipart form, send this field as JSON text."]
     if errors:
-        raise DomainError("Invalid form.", code="validation_error", fields=errors)
+        raise DomainError(_("Invalid form."), code="validation_error", fields=errors)
     return data, (files[0] if files else None)

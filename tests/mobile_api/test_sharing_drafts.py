@@ -66,7 +66,7 @@ def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:
     twice = review(editor, draft.id, "decline", "changed my mind")
 
     assert no_reason.status_code == 400 and no_reason.json()["error"]["fields"] == {
-        "comment": ["Required when requesting changes or declining."]}
+        "comment": ["Verplicht bij het vragen om wijzigingen of afwijzen."]}  # Mark reads Dutch
     assert changes.json()["status"] == "changes_requested"
     assert revised.json()["status"] == "submitted"
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
@@ -77,8 +77,8 @@ def test_request_changes_then_resubmit_then_approve(bank, client_for) -> None:
     assert [r["decision"] for r in approved.json()["reviews"]] == ["request_changes", "approve"]
     told = list(Notification.objects.filter(user=bank.emma, type="draft.reviewed").order_by("id")
                 .values_list("title", "body", "category"))
-    assert told == [("Your story needs a few changes", "Add a photo, please", "drafts"),
-                    ("Your story was approved", "Lovely", "drafts")]
+    assert told == [("Je verhaal heeft een paar wijzigingen nodig", "Add a photo, please", "drafts"),  # Emma: nl
+                    ("Je verhaal is goedgekeurd", "Lovely", "drafts")]
     assert Notification.objects.filter(type="draft.submitted", user=bank.mark).count() == 1  # the resubmission
 
 

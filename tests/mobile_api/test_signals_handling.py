@@ -64,7 +64,7 @@ def test_queue_filters(bank, client_for) -> None:
     assert {s["id"] for s in client.get(url, {"assignee": "none", "language": "nl"}).json()["results"]} == {free.id}
     assert [s["id"] for s in client.get(url, {"status": "claimed"}).json()["results"]] == [mine.id]
     bad = client.get(url, {"assignee": "bob"})
-    assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"assignee": ["Invalid value."]}
+    assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"assignee": ["Ongeldige waarde."]}  # in Sam's language
 
 
 def test_another_teams_queue_is_404(bank, client_for) -> None:

@@ -39,7 +39,7 @@ def test_an_urgent_complaint_is_high_priority_and_carries_no_contact_details(ban
 
     n = Notification.objects.get(user=bank.sofie, type="signal.routed")
     assert n.priority == "high"
-    assert n.title.startswith("URGENT")
+    assert n.title == "HASTER Klage til Support"  # in Sofie's language: Danish
     assert "06-12345678" not in n.body and "+31612345678" not in n.body
 
 
@@ -178,3 +178,16 @@ def test_a_dead_channel_layer_never_fails_the_request(bank, client_for, settings
     assert response.status_code == 201
     # The push still waits in the outbox for the team.
     assert Notification.objects.filter(type="signal.routed").count() == 2
+
+
+def test_each_recipient_reads_the_title_in_their_own_language(bank) -> None:
+    """One event, one title per language: the outbox writes each notification in its reader's."""
+    bank.sofie.profile.language, bank.triager.profile.language = "da", "en"
+    bank.sofie.profile.save(update_fields=["language"])
+    bank.triager.profile.save(update_fields=["language"])
+    MembershipFactory.create(user=bank.triager, team=bank.support, on_duty=True)
+
+    listening.signal_submit(submitter=bank.emma, text=URGENT)
+
+    titles = dict(Notification.objects.filter(type="signal.routed").values_list("user__email", "title"))
+    assert titles == {"sofie@bank.test": "HASTER Klage til Support", "tina@bank.test": "URGENT Complaint for Support"}

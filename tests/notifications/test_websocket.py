@@ -2,6 +2,7 @@
 channel layer: authentication, permission to subscribe, events after commit and not after rollback."""
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -46,12 +47,15 @@ def server() -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def open_as(url: str, user) -> ClientConnection:
+@contextlib.contextmanager
+def open_as(url: str, user) -> Iterator[ClientConnection]:
+    """A socket signed in as `user`, past its welcome; closed on leaving (websockets 17 wants
+    `connect()` used as a context manager)."""
     token = RefreshToken.for_user(user).access_token
-    ws = connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5)
-    welcome = json.loads(ws.recv(timeout=5))
-    assert welcome["type"] == "welcome"
-    return ws
+    with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=5) as ws:
+        welcome = json.loads(ws.recv(timeout=5))
+        assert welcome["type"] == "welcome"
+        yield ws
 
 
 def next_event(ws: ClientConnection, event_type: str, timeout: float = 2.0) -> dict:

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend.console.access import ConsoleRequest, choice_field, console_view, safe_next
-from backend.core.errors import NotFound
+from backend.console.labels import STATUS_LABELS
+from backend.core.errors import DomainError, NotFound
 from backend.listening import lifecycle, selectors, services
 from backend.listening.models import Kind, Signal
 from backend.people import selectors as people
@@ -98,7 +99,7 @@ class TransitionForm(forms.Form):
         # Several forms share the signal page: ids must differ for each label to find its control.
         kwargs["auto_id"] = "transition_%s"
         super().__init__(*args, **kwargs)
-        choice_field(self, "to").choices = [(s, s.replace("_", " ")) for s in allowed]
+        choice_field(self, "to").choices = [(s, STATUS_LABELS.get(s, s)) for s in allowed]
 
 
 class NoteForm(forms.Form):
@@ -151,7 +152,7 @@ def _detail(request: HttpRequest, signal: Signal, *, status: int = 200, **forms_
         "scores": _sorted_scores(signal),
         "closed": lifecycle.is_closed(signal.kind, signal.status),
         "overdue": bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now()),
-        "note_required": sorted(lifecycle.NOTE_REQUIRED[signal.kind]),
+        "note_required": [str(STATUS_LABELS.get(s, s)) for s in sorted(lifecycle.NOTE_REQUIRED[signal.kind])],
         "transition_form": forms_.get("transition_form") or (TransitionForm(allowed=allowed) if allowed else None),
         "note_form": forms_.get("note_form") or NoteForm(),
         "reroute_form": forms_.get("reroute_form") or RerouteForm(),
@@ -162,6 +163,18 @@ def _detail(request: HttpRequest, signal: Signal, *, status: int = 200, **forms_
 @console_view()
 def signal_detail(request: HttpRequest, signal_id: int) -> HttpResponse:
     return _detail(request, _signal_for_team(request, signal_id))
+
+
+def _refused(request: HttpRequest, signal: Signal, error: DomainError, form_name: str, form: forms.Form) -> HttpResponse:
+    """A refused action (a `lost` without a reason, a note on a closed signal) stays on the signal
+    page: the form comes back as typed, with the domain's message (already in the agent's language:
+    the service ran inside console_view's language override) beside the field it is about."""
+    for field, field_messages in error.fields.items():
+        if field in form.fields:
+            for message in field_messages:
+                form.add_error(field, str(message))
+    form.add_error(None, str(error.message))
+    return _detail(request, _signal_for_team(request, signal.pk), status=error.status_code, **{form_name: form})
 
 
 def _back(request: HttpRequest, signal_id: int) -> str:
@@ -181,7 +194,15 @@ def signal_transition(request: HttpRequest, signal_id: int) -> HttpResponse:
     form = TransitionForm(request.POST, allowed=sorted(lifecycle.ALL_STATUSES))
     if not form.is_valid():
         return _detail(request, signal, status=400, transition_form=form)
-    services.signal_transition(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
+    try:
+        services.signal_transition(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        allowed = sorted(lifecycle.TRANSITIONS[signal.kind].get(signal.status, frozenset()))
+        shown = TransitionForm(request.POST, allowed=sorted({*allowed, form.cleaned_data["to"]}))
+        shown.is_valid()  # bound to what was typed, so the page shows it again
+        return _refused(request, signal, error, "transition_form", shown)
     messages.success(request, _("Status changed."))
     return redirect(_back(request, signal.pk))
 
@@ -192,7 +213,12 @@ def signal_note(request: HttpRequest, signal_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _detail(request, signal, status=400, note_form=form)
-    services.signal_note_add(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
+    try:
+        services.signal_note_add(signal_id=signal.pk, by=signed_in_user(request), **form.cleaned_data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        return _refused(request, signal, error, "note_form", form)
     messages.success(request, _("Note added."))
     return redirect(_back(request, signal.pk))
 

@@ -189,3 +189,21 @@ def test_an_open_redirect_through_next_is_not_followed(bank, browser_for) -> Non
                                           {"text": "x", "next": "https://evil.example/"})
 
     assert response["Location"] == reverse("console:signal", args=[lead.pk])
+
+
+def test_a_refused_transition_stays_on_the_page_in_the_agents_language_with_what_was_typed(bank, browser_for) -> None:
+    lead = SignalFactory.create(submitter=bank.emma, team=bank.sales_nl)
+    client = browser_for(bank.sam, language="nl")
+    client.post(reverse("console:signal-claim", args=[lead.pk]))
+
+    refused = client.post(reverse("console:signal-transition", args=[lead.pk]),
+                          {"to": "lost", "note": "", "visible_to_submitter": "on"})
+
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Zeg waarom als een lead lost wordt" in page
+    assert 'value="lost" selected' in page and 'name="visible_to_submitter" id="transition_visible_to_submitter" checked' in page
+    lead.refresh_from_db()
+    assert lead.status == "claimed"
+    assert not SignalEvent.objects.filter(signal=lead, type="transition").exists()
+

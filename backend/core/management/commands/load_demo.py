@@ -9,11 +9,12 @@ from backend.sharing.demo import demo_sharing_load
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation (Nordzee Bank) idempotently. Passwords only when DEBUG is on."
+    help = "Load the demo organisation (Nordzee Bank) idempotently. Passwords only when DEBUG or RELAY_DEMO_PASSWORDS is on."
 
     def handle(self, *args: object, **options: object) -> None:
         data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
-        counts = demo_organisation_load(data=data, with_passwords=settings.DEBUG)
+        with_passwords = settings.DEBUG or settings.RELAY_DEMO_PASSWORDS
+        counts = demo_organisation_load(data=data, with_passwords=with_passwords)
         rules = demo_routing_load(data=data)
         sharing = demo_sharing_load()
         self.stdout.write(
@@ -21,6 +22,6 @@ class Command(BaseCommand):
                 f"Demo organisation loaded: {counts['people']} people, {counts['teams']} teams, "
                 f"{counts['interests']} interests, {rules} routing rules, "
                 f"{sharing['stories']} stories, {sharing['campaigns']} campaign"
-                + ("" if settings.DEBUG else " (no passwords: DEBUG is off)")
+                + ("" if with_passwords else " (no passwords: DEBUG and RELAY_DEMO_PASSWORDS are off)")
             )
         )

@@ -1,0 +1,17 @@
+"""The bare host answers with a page that links to the docs, the console and the admin."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.django_db
+def test_the_root_page_links_to_the_docs_the_console_and_the_admin(client) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for href in ('href="/console/"', 'href="/api/docs/"', 'href="/api/redoc/"', 'href="/api/v1/schema/"',
+                 'href="/admin/"', 'href="/healthz"'):
+        assert href in html
+    for href in ("/console/", "/api/docs/", "/admin/"):
+        assert client.get(href).status_code in {200, 302}
