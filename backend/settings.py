@@ -269,7 +269,7 @@ REST_FRAMEWORK = {
         "login_email": env.str("THROTTLE_LOGIN_EMAIL", default="5/min"),
     },
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mobile_api.parsers.BoundedJSONParser"],  # issue 15: JSON depth bounded
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:

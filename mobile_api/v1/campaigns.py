@@ -14,17 +14,18 @@ from backend.insights import selectors as insights
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import KPI_NAMES, Campaign, CampaignGoal
+from mobile_api.fields import CountField
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 
 
 class KpiTargetsSerializer(serializers.Serializer):
-    shares = serializers.IntegerField(min_value=1, required=False)
-    clicks = serializers.IntegerField(min_value=1, required=False)
-    unique_visitors = serializers.IntegerField(min_value=1, required=False)
-    reach = serializers.IntegerField(min_value=1, required=False)
-    reactions = serializers.IntegerField(min_value=1, required=False)
-    signals = serializers.IntegerField(min_value=1, required=False)
+    shares = CountField(min_value=1, required=False)
+    clicks = CountField(min_value=1, required=False)
+    unique_visitors = CountField(min_value=1, required=False)
+    reach = CountField(min_value=1, required=False)
+    reactions = CountField(min_value=1, required=False)
+    signals = CountField(min_value=1, required=False)
 
 
 assert set(KpiTargetsSerializer().fields) == set(KPI_NAMES)

@@ -16,6 +16,7 @@ from backend.people.models import Language
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import DraftDecision, DraftStatus, StoryDraft
+from mobile_api.fields import IdField
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -26,7 +27,7 @@ class DraftCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=20_000)
     language = serializers.ChoiceField(choices=Language.choices)
     photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    responds_to = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+    responds_to = IdField(required=False, allow_null=True,
                                            help_text="the story this draft responds to")
 
 

@@ -14,6 +14,7 @@ from backend.listening import selectors as signal_selectors
 from backend.people import selectors, services
 from backend.people.models import Language, Profile, SocialChannel
 from backend.people.requests import signed_in_user
+from mobile_api.fields import NETWORK_SIZE_MAX, CountField
 from mobile_api.v1.common import TeamRefSerializer
 
 _TIME_ZONES = frozenset(available_timezones())
@@ -21,7 +22,7 @@ _TIME_ZONES = frozenset(available_timezones())
 
 class ChannelSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=SocialChannel.choices)
-    network_size = serializers.IntegerField(min_value=0, max_value=100_000_000, default=0)
+    network_size = CountField(max_value=NETWORK_SIZE_MAX, default=0)
 
 
 class SignalTotalsSerializer(serializers.Serializer):

@@ -24,6 +24,7 @@ from backend.listening import lifecycle, selectors, services
 from backend.listening.models import HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
+from mobile_api.fields import IdField, id_param
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
@@ -51,7 +52,7 @@ class SignalCreateSerializer(serializers.Serializer):
     )
     heard_via = serializers.ChoiceField(choices=HeardVia.choices, required=False, default=HeardVia.OTHER)
     captured_at = serializers.DateTimeField(required=False, allow_null=True)
-    story = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    story = IdField(required=False, allow_null=True)
 
     def validate_captured_at(self, value: datetime | None) -> datetime | None:
         if value is None:
@@ -77,7 +78,7 @@ class NoteSerializer(serializers.Serializer):
 
 class RerouteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_null=True)
-    team = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("kind") and not attrs.get("team"):
@@ -434,10 +435,7 @@ class QueueSignalFilter(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        raise DomainError("assignee is `me`, `none` or a number.", code="validation_error",
-                          fields={"assignee": ["Invalid value."]})
+        return queryset.filter(assignee_id=id_param(value, name="assignee"))
 
     def filter_noop(self, queryset: QuerySet[Signal], name: str, value: bool) -> QuerySet[Signal]:
         return queryset

@@ -23,6 +23,7 @@ from backend.people.models import Language, Role, SocialChannel
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState, StoryType
+from mobile_api.fields import IdField, id_param
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -53,7 +54,7 @@ class CampaignRefSerializer(serializers.Serializer):
 class AudienceSerializer(serializers.Serializer):
     """Empty lists mean "everyone" in that dimension; several dimensions must all match."""
 
-    team = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    team = serializers.ListField(child=IdField(), max_length=100, required=False)
     role = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, required=False)
     interest = serializers.ListField(child=serializers.SlugField(), max_length=50, required=False)
     language = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), max_length=3,
@@ -162,7 +163,7 @@ class StoryWriteSerializer(serializers.Serializer):
                                                required=False)
     hashtags = serializers.ListField(child=serializers.CharField(max_length=60), max_length=30, required=False)
     for_alumni = serializers.BooleanField(required=False)
-    campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    campaign = IdField(required=False, allow_null=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     audience = AudienceSerializer(required=False)
     remove_image = serializers.BooleanField(required=False, help_text="drop the uploaded image")
@@ -241,9 +242,7 @@ def _story_filters(request: Request) -> dict[str, Any]:
     if state is not None and state not in StoryState.values:
         raise DomainError("Unknown state.", code="validation_error", fields={"state": ["Invalid value."]})
     campaign = request.query_params.get("campaign") or None
-    if campaign is not None and not campaign.isdigit():
-        raise DomainError("campaign is a number.", code="validation_error", fields={"campaign": ["Invalid value."]})
-    return {"state": state, "campaign_id": int(campaign) if campaign else None}
+    return {"state": state, "campaign_id": id_param(campaign, name="campaign") if campaign else None}
 
 
 def _story_fields(data: dict[str, Any]) -> dict[str, Any]:

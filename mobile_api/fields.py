@@ -1,0 +1,46 @@
+"""Integers a client sends, bounded to the range of the column they end up in or are compared
+with, so an out-of-range number is a 400 naming the field rather than a database error (bigint
+overflow on PostgreSQL, `OverflowError` on SQLite)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from rest_framework import serializers
+
+from backend.core.errors import DomainError
+
+# Every primary key is a BigAutoField (settings.DEFAULT_AUTO_FIELD); the positive half of bigint.
+ID_MAX = models.BigIntegerField.MAX_BIGINT
+# PositiveIntegerField: the range every supported database guarantees.
+POSITIVE_INT_MAX = 2_147_483_647
+# A person's network on one channel: LinkedIn's own limit is 30,000 connections; more is a typo or
+# an attempt to inflate the estimated reach.
+NETWORK_SIZE_MAX = 30_000
+
+
+class IdField(serializers.IntegerField):
+    """The id of a row: 1 … 2⁶³−1."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+class CountField(serializers.IntegerField):
+    """A count stored in a PositiveIntegerField (or a JSON number compared with one): 0 … 2³¹−1
+    unless the caller narrows it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", POSITIVE_INT_MAX)
+        super().__init__(**kwargs)
+
+
+def id_param(value: str, *, name: str) -> int:
+    """A query parameter that must be a row id; anything else is a 400 naming the parameter."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= ID_MAX:
+        return int(value)
+    raise DomainError(f"{name} must be an id (a whole number from 1 to {ID_MAX}).", code="validation_error",
+                      fields={name: ["Invalid value."]})
