@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -40,22 +40,50 @@ class DeviceOutputSerializer(serializers.Serializer):
     active = serializers.BooleanField()
 
 
+def _signed_in_at(request: Request) -> datetime | None:
+    """When the access token of this request was issued (its `iat`), the sign-in's freshness."""
+    issued = request.auth.get("iat") if request.auth is not None else None
+    return datetime.fromtimestamp(issued, tz=UTC) if isinstance(issued, int | float) else None
+
+
 class DeviceView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Register this app's FCM token", request=DeviceInputSerializer,
-                   responses={201: DeviceOutputSerializer})
+    @extend_schema(
+        summary="Register this app's FCM token",
+        description="Answers the device with its `id`, which `DELETE /devices/{id}/` takes. A token or "
+        "installation id registered to another person answers 409 `device_registered_elsewhere` unless "
+        "the same installation re-registers it within 10 minutes of a sign-in (see docs/api.md).",
+        request=DeviceInputSerializer, responses={201: DeviceOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = DeviceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        device = services.device_register(user=signed_in_user(request), **data.validated_data)
+        device = services.device_register(user=signed_in_user(request), signed_in_at=_signed_in_at(request),
+                                          **data.validated_data)
         return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Unregister a token (on logout)", request=DeviceDeleteSerializer, responses={204: None})
+    @extend_schema(
+        summary="Unregister a device by its token in the body (older apps)",
+        description="Kept for apps that send the token in a DELETE body; many clients and proxies drop such "
+        "bodies, so new apps use `DELETE /devices/{id}/`.",
+        request=DeviceDeleteSerializer, responses={204: None}, deprecated=True,
+    )
     def delete(self, request: Request) -> Response:
         data = DeviceDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.device_unregister(user=signed_in_user(request), token=data.validated_data["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeviceDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Unregister one of my devices (on logout)",
+                   description="`id` is the one answered by `POST /devices/`. Another person's device is a 404.",
+                   request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.device_unregister(user=signed_in_user(request), device_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
