@@ -363,3 +363,7 @@ RELAY_PUBLIC_BASE_URL: str = env.str("RELAY_PUBLIC_BASE_URL", default="").rstrip
 RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
 # The URL a story made from an approved draft starts with, until the editor sets the published page.
 RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")
+
+# --- Issue 15 (API edges): tracked-link click counting ---------------------------------------
+# Clicks counted per visitor (address) and link per hour; more are redirected but not counted.
+RELAY_CLICKS_PER_VISITOR_HOUR: int = env.int("RELAY_CLICKS_PER_VISITOR_HOUR", default=10)
