@@ -231,6 +231,8 @@ RELAY_SERVE_MEDIA: bool = env.bool("RELAY_SERVE_MEDIA", default=True)
 RELAY_IMAGE_MAX_BYTES: int = env.int("RELAY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 RELAY_IMAGE_MIN_SIDE: int = env.int("RELAY_IMAGE_MIN_SIDE", default=100)
 RELAY_IMAGE_MAX_SIDE: int = env.int("RELAY_IMAGE_MAX_SIDE", default=6000)
+# Issue 15: decoding cost grows with pixels, not bytes; 16 MP fits a 4608×3456 phone photo.
+RELAY_IMAGE_MAX_PIXELS: int = env.int("RELAY_IMAGE_MAX_PIXELS", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) ------------------------
