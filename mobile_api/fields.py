@@ -4,7 +4,9 @@ overflow on PostgreSQL, `OverflowError` on SQLite)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import models
 from rest_framework import serializers
 
@@ -44,3 +46,23 @@ def id_param(value: str, *, name: str) -> int:
         return int(value)
     raise DomainError(f"{name} must be an id (a whole number from 1 to {ID_MAX}).", code="validation_error",
                       fields={name: ["Invalid value."]})
+
+
+class WebURLField(serializers.URLField):
+    """A link people will open from the app: `https` only (`http` too with DEBUG, for local
+    testing), and no user name or password in it (`https://bank.example@evil.example/` reads as the
+    bank's address but leads elsewhere)."""
+
+    default_error_messages = {
+        "scheme": "Use an https:// link.",
+        "userinfo": "A link may not contain a user name or password.",
+    }
+
+    def to_internal_value(self, data: Any) -> str:
+        url: str = super().to_internal_value(data)
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (settings.DEBUG and parts.scheme == "http"):
+            self.fail("scheme")
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            self.fail("userinfo")
+        return url

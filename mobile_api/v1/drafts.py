@@ -16,7 +16,7 @@ from backend.people.models import Language
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import DraftDecision, DraftStatus, StoryDraft
-from mobile_api.fields import IdField
+from mobile_api.fields import IdField, WebURLField
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -26,7 +26,7 @@ class DraftCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     text = serializers.CharField(max_length=20_000)
     language = serializers.ChoiceField(choices=Language.choices)
-    photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    photo_url = WebURLField(max_length=500, required=False, allow_blank=True, default="")
     responds_to = IdField(required=False, allow_null=True,
                                            help_text="the story this draft responds to")
 
@@ -42,7 +42,7 @@ class DraftUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     text = serializers.CharField(max_length=20_000, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    photo_url = WebURLField(max_length=500, required=False, allow_blank=True)
     remove_photo = serializers.BooleanField(required=False, help_text="drop the uploaded photo")
 
 

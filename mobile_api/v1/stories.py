@@ -23,7 +23,7 @@ from backend.people.models import Language, Role, SocialChannel
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState, StoryType
-from mobile_api.fields import IdField, id_param
+from mobile_api.fields import IdField, WebURLField, id_param
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -151,8 +151,8 @@ class StoryWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     body = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
-    url = serializers.URLField(max_length=500)
-    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    url = WebURLField(max_length=500)
+    image_url = WebURLField(max_length=500, required=False, allow_blank=True)
     type = serializers.ChoiceField(choices=StoryType.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices)
     versions = serializers.DictField(child=StoryVersionSerializer(), required=False,
