@@ -45,6 +45,8 @@ run: model demo
 	@echo "  Demo logins (password relay-demo): emma@relay.demo (employee, nl), lars@relay.demo (employee, da),"
 	@echo "    sam@relay.demo (sales NL), rasmus@relay.demo (sales DK), sofie@relay.demo (support),"
 	@echo "    rita@relay.demo (recruitment), mark@relay.demo (editor), olga@relay.demo (alumni), admin@relay.demo (admin)"
+	@echo "  This is the development server (DEBUG on): error pages with settings and local variables are"
+	@echo "    shown only to requests from this machine; API paths (/api/...) always answer JSON errors."
 	@echo ""
 	$(RUN_ENV) $(BIN)/uvicorn backend.asgi:application --host $(HOST) --port $(PORT) --no-access-log --ws websockets-sansio
 

@@ -169,6 +169,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
+    "mobile_api.errors.ApiJsonErrorsMiddleware",  # issue 15: JSON errors under /api/ in every mode
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -366,6 +367,8 @@ RELAY_CLIENT_IP_HEADER: str = env.str("RELAY_CLIENT_IP_HEADER", default="")
 # The URL a story made from an approved draft starts with, until the editor sets the published page.
 RELAY_DRAFT_STORY_URL: str = env.str("RELAY_DRAFT_STORY_URL", default="https://example.com/stories/")
 
-# --- Issue 15 (API edges): tracked-link click counting ---------------------------------------
+# --- Issue 15 (API edges): tracked-link click counting, DEBUG error pages ---------------------
 # Clicks counted per visitor (address) and link per hour; more are redirected but not counted.
 RELAY_CLICKS_PER_VISITOR_HOUR: int = env.int("RELAY_CLICKS_PER_VISITOR_HOUR", default=10)
+# DEBUG's error page with settings and local variables only for requests from this machine.
+DEFAULT_EXCEPTION_REPORTER = "mobile_api.debug.LoopbackOnlyExceptionReporter"

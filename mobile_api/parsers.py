@@ -5,13 +5,24 @@ makes the json module recurse until it raises `RecursionError` (a 500). Both too
 too deep to parse at all are the ordinary 400 `malformed_request`."""
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from typing import IO, Any
 
-from rest_framework.exceptions import ParseError
+from django.conf import settings
+from rest_framework import status
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_DEPTH = 32
+
+
+class RequestTooLarge(APIException):
+    # Here rather than in mobile_api.errors, which imports DRF's views: DRF imports this module
+    # while it builds its settings, so it must not import back into the views.
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
 
 
 def _depth(data: Any) -> int:
@@ -41,10 +52,17 @@ def check_depth(data: Any) -> Any:
 
 
 class BoundedJSONParser(JSONParser):
+    """Also bounded in size: DRF's JSONParser reads the request stream itself, past Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE, so the bound is applied here (413 `request_too_large`)."""
+
     def parse(self, stream: IO[Any], media_type: str | None = None,
               parser_context: Mapping[str, Any] | None = None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(body) > limit:
+            raise RequestTooLarge()
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
             raise ParseError(f"JSON parse error - nested deeper than {MAX_DEPTH} levels.") from None
         return check_depth(data)

@@ -79,7 +79,7 @@ class DeviceView(APIView):
 class DeviceDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Unregister one of my devices (on logout)",
+    @extend_schema(summary="Unregister one of my devices (on logout)", operation_id="devices_destroy_by_id",
                    description="`id` is the one answered by `POST /devices/`. Another person's device is a 404.",
                    request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
