@@ -308,6 +308,12 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": "backend.people.models.Language",
         "ReactionKindEnum": "backend.sharing.models.ReactionKind",
         "KindEnum": "backend.listening.models.Kind",
+        # Issue 16.7: response fields are enums too; these names keep the generated types readable.
+        "SignalStatusEnum": "mobile_api.fields.SIGNAL_STATUSES",
+        "DraftStatusEnum": "backend.sharing.models.DraftStatus",
+        "StoryTypeEnum": "backend.sharing.models.StoryType",
+        "EventTypeEnum": "backend.listening.models.EventType",
+        "NotificationTypeEnum": "mobile_api.v1.notifications.NOTIFICATION_TYPES",
     },
 }
 

@@ -11,6 +11,7 @@ from django.db import models
 from rest_framework import serializers
 
 from backend.core.errors import DomainError
+from backend.listening import lifecycle
 
 # Every primary key is a BigAutoField (settings.DEFAULT_AUTO_FIELD); the positive half of bigint.
 ID_MAX = models.BigIntegerField.MAX_BIGINT
@@ -66,3 +67,7 @@ class WebURLField(serializers.URLField):
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             self.fail("userinfo")
         return url
+
+
+# Every status a signal can have, for the enums of the schema.
+SIGNAL_STATUSES = sorted(lifecycle.ALL_STATUSES)

@@ -51,7 +51,7 @@ class CampaignSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    goal = serializers.CharField()
+    goal = serializers.ChoiceField(choices=CampaignGoal.choices)
     description = serializers.CharField()
     kpi_targets = KpiTargetsSerializer()
     starts_on = serializers.DateField(allow_null=True)

@@ -52,7 +52,7 @@ class DraftUpdateUploadSerializer(DraftUpdateSerializer):
 
 class DraftReviewOutSerializer(serializers.Serializer):
     reviewer = PersonRefSerializer(allow_null=True)
-    decision = serializers.CharField()
+    decision = serializers.ChoiceField(choices=DraftDecision.choices)
     comment = serializers.CharField()
     at = serializers.DateTimeField(source="created_at")
 
@@ -64,9 +64,9 @@ class DraftSerializer(serializers.Serializer):
     text = serializers.CharField()
     photo_url = serializers.CharField()
     photo = MediaUrlField("photo", help_text="the uploaded photo (absolute URL), null without one")
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     responds_to = serializers.IntegerField(source="responds_to_id", allow_null=True)
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=DraftStatus.choices)
     story = serializers.IntegerField(source="story_id", allow_null=True, help_text="the story it became")
     reviews = DraftReviewOutSerializer(many=True, source="reviews.all")
     created_at = serializers.DateTimeField()

@@ -15,7 +15,14 @@ from rest_framework.views import APIView
 
 from backend.people.requests import signed_in_user
 from notifications import selectors, services
-from notifications.models import Category, Notification, Platform
+from notifications.models import Category, Notification, Platform, Priority, PushState
+
+# The `type` of an inbox entry (dotted, like the live events). A client switches on it, so the
+# schema lists them; a new type is added here with the event that sends it.
+NOTIFICATION_TYPES = [
+    "draft.reviewed", "draft.submitted", "signal.claimed", "signal.due_soon", "signal.note", "signal.routed",
+    "signal.status", "story.published",
+]
 
 LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -34,7 +41,7 @@ class DeviceDeleteSerializer(serializers.Serializer):
 
 class DeviceOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    platform = serializers.CharField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
     app_version = serializers.CharField()
     locale = serializers.CharField()
     active = serializers.BooleanField()
@@ -89,16 +96,16 @@ class DeviceDetailView(APIView):
 
 class NotificationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.CharField()
-    category = serializers.CharField()
+    type = serializers.ChoiceField(choices=NOTIFICATION_TYPES)
+    category = serializers.ChoiceField(choices=Category.choices)
     title = serializers.CharField()
     body = serializers.CharField()
     data = serializers.DictField(child=serializers.CharField())  # type: ignore[assignment]  # a field named like Serializer.data
-    priority = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
     pushed = serializers.SerializerMethodField(help_text="false while waiting, or when it could not be pushed")
-    push_state = serializers.CharField()
+    push_state = serializers.ChoiceField(choices=PushState.choices)
 
     def get_pushed(self, n: Notification) -> bool:
         return n.push_state == "sent"

@@ -21,10 +21,10 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
 from backend.listening import lifecycle, selectors, services
-from backend.listening.models import HeardVia, Kind, Signal
+from backend.listening.models import EventType, HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
-from mobile_api.fields import IdField, id_param
+from mobile_api.fields import SIGNAL_STATUSES, IdField, id_param
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
@@ -103,10 +103,10 @@ class StatusTextMixin:
 
 class SignalCreatedSerializer(StatusTextMixin, serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    language = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
     urgent = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     status_text = serializers.SerializerMethodField()
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
@@ -123,7 +123,7 @@ class SignalCreatedSerializer(StatusTextMixin, serializers.Serializer):
 
 class NoteOutSerializer(serializers.Serializer):
     text = serializers.CharField(source="note")
-    status = serializers.CharField(source="to_status")
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES, source="to_status")
     at = serializers.DateTimeField(source="created_at")
 
 
@@ -131,9 +131,9 @@ class MySignalSerializer(StatusTextMixin, serializers.Serializer):
     """What the submitter sees: their words, the status in plain words, and notes meant for them."""
 
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     text = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     status_text = serializers.SerializerMethodField()
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
@@ -161,7 +161,7 @@ class ContactOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
     email = serializers.CharField()
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     best_time = serializers.CharField()
     consent_at = serializers.DateTimeField(allow_null=True)
     consent_wording_version = serializers.CharField()
@@ -172,10 +172,10 @@ class ContactOutSerializer(serializers.Serializer):
 
 
 class EventOutSerializer(serializers.Serializer):
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=EventType.choices)
     actor = PersonRefSerializer(allow_null=True)
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
+    from_status = serializers.ChoiceField(choices=SIGNAL_STATUSES, allow_blank=True)
+    to_status = serializers.ChoiceField(choices=SIGNAL_STATUSES, allow_blank=True)
     note = serializers.CharField()
     visible_to_submitter = serializers.BooleanField()
     # DRF's metaclass moves declared fields off the class, so this field does not shadow Serializer.data.
@@ -187,11 +187,11 @@ class QueueSignalSerializer(serializers.Serializer):
     """What the handling team sees in a queue: enough to pick, including the contact."""
 
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     text = serializers.CharField()
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     urgent = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
     confidence = serializers.FloatField()
@@ -201,7 +201,7 @@ class QueueSignalSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
-    heard_via = serializers.CharField()
+    heard_via = serializers.ChoiceField(choices=HeardVia.choices)
     captured_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     duplicate_of = serializers.IntegerField(source="duplicate_of_id", allow_null=True)
@@ -243,10 +243,10 @@ class QueueSerializer(serializers.Serializer):
 
 class RerouteResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -468,7 +468,7 @@ class QueueSignalsView(generics.ListAPIView):
 
 class FiguresRowSerializer(serializers.Serializer):
     week = serializers.DateField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     team = TeamRefSerializer()
     count = serializers.IntegerField()
     median_hours_to_first_action = serializers.FloatField(allow_null=True)

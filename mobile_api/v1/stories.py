@@ -71,7 +71,7 @@ def _version(story: Story, language: str) -> dict[str, Any]:
 # --- feed -----------------------------------------------------------------------------------------
 class FeedItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=StoryType.choices)
     language = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
@@ -92,6 +92,7 @@ class FeedItemSerializer(serializers.Serializer):
     def _lang(self) -> str:
         return self.context["reader"].preferred_language
 
+    @extend_schema_field(serializers.ChoiceField(choices=Language.choices))
     def get_language(self, story: Story) -> str:
         return self._lang() if _version(story, self._lang()) else story.language
 
@@ -203,9 +204,9 @@ class StorySerializer(serializers.Serializer):
     """The editor's view of a story, with its state and audience."""
 
     id = serializers.IntegerField()
-    state = serializers.CharField()
-    type = serializers.CharField()
-    language = serializers.CharField()
+    state = serializers.ChoiceField(choices=StoryState.choices)
+    type = serializers.ChoiceField(choices=StoryType.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
     title = serializers.CharField()
     summary = serializers.CharField()
     body = serializers.CharField()
