@@ -304,6 +304,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Issue 16.7: error responses added through the public hook (not an AutoSchema private method).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "mobile_api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "backend.people.models.Language",
         "ReactionKindEnum": "backend.sharing.models.ReactionKind",

@@ -2,6 +2,7 @@
 the apps are ready: it imports nothing but Django's debug views."""
 from __future__ import annotations
 
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 
 
@@ -14,13 +15,15 @@ class LoopbackOnlyExceptionReporter(ExceptionReporter):
         address = self.request.META.get("REMOTE_ADDR", "") if self.request is not None else ""
         return address in ("127.0.0.1", "::1") or address.startswith("127.")
 
-    def get_traceback_html(self) -> str:
+    def get_traceback_html(self) -> SafeString:
         if self._from_loopback():
             return super().get_traceback_html()
-        return ("<!doctype html><title>Server error</title><h1>Server error (500)</h1>"
-                "<p>Details are shown only to requests from this machine (DEBUG), and are in the server log.</p>")
+        return mark_safe(  # a constant page, nothing from the request in it
+            "<!doctype html><title>Server error</title><h1>Server error (500)</h1>"
+            "<p>Details are shown only to requests from this machine (DEBUG), and are in the server log.</p>")
 
-    def get_traceback_text(self) -> str:
+    def get_traceback_text(self) -> SafeString:
         if self._from_loopback():
             return super().get_traceback_text()
-        return "Server error (500). Details are shown only to requests from this machine, and are in the server log."
+        return mark_safe(
+            "Server error (500). Details are shown only to requests from this machine, and are in the server log.")

@@ -71,3 +71,6 @@ class WebURLField(serializers.URLField):
 
 # Every status a signal can have, for the enums of the schema.
 SIGNAL_STATUSES = sorted(lifecycle.ALL_STATUSES)
+
+# A UUID as text, any case, as an app's UUID library writes it.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

@@ -99,6 +99,8 @@ class DraftListCreateView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Write a story for the editors to review; JSON, or a multipart form with a `photo`",
+                   description="The draft starts as `submitted`; the editors are told, and the review "
+                   "decision comes back as a notification (`draft.reviewed`).",
                    request={"application/json": DraftCreateSerializer,
                             "multipart/form-data": DraftCreateUploadSerializer},
                    responses={201: DraftSerializer})

@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from backend.people.requests import signed_in_user
 from notifications import selectors, services
@@ -49,7 +50,8 @@ class DeviceOutputSerializer(serializers.Serializer):
 
 def _signed_in_at(request: Request) -> datetime | None:
     """When the access token of this request was issued (its `iat`), the sign-in's freshness."""
-    issued = request.auth.get("iat") if request.auth is not None else None
+    token = request.auth  # simplejwt's validated token (ProfileJWTAuthentication)
+    issued = token.payload.get("iat") if isinstance(token, Token) else None
     return datetime.fromtimestamp(issued, tz=UTC) if isinstance(issued, int | float) else None
 
 

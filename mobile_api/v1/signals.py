@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
@@ -24,7 +23,7 @@ from backend.listening import lifecycle, selectors, services
 from backend.listening.models import EventType, HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
-from mobile_api.fields import SIGNAL_STATUSES, IdField, id_param
+from mobile_api.fields import SIGNAL_STATUSES, UUID_PATTERN, IdField, id_param
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
 
@@ -130,6 +129,7 @@ class NoteOutSerializer(serializers.Serializer):
 class MySignalSerializer(StatusTextMixin, serializers.Serializer):
     """What the submitter sees: their words, the status in plain words, and notes meant for them."""
 
+    view = serializers.SerializerMethodField(help_text="`submitter`: this shape (see GET /signals/{id})")
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Kind.choices)
     text = serializers.CharField()
@@ -156,6 +156,10 @@ class MySignalSerializer(StatusTextMixin, serializers.Serializer):
     def get_can_withdraw(self, signal: Signal) -> bool:
         return signal.status == lifecycle.NEW and signal.assignee_id is None
 
+
+    @extend_schema_field(serializers.ChoiceField(choices=["submitter"]))
+    def get_view(self, signal: Signal) -> str:
+        return "submitter"
 
 class ContactOutSerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -216,6 +220,7 @@ class QueueSignalSerializer(serializers.Serializer):
 
 
 class SignalDetailSerializer(QueueSignalSerializer):
+    view = serializers.SerializerMethodField(help_text="`team`: this shape (see GET /signals/{id})")
     kind_chosen = serializers.CharField()
     kind_predicted = serializers.CharField()
     model_version = serializers.CharField()
@@ -230,6 +235,10 @@ class SignalDetailSerializer(QueueSignalSerializer):
         return serializers.ListSerializer(selectors.signal_events_for(signal=signal, team_view=True),
                                           child=EventOutSerializer()).data
 
+
+    @extend_schema_field(serializers.ChoiceField(choices=["team"]))
+    def get_view(self, signal: Signal) -> str:
+        return "team"
 
 class QueueSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -276,8 +285,10 @@ class SignalCreateView(APIView):
         request=SignalCreateSerializer,
         responses={201: SignalCreatedSerializer},
         parameters=[OpenApiParameter(
-            "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER,
-            description="A UUID the app makes per submission; a retry with the same key returns the first result.",
+            # A string with a pattern, not `format: uuid`: generated clients then take the text they send.
+            "Idempotency-Key", {"type": "string", "pattern": UUID_PATTERN}, OpenApiParameter.HEADER,
+            description="A UUID (as text) the app makes per submission; a retry with the same key returns the "
+            "first result.",
         )],
     )
     def post(self, request: Request) -> Response:
@@ -326,9 +337,12 @@ class SignalDetailView(APIView):
 
     @extend_schema(
         summary="One signal: the full record for its team, the submitter's view for the submitter",
+        description="The handling team (and triage, admins) get the full record, `view: team`; the "
+        "submitter gets their own view, `view: submitter`. `view` is the discriminator.",
         responses={200: PolymorphicProxySerializer(
-            component_name="SignalView", serializers=[SignalDetailSerializer, MySignalSerializer],
-            resource_type_field_name=None,
+            component_name="SignalView",
+            serializers={"team": SignalDetailSerializer, "submitter": MySignalSerializer},
+            resource_type_field_name="view",
         )},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -450,6 +464,8 @@ class QueuePagination(CursorPagination):
 
 
 class QueueSignalsView(generics.ListAPIView):
+    """The signals in one of my queues, urgent first, then by due time, filterable by status, kind and assignee."""
+
     # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
     permission_classes = [IsAuthenticated]
     serializer_class = QueueSignalSerializer
