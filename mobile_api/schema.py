@@ -81,6 +81,10 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                 continue
             # An operation open to anyone lists `{}` (no credentials) among its security options.
             anonymous = {} in operation.get("security", result.get("security", []))
+            if operation.get("security") == [{}]:
+                # Open to anyone and no credentials used: say so with OpenAPI's empty list, which
+                # generated clients read as "no authentication" (some read `[{}]` as "a token").
+                operation["security"] = []
             codes = ["400", "401", "404", "405", "413", "415", "429", "503"]
             if not anonymous:
                 codes.append("403")
