@@ -20,8 +20,8 @@ REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"
 
 def service_unavailable(what: str) -> None:
     if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is required here (RELAY_REQUIRE_SERVICES=1) but is not available")
-    pytest.skip(f"{what} is not available")
+        pytest.fail(f"required here (RELAY_REQUIRE_SERVICES=1) but unavailable: {what}")
+    pytest.skip(what)
 
 
 def redis_url_reachable() -> str | None:
@@ -38,15 +38,23 @@ def redis_url_reachable() -> str | None:
     return settings.REDIS_URL
 
 
+def _redis_missing() -> str:
+    """What is missing for the Redis tests, in words a newcomer can act on."""
+    if not os.environ.get("REDIS_URL"):
+        return "Redis: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+    return "Redis: REDIS_URL is set but nothing answers there (is redis-server running?)"
+
+
 @pytest.fixture(autouse=True)
 def _required_services(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres"):
         from django.db import connection
 
         if connection.vendor != "postgresql":
-            service_unavailable("PostgreSQL (DATABASE_URL=postgres://...)")
+            missing = "is not set" if not os.environ.get("DATABASE_URL") else f"names {connection.vendor}"
+            service_unavailable(f"PostgreSQL: DATABASE_URL {missing} (e.g. DATABASE_URL=postgres://postgres@127.0.0.1/relay)")
     if request.node.get_closest_marker("redis") and redis_url_reachable() is None:
-        service_unavailable("Redis (REDIS_URL=redis://...)")
+        service_unavailable(_redis_missing())
 
 
 @pytest.fixture(autouse=True)
