@@ -56,6 +56,8 @@ run: model demo
 	@echo "    sam@relay.demo (sales NL), pieter@relay.demo (sales NL lead, triage), rasmus@relay.demo (sales DK),"
 	@echo "    sofie@relay.demo (support lead, triage), rita@relay.demo (recruitment), mark@relay.demo and"
 	@echo "    julia@relay.demo (editors), olga@relay.demo (alumni), admin@relay.demo (admin)"
+	@echo "  This is the development server (DEBUG on): error pages with settings and local variables are"
+	@echo "    shown only to requests from this machine; API paths (/api/...) always answer JSON errors."
 	@echo ""
 	$(RUN_ENV) $(BIN)/uvicorn backend.asgi:application --host $(HOST) --port $(PORT) --no-access-log --no-proxy-headers --ws websockets-sansio --lifespan off
 

@@ -202,6 +202,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
+    "mobile_api.errors.ApiJsonErrorsMiddleware",  # issue 15: JSON errors under /api/ in every mode
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # issue 15: a Content-Security-Policy for the console and the admin
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -267,6 +268,8 @@ RELAY_SERVE_MEDIA: bool = env.bool("RELAY_SERVE_MEDIA", default=True)
 RELAY_IMAGE_MAX_BYTES: int = env.int("RELAY_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 RELAY_IMAGE_MIN_SIDE: int = env.int("RELAY_IMAGE_MIN_SIDE", default=100)
 RELAY_IMAGE_MAX_SIDE: int = env.int("RELAY_IMAGE_MAX_SIDE", default=6000)
+# Issue 15: decoding cost grows with pixels, not bytes; 16 MP fits a 4608×3456 phone photo.
+RELAY_IMAGE_MAX_PIXELS: int = env.int("RELAY_IMAGE_MAX_PIXELS", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Security (production defaults; DEBUG relaxes the transport ones) ------------------------
@@ -306,7 +309,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="100/min"),
     },
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mobile_api.parsers.BoundedJSONParser"],  # issue 15: JSON depth bounded
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:
@@ -341,10 +344,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Issue 16.7: error responses added through the public hook (not an AutoSchema private method).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "mobile_api.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": "backend.people.models.Language",
         "ReactionKindEnum": "backend.sharing.models.ReactionKind",
         "KindEnum": "backend.listening.models.Kind",
+        # Issue 16.7: response fields are enums too; these names keep the generated types readable.
+        "SignalStatusEnum": "mobile_api.fields.SIGNAL_STATUSES",
+        "DraftStatusEnum": "backend.sharing.models.DraftStatus",
+        "StoryTypeEnum": "backend.sharing.models.StoryType",
+        "EventTypeEnum": "backend.listening.models.EventType",
+        "NotificationTypeEnum": "mobile_api.v1.notifications.NOTIFICATION_TYPES",
     },
 }
 
@@ -466,3 +479,9 @@ CONTENT_SECURITY_POLICY = {
 RELAY_DEMO_PASSWORDS: bool = env.bool("RELAY_DEMO_PASSWORDS", default=False)
 # Translations of the API's messages, warnings and titles (the console keeps its own in its app).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# --- Issue 15 (API edges): tracked-link click counting, DEBUG error pages ---------------------
+# Clicks counted per visitor (address) and link per hour; more are redirected but not counted.
+RELAY_CLICKS_PER_VISITOR_HOUR: int = env.int("RELAY_CLICKS_PER_VISITOR_HOUR", default=10)
+# DEBUG's error page with settings and local variables only for requests from this machine.
+DEFAULT_EXCEPTION_REPORTER = "mobile_api.debug.LoopbackOnlyExceptionReporter"

@@ -11,14 +11,17 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from backend.core.errors import DomainError
+from mobile_api.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +81,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             error_body(exc.code, str(exc.message), exc.fields, **exc.extra), status=exc.status_code
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -125,3 +130,31 @@ def json_400(request: HttpRequest, exception: Exception | None = None) -> JsonRe
 
 def json_403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse(error_body("permission_denied", _("Permission denied.")), status=status.HTTP_403_FORBIDDEN)
+
+
+# --- requests that never reach a DRF view, and DEBUG ----------------------------------------
+_CODE_BY_STATUS = {
+    400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+    405: "method_not_allowed", 413: "request_too_large", 415: "unsupported_media_type", 429: "throttled",
+    500: "server_error", 503: "service_unavailable",
+}
+
+
+class ApiJsonErrorsMiddleware(MiddlewareMixin):
+    """Under `/api/` every error is the one JSON shape, in every mode: with DEBUG on, Django answers
+    an unknown path, a refused body or a crash with its HTML debug pages (handler404/500 are used
+    only with DEBUG off), and DRF's browsable API renders errors as HTML. The status code stays."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if (response.status_code < 400 or not request.path.startswith("/api/")
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        code = _CODE_BY_STATUS.get(response.status_code, "error")
+        message = ("Something went wrong on our side." if response.status_code >= 500
+                   else code.replace("_", " ").capitalize() + ".")
+        replaced = JsonResponse(error_body(code, message), status=response.status_code)
+        for header in ("Retry-After", "Allow", "WWW-Authenticate", "X-Request-ID"):
+            if header in response:
+                replaced[header] = response[header]
+        return replaced
+

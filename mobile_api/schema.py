@@ -1,28 +1,16 @@
-"""OpenAPI generation: every operation documents the error responses it can give, in the one
-error shape, so clients (and schemathesis) can rely on the schema for failures too."""
+"""OpenAPI generation, through drf-spectacular's public extension points only:
+
+- `RelayAutoSchema.get_summary`: every operation has a summary (an explicit `extend_schema(summary=...)`,
+  else the first sentence of the view's docstring);
+- `document_errors`, a postprocessing hook: every operation documents the error responses it can
+  give, in the one error shape with its extra fields typed, so clients (and schemathesis) can rely
+  on the schema for failures too.
+"""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="stable machine-readable code, e.g. validation_error")
-    message = serializers.CharField()
-    # DRF's metaclass moves declared fields off the class, so this field does not shadow Serializer.fields.
-    fields = serializers.DictField(  # type: ignore[assignment]  # a field named like Serializer.fields
-        help_text="field name → list of messages (nested for objects)")
-    retry_after = serializers.IntegerField(required=False)
-    claimed_by = serializers.DictField(required=False, allow_null=True)
-    allowed = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
-
 
 _DESCRIPTIONS = {
     "400": "Invalid input (nothing was stored)",
@@ -37,20 +25,75 @@ _DESCRIPTIONS = {
     "503": "Briefly unavailable; retry after the Retry-After header",
 }
 
+# The error shape. `code` is stable in every language; the extra fields below appear only with
+# the codes named in their descriptions, each with its own type.
+ERROR_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string", "description": "stable machine-readable code, e.g. validation_error"},
+        "message": {"type": "string", "description": "for people, in the reader's language"},
+        "fields": {
+            "type": "object", "additionalProperties": {},
+            "description": "field name → list of messages (nested for objects); empty when not about fields",
+        },
+        "retry_after": {"type": "integer", "description": "with `throttled`: seconds to wait"},
+        "claimed_by": {
+            "allOf": [{"$ref": "#/components/schemas/PersonRef"}], "nullable": True,
+            "description": "with `already_claimed`: who has the signal (null when no longer known)",
+        },
+        "allowed": {
+            "type": "array", "items": {"type": "string"},
+            "description": "with `invalid_transition`: the states this one may move to",
+        },
+        "current_version": {"type": "string", "description": "with `guidelines_outdated`: the version in force"},
+        "guidelines_version": {
+            "type": "string", "description": "with `guidelines_required`: the version to read and accept",
+        },
+    },
+    "required": ["code", "message", "fields"],
+}
+ERROR: dict[str, Any] = {
+    "type": "object",
+    "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}},
+    "required": ["error"],
+}
+
+_METHODS = ("get", "put", "post", "patch", "delete")
+
 
 class RelayAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
-        responses = super()._get_response_bodies(direction)
-        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
-        codes = ["400", "404", "405", "413", "415", "429", "503"]
-        if not public:
-            codes += ["401", "403"]
-        else:
-            codes += ["401"]  # sign-in and refresh answer 401 for bad credentials or tokens
-        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            codes.append("409")
-        for code in codes:
-            if code not in responses:
-                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
-                responses[code]["description"] = _DESCRIPTIONS[code]
-        return responses
+    def get_summary(self) -> str | None:
+        explicit = super().get_summary()
+        if explicit:
+            return explicit
+        doc = (self.view.__class__.__doc__ or "").strip()
+        return doc.split("\n\n")[0].replace("\n", " ").split(". ")[0].rstrip(".") or None
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorBody"] = ERROR_BODY
+    schemas["Error"] = ERROR
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _METHODS:
+                continue
+            # An operation open to anyone lists `{}` (no credentials) among its security options.
+            anonymous = {} in operation.get("security", result.get("security", []))
+            if operation.get("security") == [{}]:
+                # Open to anyone and no credentials used: say so with OpenAPI's empty list, which
+                # generated clients read as "no authentication" (some read `[{}]` as "a token").
+                operation["security"] = []
+            codes = ["400", "401", "404", "405", "413", "415", "429", "503"]
+            if not anonymous:
+                codes.append("403")
+            if method != "get":
+                codes.append("409")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                responses.setdefault(code, {
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    "description": _DESCRIPTIONS[code],
+                })
+    return result

@@ -28,6 +28,7 @@ urlpatterns = [
     path("queues/<int:pk>/signals/", signals.QueueSignalsView.as_view(), name="queue-signals"),
     # notifications
     path("devices/", notifications.DeviceView.as_view(), name="devices"),
+    path("devices/<int:pk>/", notifications.DeviceDetailView.as_view(), name="device-detail"),
     path("notifications/", notifications.InboxView.as_view(), name="notification-inbox"),
     path("notifications/read-all/", notifications.MarkAllReadView.as_view(), name="notification-read-all"),
     path("notifications/preferences/", notifications.PreferencesView.as_view(), name="notification-preferences"),

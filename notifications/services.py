@@ -40,11 +40,35 @@ from notifications.models import (
 logger = logging.getLogger(__name__)
 
 # --- devices ----------------------------------------------------------------------------------
+# How recent a sign-in must be for a device to move from one person to another (docs/api.md).
+DEVICE_MOVE_FRESH_SIGN_IN = timedelta(minutes=10)
+
+
+def _proves_possession(*, installation_id: str, held: Device, signed_in_at: datetime | None) -> bool:
+    """A device held by someone else moves only when the app re-registers it from the same
+    installation (the Firebase installation id the device already carries) right after a sign-in
+    on it. A bare FCM token or installation id, copied from somewhere, proves nothing."""
+    fresh = signed_in_at is not None and signed_in_at >= timezone.now() - DEVICE_MOVE_FRESH_SIGN_IN
+    return bool(installation_id) and installation_id == held.installation_id and fresh
+
+
 @transaction.atomic
 def device_register(
-    *, user: User, token: str, platform: str, installation_id: str = "", app_version: str = "", locale: str = ""
+    *, user: User, token: str, platform: str, installation_id: str = "", app_version: str = "", locale: str = "",
+    signed_in_at: datetime | None = None,
 ) -> Device:
-    """Register (or refresh) the app's FCM token. A token that moves to another user is moved."""
+    """Register (or refresh) the app's FCM token. A token or installation held by another person
+    moves to `user` only with proof of possession (`_proves_possession`); otherwise Conflict (409)
+    and it stays with its owner. Takes row locks on the devices with this token or installation id."""
+    held = list(Device.objects.select_for_update().filter(
+        Q(token=token) | (Q(installation_id=installation_id) if installation_id else Q(pk__in=[]))
+    ).exclude(user=user).order_by("pk"))
+    for other in held:
+        if not _proves_possession(installation_id=installation_id, held=other, signed_in_at=signed_in_at):
+            raise Conflict(
+                "This device is registered to another person. Sign in again on the device to move it.",
+                code="device_registered_elsewhere",
+            )
     device, _ = Device.objects.update_or_create(
         token=token,
         defaults={
@@ -61,8 +85,16 @@ def device_register(
 
 
 @transaction.atomic
-def device_unregister(*, user: User, token: str) -> None:
-    deleted, _ = Device.objects.filter(user=user, token=token).delete()
+def device_unregister(*, user: User, token: str | None = None, device_id: int | None = None) -> None:
+    """Delete one of `user`'s devices, named by its FCM token or by the id answered at registration."""
+    devices = Device.objects.filter(user=user)
+    if device_id is not None:
+        devices = devices.filter(pk=device_id)
+    elif token is not None:
+        devices = devices.filter(token=token)
+    else:
+        raise ValueError("device_unregister needs a token or a device_id")
+    deleted, _ = devices.delete()
     if not deleted:
         raise NotFound("No such device.")
 

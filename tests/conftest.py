@@ -21,8 +21,8 @@ REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"
 
 def service_unavailable(what: str) -> None:
     if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is required here (RELAY_REQUIRE_SERVICES=1) but is not available")
-    pytest.skip(f"{what} is not available")
+        pytest.fail(f"required here (RELAY_REQUIRE_SERVICES=1) but unavailable: {what}")
+    pytest.skip(what)
 
 
 def redis_url_reachable() -> str | None:
@@ -37,6 +37,13 @@ def redis_url_reachable() -> str | None:
     except redis.RedisError:
         return None
     return settings.REDIS_URL
+
+
+def _redis_missing() -> str:
+    """What is missing for the Redis tests, in words a newcomer can act on."""
+    if not os.environ.get("REDIS_URL"):
+        return "Redis: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+    return "Redis: REDIS_URL is set but nothing answers there (is redis-server running?)"
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,20 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from backend.core.errors import DomainError
+from backend.core.text import text_clean
 from backend.people.auth import access_token_deny, access_tokens_revoke_all
 from backend.people.models import ChannelPresence, Interest, Profile, User
+
+
+def display_name_clean(name: str) -> str:
+    """A display name as signal text is cleaned (no bidi overrides, no zero-width or control
+    characters), on one line with single spaces: a name is read beside actions on a person, so it
+    must read the same on every screen."""
+    cleaned = " ".join(text_clean(name).split())
+    if not cleaned:
+        raise DomainError("A display name needs visible characters.", code="validation_error",
+                          fields={"display_name": ["This field may not be blank."]})
+    return cleaned
 
 
 @transaction.atomic
@@ -33,6 +45,8 @@ def profile_update(
     Only the arguments given change, so a PATCH of one field leaves the others alone.
     """
     profile = Profile.objects.select_for_update().get(user=user)
+    if display_name is not None:
+        display_name = display_name_clean(display_name)
     changed: list[str] = []
     for name, value in (
         ("display_name", display_name),

@@ -85,9 +85,11 @@ def is_preview_bot(user_agent: str) -> bool:
     return bool(user_agent) and PREVIEW_BOTS.search(user_agent) is not None
 
 
-def visitor_key(*, salt: str, address: str, user_agent: str) -> str:
-    """The same visitor on the same day gives the same key; the address itself is never stored."""
-    return hashlib.sha256(f"{salt}\x00{address}\x00{user_agent}".encode()).hexdigest()[:32]
+def visitor_key(*, salt: str, address: str) -> str:
+    """One address is one visitor per day, whatever User-Agent it sends (a client chooses that
+    freely, so it cannot tell visitors apart without letting one inflate the count); the address
+    itself is never stored."""
+    return hashlib.sha256(f"{salt}\x00{address}".encode()).hexdigest()[:32]
 
 
 def referrer_domain(referrer: str) -> str:

@@ -6,6 +6,7 @@ archiving, reviewing) are conditional `UPDATE`s or take the row lock; never chec
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import string
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,6 +42,8 @@ from backend.sharing.models import (
     StoryState,
     StoryTarget,
 )
+
+logger = logging.getLogger(__name__)
 
 _CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 8  # 62^8 ≈ 2·10^14: unguessable enough that codes cannot be enumerated
@@ -355,6 +359,22 @@ class ClickTarget:
     campaign_slug: str | None
 
 
+def _click_counts(*, share_id: int, visitor: str, now: datetime) -> bool:
+    """Whether this visit may still count: at most RELAY_CLICKS_PER_VISITOR_HOUR clicks per visitor
+    (an address, hashed with the day's salt) and link per hour, counted atomically in the shared cache,
+    so reloading a link cannot inflate its figures. The visitor is still sent on either way. Fails
+    open (counts) when the cache is down: a lost click matters more than an inflated one."""
+    hour = int(now.timestamp() // 3600)
+    key = f"click-rate:{share_id}:{visitor}:{hour}"
+    try:
+        if cache.add(key, 1, timeout=3600 + 60):
+            return True
+        return cache.incr(key) <= settings.RELAY_CLICKS_PER_VISITOR_HOUR
+    except Exception:  # noqa: BLE001 - Redis down (ConnectionError, TimeoutError, ...): fail open
+        logger.warning("click rate cache unavailable; counting the click", exc_info=False)
+        return True
+
+
 def click_record_for_code(
     *, code: str, referrer: str, address: str, user_agent: str, now: datetime | None = None,
 ) -> ClickTarget | None:
@@ -371,11 +391,12 @@ def click_record_for_code(
     if link is None:
         return None
     salt = link["salt"] or daily_salt(day=day)
-    Click.objects.create(
-        share_id=link["id"], channel=link["channel"], referrer_domain=links.referrer_domain(referrer),
-        visitor_key=links.visitor_key(salt=salt, address=address, user_agent=user_agent[:300]),
-        is_bot=links.is_preview_bot(user_agent), at=now,
-    )
+    visitor = links.visitor_key(salt=salt, address=address)
+    if _click_counts(share_id=link["id"], visitor=visitor, now=now):
+        Click.objects.create(
+            share_id=link["id"], channel=link["channel"], referrer_domain=links.referrer_domain(referrer),
+            visitor_key=visitor, is_bot=links.is_preview_bot(user_agent), at=now,
+        )
     return ClickTarget(share_id=link["id"], channel=link["channel"], url=link["url"],
                        campaign_slug=link["campaign_slug"])
 

@@ -14,19 +14,20 @@ from backend.insights import selectors as insights
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import KPI_NAMES, Campaign, CampaignGoal
+from mobile_api.fields import CountField
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 
 
 class KpiTargetsSerializer(serializers.Serializer):
-    shares = serializers.IntegerField(min_value=1, required=False)
-    clicks = serializers.IntegerField(min_value=1, required=False)
-    unique_visitors = serializers.IntegerField(min_value=1, required=False)
-    reach = serializers.IntegerField(min_value=1, required=False)
-    reactions = serializers.IntegerField(min_value=1, required=False)
-    signals = serializers.IntegerField(min_value=1, required=False)
-    leads = serializers.IntegerField(min_value=1, required=False)
-    won_leads = serializers.IntegerField(min_value=1, required=False)
+    shares = CountField(min_value=1, required=False)
+    clicks = CountField(min_value=1, required=False)
+    unique_visitors = CountField(min_value=1, required=False)
+    reach = CountField(min_value=1, required=False)
+    reactions = CountField(min_value=1, required=False)
+    signals = CountField(min_value=1, required=False)
+    leads = CountField(min_value=1, required=False)
+    won_leads = CountField(min_value=1, required=False)
 
 
 assert set(KpiTargetsSerializer().fields) == set(KPI_NAMES)
@@ -52,7 +53,7 @@ class CampaignSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     slug = serializers.CharField()
-    goal = serializers.CharField()
+    goal = serializers.ChoiceField(choices=CampaignGoal.choices)
     description = serializers.CharField()
     kpi_targets = KpiTargetsSerializer()
     starts_on = serializers.DateField(allow_null=True)

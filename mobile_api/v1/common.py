@@ -5,11 +5,13 @@ from typing import Any
 
 from rest_framework import serializers
 
+from backend.people.models import TeamKind
+
 
 class TeamRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=TeamKind.choices)
 
 
 class PersonRefSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from backend.people.models import Language
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import DraftDecision, DraftStatus, StoryDraft
+from mobile_api.fields import IdField, WebURLField
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
 from mobile_api.v1.uploads import UPLOAD_PARSERS, MediaUrlField, form_or_json
@@ -26,8 +27,8 @@ class DraftCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     text = serializers.CharField(max_length=20_000)
     language = serializers.ChoiceField(choices=Language.choices)
-    photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    responds_to = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+    photo_url = WebURLField(max_length=500, required=False, allow_blank=True, default="")
+    responds_to = IdField(required=False, allow_null=True,
                                            help_text="the story this draft responds to")
 
 
@@ -42,7 +43,7 @@ class DraftUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     text = serializers.CharField(max_length=20_000, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    photo_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    photo_url = WebURLField(max_length=500, required=False, allow_blank=True)
     remove_photo = serializers.BooleanField(required=False, help_text="drop the uploaded photo")
 
 
@@ -52,7 +53,7 @@ class DraftUpdateUploadSerializer(DraftUpdateSerializer):
 
 class DraftReviewOutSerializer(serializers.Serializer):
     reviewer = PersonRefSerializer(allow_null=True)
-    decision = serializers.CharField()
+    decision = serializers.ChoiceField(choices=DraftDecision.choices)
     comment = serializers.CharField()
     at = serializers.DateTimeField(source="created_at")
 
@@ -64,9 +65,9 @@ class DraftSerializer(serializers.Serializer):
     text = serializers.CharField()
     photo_url = serializers.CharField()
     photo = MediaUrlField("photo", help_text="the uploaded photo (absolute URL), null without one")
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     responds_to = serializers.IntegerField(source="responds_to_id", allow_null=True)
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=DraftStatus.choices)
     story = serializers.IntegerField(source="story_id", allow_null=True, help_text="the story it became")
     reviews = DraftReviewOutSerializer(many=True, source="reviews.all")
     created_at = serializers.DateTimeField()
@@ -99,6 +100,8 @@ class DraftListCreateView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(summary="Write a story for the editors to review; JSON, or a multipart form with a `photo`",
+                   description="The draft starts as `submitted`; the editors are told, and the review "
+                   "decision comes back as a notification (`draft.reviewed`).",
                    request={"application/json": DraftCreateSerializer,
                             "multipart/form-data": DraftCreateUploadSerializer},
                    responses={201: DraftSerializer})

@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError
 from backend.insights import selectors as insights
+from backend.people.models import SocialChannel
 from backend.people.requests import signed_in_user
 from mobile_api.permissions import IsEditor
 
 
 class ChannelFiguresSerializer(serializers.Serializer):
-    channel = serializers.CharField()
+    channel = serializers.ChoiceField(choices=SocialChannel.choices)
     shares = serializers.IntegerField()
     clicks = serializers.IntegerField()
     unique_visitors = serializers.IntegerField()

@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 
 from backend.listening import selectors as signal_selectors
 from backend.people import selectors, services
-from backend.people.models import Language, Profile, SocialChannel
+from backend.people.models import Language, Profile, Role, SocialChannel
 from backend.people.requests import signed_in_user
+from mobile_api.fields import NETWORK_SIZE_MAX, CountField
 from mobile_api.v1.common import TeamRefSerializer
 
 _TIME_ZONES = frozenset(available_timezones())
@@ -22,7 +23,7 @@ _TIME_ZONES = frozenset(available_timezones())
 
 class ChannelSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=SocialChannel.choices)
-    network_size = serializers.IntegerField(min_value=0, max_value=100_000_000, default=0)
+    network_size = CountField(max_value=NETWORK_SIZE_MAX, default=0)
 
 
 class SignalTotalsSerializer(serializers.Serializer):
@@ -35,10 +36,10 @@ class SignalTotalsSerializer(serializers.Serializer):
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="user.id")
     email = serializers.EmailField(source="user.email")
-    role = serializers.CharField(source="user.role")
+    role = serializers.ChoiceField(choices=Role.choices, source="user.role")
     display_name = serializers.CharField()
-    language = serializers.CharField()
-    other_languages = serializers.ListField(child=serializers.CharField())
+    language = serializers.ChoiceField(choices=Language.choices)
+    other_languages = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices))
     location = serializers.CharField()
     time_zone = serializers.CharField()
     interests = serializers.SerializerMethodField()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -12,11 +12,19 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from backend.people.requests import signed_in_user
 from mobile_api.pagination import StrictCursorPagination
 from notifications import selectors, services
-from notifications.models import Category, Notification, Platform
+from notifications.models import Category, Notification, Platform, Priority, PushState
+
+# The `type` of an inbox entry (dotted, like the live events). A client switches on it, so the
+# schema lists them; a new type is added here with the event that sends it.
+NOTIFICATION_TYPES = [
+    "draft.reviewed", "draft.submitted", "signal.claimed", "signal.due_soon", "signal.note", "signal.routed",
+    "signal.status", "story.published", "webhook.disabled",
+]
 
 LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -35,24 +43,42 @@ class DeviceDeleteSerializer(serializers.Serializer):
 
 class DeviceOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    platform = serializers.CharField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
     app_version = serializers.CharField()
     locale = serializers.CharField()
     active = serializers.BooleanField()
 
 
+def _signed_in_at(request: Request) -> datetime | None:
+    """When the access token of this request was issued (its `iat`), the sign-in's freshness."""
+    token = request.auth  # simplejwt's validated token (ProfileJWTAuthentication)
+    issued = token.payload.get("iat") if isinstance(token, Token) else None
+    return datetime.fromtimestamp(issued, tz=UTC) if isinstance(issued, int | float) else None
+
+
 class DeviceView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Register this app's FCM token", request=DeviceInputSerializer,
-                   responses={201: DeviceOutputSerializer})
+    @extend_schema(
+        summary="Register this app's FCM token",
+        description="Answers the device with its `id`, which `DELETE /devices/{id}/` takes. A token or "
+        "installation id registered to another person answers 409 `device_registered_elsewhere` unless "
+        "the same installation re-registers it within 10 minutes of a sign-in (see docs/api.md).",
+        request=DeviceInputSerializer, responses={201: DeviceOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = DeviceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        device = services.device_register(user=signed_in_user(request), **data.validated_data)
+        device = services.device_register(user=signed_in_user(request), signed_in_at=_signed_in_at(request),
+                                          **data.validated_data)
         return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Unregister a token (on logout)", request=DeviceDeleteSerializer, responses={204: None})
+    @extend_schema(
+        summary="Unregister a device by its token in the body (older apps)",
+        description="Kept for apps that send the token in a DELETE body; many clients and proxies drop such "
+        "bodies, so new apps use `DELETE /devices/{id}/`.",
+        request=DeviceDeleteSerializer, responses={204: None}, deprecated=True,
+    )
     def delete(self, request: Request) -> Response:
         data = DeviceDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -76,21 +102,32 @@ class NotificationDataField(serializers.Field):
         return {k: int(v) if k in _ID_KEYS and str(v).isdigit() else v for k, v in (value or {}).items()}
 
 
+class DeviceDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Unregister one of my devices (on logout)", operation_id="devices_destroy_by_id",
+                   description="`id` is the one answered by `POST /devices/`. Another person's device is a 404.",
+                   request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.device_unregister(user=signed_in_user(request), device_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class NotificationSerializer(serializers.Serializer):
     """One inbox entry. The title names what it is about (kind and a contact-free excerpt); the push
     that went out through FCM carried only a neutral title (`Notification.inbox_title`)."""
 
     id = serializers.IntegerField()
-    type = serializers.CharField()
-    category = serializers.CharField()
+    type = serializers.ChoiceField(choices=NOTIFICATION_TYPES)
+    category = serializers.ChoiceField(choices=Category.choices)
     title = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     data = NotificationDataField()  # type: ignore[assignment]  # a field named like Serializer.data
-    priority = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
     pushed = serializers.SerializerMethodField(help_text="false while waiting, or when it could not be pushed")
-    push_state = serializers.CharField()
+    push_state = serializers.ChoiceField(choices=PushState.choices)
 
     def get_pushed(self, n: Notification) -> bool:
         return n.push_state == "sent"

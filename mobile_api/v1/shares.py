@@ -32,7 +32,7 @@ class WarningSerializer(serializers.Serializer):
 class ShareCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     story = serializers.IntegerField(source="story_id")
-    channel = serializers.CharField()
+    channel = serializers.ChoiceField(choices=SocialChannel.choices)
     message = serializers.CharField()
     code = serializers.CharField()
     tracked_url = serializers.SerializerMethodField()
@@ -79,7 +79,7 @@ class ReactionCreateSerializer(serializers.Serializer):
 class ReactionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     story = serializers.IntegerField(source="story_id")
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ReactionKind.choices)
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
 

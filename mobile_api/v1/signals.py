@@ -12,7 +12,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -22,10 +21,11 @@ from rest_framework.views import APIView
 
 from backend.core.errors import DomainError, NotFound
 from backend.listening import lifecycle, selectors, services
-from backend.listening.models import HeardVia, Kind, Signal
+from backend.listening.models import EventType, HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors as story_selectors
+from mobile_api.fields import SIGNAL_STATUSES, UUID_PATTERN, IdField, id_param
 from mobile_api.pagination import StrictCursorPagination
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer, TeamRefSerializer
@@ -80,8 +80,8 @@ class SignalCreateSerializer(serializers.Serializer):
     )
     heard_via = serializers.ChoiceField(choices=HeardVia.choices, required=False, default=HeardVia.OTHER)
     captured_at = serializers.DateTimeField(required=False, allow_null=True)
-    story = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True,
-                                     help_text="A story the submitter may see (their feed); any other is a 400.")
+    story = IdField(required=False, allow_null=True,
+                    help_text="A story the submitter may see (their feed); any other is a 400.")
 
     def validate_story(self, value: int | None) -> int | None:
         if value is None:
@@ -129,7 +129,7 @@ class NoteSerializer(serializers.Serializer):
 
 class RerouteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False, allow_null=True)
-    team = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    team = IdField(required=False, allow_null=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("kind") and not attrs.get("team"):
@@ -181,10 +181,10 @@ class ViewerMixin:
 
 class SignalCreatedSerializer(ViewerMixin, StatusTextMixin, serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    language = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
     urgent = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     status_text = serializers.SerializerMethodField()
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
@@ -210,17 +210,18 @@ class SignalCreatedSerializer(ViewerMixin, StatusTextMixin, serializers.Serializ
 
 class NoteOutSerializer(serializers.Serializer):
     text = serializers.CharField(source="note")
-    status = serializers.CharField(source="to_status")
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES, source="to_status")
     at = serializers.DateTimeField(source="created_at")
 
 
 class MySignalSerializer(StatusTextMixin, serializers.Serializer):
     """What the submitter sees: their words, the status in plain words, and notes meant for them."""
 
+    view = serializers.SerializerMethodField(help_text="`submitter`: this shape (see GET /signals/{id})")
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     text = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     status_text = serializers.SerializerMethodField()
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
@@ -244,11 +245,15 @@ class MySignalSerializer(StatusTextMixin, serializers.Serializer):
         return signal.status == lifecycle.NEW and signal.assignee_id is None
 
 
+    @extend_schema_field(serializers.ChoiceField(choices=["submitter"]))
+    def get_view(self, signal: Signal) -> str:
+        return "submitter"
+
 class ContactOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
     email = serializers.CharField()
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     best_time = serializers.CharField()
     consent_at = serializers.DateTimeField(allow_null=True)
     consent_wording_version = serializers.CharField()
@@ -259,10 +264,10 @@ class ContactOutSerializer(serializers.Serializer):
 
 
 class EventOutSerializer(serializers.Serializer):
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=EventType.choices)
     actor = PersonRefSerializer(allow_null=True)
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
+    from_status = serializers.ChoiceField(choices=SIGNAL_STATUSES, allow_blank=True)
+    to_status = serializers.ChoiceField(choices=SIGNAL_STATUSES, allow_blank=True)
     note = serializers.CharField()
     visible_to_submitter = serializers.BooleanField()
     # DRF's metaclass moves declared fields off the class, so this field does not shadow Serializer.data.
@@ -274,11 +279,11 @@ class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
     """What the handling team sees in a queue: enough to pick, including the contact."""
 
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     text = serializers.CharField()
-    language = serializers.CharField()
+    language = serializers.ChoiceField(choices=Language.choices)
     urgent = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
     confidence = serializers.FloatField()
@@ -288,7 +293,7 @@ class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     overdue = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
-    heard_via = serializers.CharField()
+    heard_via = serializers.ChoiceField(choices=HeardVia.choices)
     captured_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     duplicate_of = serializers.SerializerMethodField(
@@ -307,6 +312,7 @@ class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
 
 
 class SignalDetailSerializer(QueueSignalSerializer):
+    view = serializers.SerializerMethodField(help_text="`team`: this shape (see GET /signals/{id})")
     kind_chosen = serializers.CharField()
     kind_predicted = serializers.CharField()
     model_version = serializers.CharField()
@@ -322,6 +328,10 @@ class SignalDetailSerializer(QueueSignalSerializer):
         return serializers.ListSerializer(history, child=EventOutSerializer()).data
 
 
+    @extend_schema_field(serializers.ChoiceField(choices=["team"]))
+    def get_view(self, signal: Signal) -> str:
+        return "team"
+
 class QueueSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -334,10 +344,10 @@ class QueueSerializer(serializers.Serializer):
 
 class RerouteResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     team = TeamRefSerializer(allow_null=True)
     in_triage = serializers.BooleanField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=SIGNAL_STATUSES)
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -367,8 +377,10 @@ class SignalCreateView(APIView):
         request=SignalCreateSerializer,
         responses={201: SignalCreatedSerializer},
         parameters=[OpenApiParameter(
-            "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER,
-            description="A UUID the app makes per submission; a retry with the same key returns the first result.",
+            # A string with a pattern, not `format: uuid`: generated clients then take the text they send.
+            "Idempotency-Key", {"type": "string", "pattern": UUID_PATTERN}, OpenApiParameter.HEADER,
+            description="A UUID (as text) the app makes per submission; a retry with the same key returns the "
+            "first result.",
         )],
     )
     def post(self, request: Request) -> Response:
@@ -449,9 +461,12 @@ class SignalDetailView(APIView):
 
     @extend_schema(
         summary="One signal: the full record for its team, the submitter's view for the submitter",
+        description="The handling team (and triage, admins) get the full record, `view: team`; the "
+        "submitter gets their own view, `view: submitter`. `view` is the discriminator.",
         responses={200: PolymorphicProxySerializer(
-            component_name="SignalView", serializers=[SignalDetailSerializer, MySignalSerializer],
-            resource_type_field_name=None,
+            component_name="SignalView",
+            serializers={"team": SignalDetailSerializer, "submitter": MySignalSerializer},
+            resource_type_field_name="view",
         )},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -566,10 +581,7 @@ class QueueSignalFilter(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        raise DomainError(_("assignee is `me`, `none` or a number."), code="validation_error",
-                          fields={"assignee": [_("Invalid value.")]})
+        return queryset.filter(assignee_id=id_param(value, name="assignee"))
 
     def filter_noop(self, queryset: QuerySet[Signal], name: str, value: bool) -> QuerySet[Signal]:
         return queryset
@@ -584,6 +596,8 @@ class QueuePagination(StrictCursorPagination):
 
 
 class QueueSignalsView(generics.ListAPIView):
+    """The signals in one of my queues, urgent first, then by due time, filterable by status, kind and assignee."""
+
     # Who may act is decided per signal by team membership (the domain answers 404 otherwise).
     permission_classes = [IsAuthenticated]
     serializer_class = QueueSignalSerializer
@@ -602,7 +616,7 @@ class QueueSignalsView(generics.ListAPIView):
 
 class FiguresRowSerializer(serializers.Serializer):
     week = serializers.DateField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
     team = TeamRefSerializer()
     count = serializers.IntegerField()
     median_hours_to_first_action = serializers.FloatField(allow_null=True)

@@ -23,6 +23,7 @@ from backend.people.models import Language, Role, SocialChannel
 from backend.people.requests import signed_in_user
 from backend.sharing import selectors, services
 from backend.sharing.models import Story, StoryState, StoryType
+from mobile_api.fields import IdField, WebURLField, id_param
 from mobile_api.pagination import StrictCursorPagination
 from mobile_api.permissions import IsEditor
 from mobile_api.v1.common import PersonRefSerializer
@@ -54,7 +55,7 @@ class CampaignRefSerializer(serializers.Serializer):
 class AudienceSerializer(serializers.Serializer):
     """Empty lists mean "everyone" in that dimension; several dimensions must all match."""
 
-    team = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=100, required=False)
+    team = serializers.ListField(child=IdField(), max_length=100, required=False)
     role = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), max_length=10, required=False)
     interest = serializers.ListField(child=serializers.SlugField(), max_length=50, required=False)
     language = serializers.ListField(child=serializers.ChoiceField(choices=Language.choices), max_length=3,
@@ -71,7 +72,7 @@ def _version(story: Story, language: str) -> dict[str, Any]:
 # --- feed -----------------------------------------------------------------------------------------
 class FeedItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=StoryType.choices)
     language = serializers.SerializerMethodField()
     title = serializers.SerializerMethodField()
     summary = serializers.SerializerMethodField()
@@ -92,6 +93,7 @@ class FeedItemSerializer(serializers.Serializer):
     def _lang(self) -> str:
         return self.context["reader"].preferred_language
 
+    @extend_schema_field(serializers.ChoiceField(choices=Language.choices))
     def get_language(self, story: Story) -> str:
         return self._lang() if _version(story, self._lang()) else story.language
 
@@ -151,8 +153,8 @@ class StoryWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     body = serializers.CharField(max_length=50_000, required=False, allow_blank=True)
-    url = serializers.URLField(max_length=500)
-    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    url = WebURLField(max_length=500)
+    image_url = WebURLField(max_length=500, required=False, allow_blank=True)
     type = serializers.ChoiceField(choices=StoryType.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices)
     versions = serializers.DictField(child=StoryVersionSerializer(), required=False,
@@ -163,7 +165,7 @@ class StoryWriteSerializer(serializers.Serializer):
                                                required=False)
     hashtags = serializers.ListField(child=serializers.CharField(max_length=60), max_length=30, required=False)
     for_alumni = serializers.BooleanField(required=False)
-    campaign = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    campaign = IdField(required=False, allow_null=True)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     audience = AudienceSerializer(required=False)
     remove_image = serializers.BooleanField(required=False, help_text="drop the uploaded image")
@@ -203,9 +205,9 @@ class StorySerializer(serializers.Serializer):
     """The editor's view of a story, with its state and audience."""
 
     id = serializers.IntegerField()
-    state = serializers.CharField()
-    type = serializers.CharField()
-    language = serializers.CharField()
+    state = serializers.ChoiceField(choices=StoryState.choices)
+    type = serializers.ChoiceField(choices=StoryType.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
     title = serializers.CharField()
     summary = serializers.CharField()
     body = serializers.CharField()
@@ -242,9 +244,7 @@ def _story_filters(request: Request) -> dict[str, Any]:
     if state is not None and state not in StoryState.values:
         raise DomainError(_("Unknown state."), code="validation_error", fields={"state": [_("Invalid value.")]})
     campaign = request.query_params.get("campaign") or None
-    if campaign is not None and not campaign.isdigit():
-        raise DomainError(_("campaign is a number."), code="validation_error", fields={"campaign": [_("Invalid value.")]})
-    return {"state": state, "campaign_id": int(campaign) if campaign else None}
+    return {"state": state, "campaign_id": id_param(campaign, name="campaign") if campaign else None}
 
 
 def _story_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 
 from backend.core.errors import DomainError
+from mobile_api.parsers import BoundedJSONParser, check_depth
 
 
 def media_url(file: FieldFile | None, request: HttpRequest | None) -> str | None:
@@ -40,7 +42,7 @@ class MediaUrlField(serializers.SerializerMethodField):
 
 # Multipart forms carry flat values: lists and objects come as JSON text in these fields.
 _FORM_JSON_FIELDS = ("audience", "versions", "talking_points", "suggested_texts", "suggested_comments", "hashtags")
-UPLOAD_PARSERS = [JSONParser, MultiPartParser]
+UPLOAD_PARSERS = [BoundedJSONParser, MultiPartParser]
 
 
 def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | None]:
@@ -66,8 +68,8 @@ def form_or_json(request: Request, *, upload: str) -> tuple[Any, UploadedFile | 
     for name in _FORM_JSON_FIELDS:
         if isinstance(data.get(name), str):
             try:
-                data[name] = json.loads(data[name])
-            except ValueError:
+                data[name] = check_depth(json.loads(data[name]))
+            except (ValueError, RecursionError, ParseError):
                 errors[name] = ["In a multipart form, send this field as JSON text."]
     if errors:
         raise DomainError(_("Invalid form."), code="validation_error", fields=errors)

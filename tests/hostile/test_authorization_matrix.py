@@ -92,6 +92,8 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     ("POST",   "api/v1/devices/",                            "-",          (201, 201, 201, 201, 201, 201, 201, 401, 401)),
     ("DELETE", "api/v1/devices/",                            "own",        (204, 204, 204, 204, 204, 204, 204, 401, 401)),
     ("DELETE", "api/v1/devices/",                            "other",      (404, 404, 404, 404, 404, 404, 404, 401, 401)),
+    ("DELETE", "api/v1/devices/<int:pk>/",                   "own",        (204, 204, 204, 204, 204, 204, 204, 401, 401)),
+    ("DELETE", "api/v1/devices/<int:pk>/",                   "other",      (404, 404, 404, 404, 404, 404, 404, 401, 401)),
     ("GET",    "api/v1/notifications/",                      "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/notifications/read-all/",             "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("GET",    "api/v1/notifications/preferences/",          "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
@@ -278,6 +280,9 @@ def build_request(w: World, method: str, route: str, obj: str, role: str) -> Req
         return f"/api/v1/signals/{pk}/{suffix}", _signal_body(suffix, kind)
     if route == "api/v1/queues/<int:pk>/signals/":
         return f"/api/v1/queues/{w.queue[(role if role != 'anonymous' else 'employee', obj)]}/signals/", None
+    if route == "api/v1/devices/<int:pk>/":
+        token = w.device_token["other" if obj == "other" or role == "anonymous" else role]
+        return f"/api/v1/devices/{Device.objects.get(token=token).pk}/", None
     if route == "api/v1/notifications/<int:pk>/read/":
         return f"/api/v1/notifications/{w.notification['other' if obj == 'other' else _owner(role)]}/read/", None
     if route.startswith("api/v1/drafts/<int:pk>/"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,20 +41,26 @@ def server(tmp_path_factory) -> Iterator[tuple[str, dict[str, str], Path]]:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_api_conforms_to_its_schema(server, role) -> None:
+def test_api_conforms_to_its_schema(server, role, capsys) -> None:
     url, tokens, schema_file = server
     st = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     assert st, "schemathesis is a dev dependency"
     headers = ["-H", f"Authorization: Bearer {tokens[ROLES[role]]}"] if ROLES[role] else []
     # A signed-in run must not log its own role out everywhere halfway (every later request a 401).
     logout = ["--exclude-path", "/api/v1/auth/logout/"] if ROLES[role] else []
-    result = subprocess.run(
-        [st, "run", str(schema_file), "--url", url, *headers, "--checks", CHECKS, "--max-examples", "1",
-         "--phases", "coverage,fuzzing", "--seed", "7",
-         # Sign-in is throttled per address and per account and address by design (tests/hostile/test_ways_in.py).
-         "--exclude-path", "/api/v1/auth/token/", *logout],
-        capture_output=True, text=True, timeout=600, cwd=ROOT,
-    )
+    # The coverage phase sends each parameter's boundaries (integers at and past their minimum and
+    # maximum, dates, enums, missing and extra fields); fuzzing then sends examples from the schema.
+    command = [st, "run", str(schema_file), "--url", url, *headers, "--checks", CHECKS, "--max-examples", "1",
+               "--phases", "coverage,fuzzing", "--seed", "7",
+               # Sign-in is throttled per address and per account and address by design (tests/hostile/test_ways_in.py).
+               "--exclude-path", "/api/v1/auth/token/", *logout]
+    started = time.monotonic()
+    with capsys.disabled():  # a minute or more per role: say what runs, so `make test` does not look hung
+        print(f"\nschemathesis [{role}]: coverage and fuzzing phases over every operation ...", flush=True)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    summary = next((line.strip() for line in reversed(result.stdout.splitlines()) if line.strip()), "")
+    with capsys.disabled():
+        print(f"schemathesis [{role}]: {summary} ({time.monotonic() - started:.0f} s)", flush=True)
 
     assert result.returncode == 0, result.stdout[-6000:]
     assert "passed" in result.stdout

@@ -26,12 +26,28 @@ def test_register_a_device(client_for) -> None:
 
 
 def test_a_token_that_moves_to_another_user_is_moved_not_duplicated(client_for) -> None:
+    # A shared phone: the second person signs in on it and the same installation re-registers.
     first, second = UserFactory.create(), UserFactory.create()
-    client_for(first).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
+    device = {"token": TOKEN, "platform": "ios", "installation_id": "fid-shared"}
+    client_for(first).post("/api/v1/devices/", device, format="json")
 
-    client_for(second).post("/api/v1/devices/", {"token": TOKEN, "platform": "ios"}, format="json")
+    moved = client_for(second).post("/api/v1/devices/", device, format="json")
 
+    assert moved.status_code == 201
     assert list(Device.objects.values_list("user_id", flat=True)) == [second.pk]
+
+
+def test_unregister_by_the_id_answered_at_registration(client_for) -> None:
+    owner, other = UserFactory.create(), UserFactory.create()
+    device_id = client_for(owner).post("/api/v1/devices/", {"token": TOKEN, "platform": "android"},
+                                       format="json").json()["id"]
+
+    refused = client_for(other).delete(f"/api/v1/devices/{device_id}/")
+    done = client_for(owner).delete(f"/api/v1/devices/{device_id}/")
+    again = client_for(owner).delete(f"/api/v1/devices/{device_id}/")
+
+    assert (refused.status_code, done.status_code, again.status_code) == (404, 204, 404)
+    assert not Device.objects.exists()
 
 
 def test_a_new_token_for_the_same_installation_retires_the_old_one(client_for) -> None:

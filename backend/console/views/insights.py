@@ -4,10 +4,12 @@ mention, and the signals behind each figure (their words only: no contact, no su
 For editors and admins, as `GET /api/v1/signals/figures/` is."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.console import charts
@@ -15,10 +17,28 @@ from backend.console.access import EDITORS, console_view
 from backend.listening import selectors
 from backend.listening.models import Kind
 
+EARLIEST_WEEK = date(2000, 1, 1)
+
 
 def _kind(request: HttpRequest) -> str | None:
     kind = request.GET.get("kind") or None
     return kind if kind in Kind.values else None
+
+
+def _week(request: HttpRequest) -> date | None:
+    """The week asked for, or None for every week. A date the figures cannot hold (before 2000,
+    or a year from now) is a 400: `0001-01-01` or `9999-12-31` would overflow the datetime
+    arithmetic of the week's bounds."""
+    raw = request.GET.get("week") or ""
+    if not raw:
+        return None
+    try:
+        week = date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest("week is a date: YYYY-MM-DD.") from None
+    if not EARLIEST_WEEK <= week <= timezone.localdate() + timedelta(days=366):
+        raise BadRequest("week is out of range.")
+    return week
 
 
 @console_view(roles=EDITORS)
@@ -47,10 +67,7 @@ def insights_page(request: HttpRequest) -> HttpResponse:
 def insights_drill(request: HttpRequest) -> HttpResponse:
     kind = _kind(request)
     topic = (request.GET.get("topic") or "").strip()[:80] or None
-    try:
-        week = date.fromisoformat(request.GET.get("week") or "")
-    except ValueError:
-        week = None
+    week = _week(request)
     gists = selectors.signal_gists(kind=kind, week=week, topic=topic)
     return render(request, "console/insights_drill.html", {
         "gists": gists, "kind": kind, "kind_label": dict(Kind.choices).get(kind or "", ""), "week": week,
