@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from backend.core.errors import DomainError
@@ -45,8 +46,9 @@ def id_param(value: str, *, name: str) -> int:
     """A query parameter that must be a row id; anything else is a 400 naming the parameter."""
     if value.isascii() and value.isdigit() and 1 <= int(value) <= ID_MAX:
         return int(value)
-    raise DomainError(f"{name} must be an id (a whole number from 1 to {ID_MAX}).", code="validation_error",
-                      fields={name: ["Invalid value."]})
+    raise DomainError(_("%(name)s must be an id (a whole number from 1 to %(max)d).") % {"name": name, "max": ID_MAX},
+                      code="validation_error",
+                      fields={name: [_("Invalid value.")]})
 
 
 class WebURLField(serializers.URLField):

@@ -144,8 +144,8 @@ class SuggestedContactSerializer(serializers.Serializer):
 
 
 class SignalPreviewSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    language = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    language = serializers.CharField(help_text="nl, da or en; no or sv (recognised, routed by the fallback language)")
     urgent = serializers.BooleanField()
     confidence = serializers.FloatField()
     suggested_contact = SuggestedContactSerializer(help_text="Contact details found in the text.")

@@ -19,7 +19,12 @@ from relay_mobile_api_client.api.devices import devices_create, devices_destroy_
 from relay_mobile_api_client.api.feed import feed_list
 from relay_mobile_api_client.api.guidelines import guidelines_accept_create, guidelines_retrieve
 from relay_mobile_api_client.api.notifications import notifications_list
-from relay_mobile_api_client.api.signals import signals_create, signals_mine_list, signals_retrieve
+from relay_mobile_api_client.api.signals import (
+    signals_create,
+    signals_mine_list,
+    signals_preview_create,
+    signals_retrieve,
+)
 from relay_mobile_api_client.api.stories import stories_shares_create
 from relay_mobile_api_client.models import (
     ChannelEnum,
@@ -39,6 +44,8 @@ from relay_mobile_api_client.models import (
     ShareCreateRequest,
     SignalCreated,
     SignalCreateRequest,
+    SignalPreview,
+    SignalPreviewInputRequest,
     SignalStatusEnum,
     TokenObtainPair,
     TokenObtainPairRequest,
@@ -55,11 +62,16 @@ def expect(value: T | Error | None, kind: type[T]) -> T:
 
 
 def run(base_url: str, *, email: str, password: str) -> dict[str, object]:
-    """Sign in, submit, mine, device register and unregister, guidelines, feed, share, inbox, logout."""
+    """Sign in, preview, submit, mine, device register and unregister, guidelines, feed, share, inbox, logout."""
     anonymous = Client(base_url=base_url, raise_on_unexpected_status=True)
     tokens = expect(auth_token_create.sync(client=anonymous, body=TokenObtainPairRequest(
         email=email, password=password)), TokenObtainPair)
     client = AuthenticatedClient(base_url=base_url, token=tokens.access, raise_on_unexpected_status=True)
+
+    # Before sending, the app asks what the text holds: a number typed into it needs consent.
+    preview = expect(signals_preview_create.sync(client=client, body=SignalPreviewInputRequest(
+        text="Mijn buurman wil zijn hypotheek oversluiten, bel hem op 06-12345678")), SignalPreview)
+    assert isinstance(preview.kind, KindEnum) and preview.consent_needed
 
     # A retry with the same key must not make a second signal: the key is text, as the schema says.
     key = str(uuid.uuid4())

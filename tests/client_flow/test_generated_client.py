@@ -55,7 +55,8 @@ def _generator() -> Path:
 def live(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A real server with the demo bank (demo passwords), and its schema as JSON on disk."""
     work = tmp_path_factory.mktemp("client_flow")
-    env = harness.base_env(f"sqlite:///{work / 'relay.sqlite3'}")
+    # The generated client is built from the schema as an operator would publish it for app developers.
+    env = {**harness.base_env(f"sqlite:///{work / 'relay.sqlite3'}"), "API_DOCS_PUBLIC": "1"}
     harness.prepare_database(env, passwords=True)
     with harness.asgi_server(env, workers=1) as url:
         schema = httpx.get(f"{url}/api/v1/schema/", params={"format": "json"}, timeout=30)

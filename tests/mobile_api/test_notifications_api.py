@@ -191,7 +191,7 @@ def test_the_inbox_names_the_kind_and_a_contact_free_excerpt_while_the_push_stay
     emmas = client_for(bank.emma).get("/api/v1/notifications/").json()["results"]
 
     routed = next(n for n in sams if n["type"] == "signal.routed")
-    assert routed["title"].startswith("Lead for Sales NL · Lead: “Mijn buurman [name] wil zijn hypotheek")
+    assert routed["title"].startswith("Lead voor Sales NL · Lead: “Mijn buurman [name] wil zijn hypotheek")
     status = next(n for n in emmas if n["type"] == "signal.status")
     assert status["title"].startswith("Een collega heeft het opgepakt · ")
     assert "buurman [name] wil" in status["title"]
@@ -200,7 +200,7 @@ def test_the_inbox_names_the_kind_and_a_contact_free_excerpt_while_the_push_stay
         assert entry["data"] == {"type": "signal", "id": signal_id}
     # What went to FCM: the neutral title and no body; the data payload keeps strings on the wire.
     pushed = Notification.objects.get(type="signal.routed", user=bank.sam)
-    assert (pushed.title, pushed.body, pushed.data) == ("Lead for Sales NL", "", {"type": "signal",
+    assert (pushed.title, pushed.body, pushed.data) == ("Lead voor Sales NL", "", {"type": "signal",
                                                                                     "id": str(signal_id)})
 
 
