@@ -48,7 +48,7 @@ def test_an_assignee_filter_out_of_range_is_a_400(bank, client_for: Callable[...
     response = client_for(bank.sam).get(f"/api/v1/queues/{bank.sales_nl.pk}/signals/?assignee={value}")
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"assignee": ["Invalid value."]}
+    assert response.json()["error"]["fields"] == {"assignee": ["Ongeldige waarde."]}  # Sam reads Dutch
 
 
 def test_the_largest_id_is_still_a_valid_filter(bank, client_for: Callable[..., APIClient]) -> None:
@@ -69,7 +69,7 @@ def test_other_client_integers_are_bounded(bank, client_for: Callable[..., APICl
     path = client_for(bank.emma).get(f"/api/v1/stories/{2**70}/")
 
     assert campaign.status_code == 400 and set(campaign.json()["error"]["fields"]) == {"kpi_targets"}
-    assert stories.status_code == 400 and stories.json()["error"]["fields"] == {"campaign": ["Invalid value."]}
+    assert stories.status_code == 400 and stories.json()["error"]["fields"] == {"campaign": ["Ongeldige waarde."]}  # in the editor's language (Dutch)
     assert me.status_code == 400 and set(me.json()["error"]["fields"]) == {"channels"}
     assert path.status_code == 404
     assert story.pk  # the story exists, so the 404 above is about the id, not an empty table
