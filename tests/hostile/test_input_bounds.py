@@ -69,7 +69,8 @@ def test_other_client_integers_are_bounded(bank, client_for: Callable[..., APICl
     path = client_for(bank.emma).get(f"/api/v1/stories/{2**70}/")
 
     assert campaign.status_code == 400 and set(campaign.json()["error"]["fields"]) == {"kpi_targets"}
-    assert stories.status_code == 400 and stories.json()["error"]["fields"] == {"campaign": ["Ongeldige waarde."]}  # in the editor's language (Dutch)
+    # Field messages are in the person's language (this editor reads Dutch).
+    assert stories.status_code == 400 and stories.json()["error"]["fields"] == {"campaign": ["Ongeldige waarde."]}
     assert me.status_code == 400 and set(me.json()["error"]["fields"]) == {"channels"}
     assert path.status_code == 404
     assert story.pk  # the story exists, so the 404 above is about the id, not an empty table
