@@ -375,13 +375,23 @@ def signal_transition(
             _("Say why when a %(kind)s becomes %(to)s (reason, resolution or reference).") % {"kind": signal.kind, "to": to},
             code="validation_error", fields={"note": [_("Required for this status.")]},
         )
+    fields = []
+    if signal.assignee_id is None:
+        signal.assignee, signal.claimed_at = by, timezone.now()
+        fields += ["assignee", "claimed_at"]
+    return _status_move(signal=signal, to=to, note=note, actor=by, visible_to_submitter=visible_to_submitter,
+                        extra_fields=fields)
+
+
+def _status_move(*, signal: Signal, to: str, note: str, actor: User | None, visible_to_submitter: bool,
+                 extra_fields: list[str], data: dict[str, Any] | None = None) -> Signal:
+    """The bookkeeping every status move shares (a person's transition, a CRM's event): the status,
+    the first action, closing on a terminal status, the history event and the submitter's notice.
+    The caller holds the signal's row lock and has checked the lifecycle allows the move."""
     now = timezone.now()
     from_status = signal.status
     signal.status = to
-    fields = ["status", "updated_at"]
-    if signal.assignee_id is None:
-        signal.assignee, signal.claimed_at = by, now
-        fields += ["assignee", "claimed_at"]
+    fields = ["status", "updated_at", *extra_fields]
     if signal.first_action_at is None:
         signal.first_action_at = now
         fields.append("first_action_at")
@@ -390,8 +400,8 @@ def signal_transition(
         fields += ["closed_at", "outcome"]
     signal.save(update_fields=fields)
     SignalEvent.objects.create(
-        signal=signal, actor=by, type=EventType.TRANSITION, from_status=from_status, to_status=to,
-        note=note, visible_to_submitter=visible_to_submitter,
+        signal=signal, actor=actor, type=EventType.TRANSITION, from_status=from_status, to_status=to,
+        note=note, visible_to_submitter=visible_to_submitter, **({"data": data} if data is not None else {}),
     )
     events.signal_status_changed(signal, note=note, visible_to_submitter=visible_to_submitter)
     return signal
@@ -592,24 +602,9 @@ def signal_transition_external(*, signal: Signal, to: str, note: str = "", sourc
     lock and checked the lifecycle allows it. The submitter hears it as from a console transition,
     with the CRM's note when one is given; `source` (connection, event type, external id) goes in
     the history."""
-    now = timezone.now()
-    from_status = signal.status
     note = text_clean(note)
-    signal.status = to
-    fields = ["status", "updated_at", "external_refs"]
-    if signal.first_action_at is None:
-        signal.first_action_at = now
-        fields.append("first_action_at")
-    if to in lifecycle.TERMINAL[signal.kind]:
-        signal.closed_at, signal.outcome = now, note
-        fields += ["closed_at", "outcome"]
-    signal.save(update_fields=fields)
-    SignalEvent.objects.create(
-        signal=signal, actor=None, type=EventType.TRANSITION, from_status=from_status, to_status=to,
-        note=note, visible_to_submitter=bool(note), data=source,
-    )
-    events.signal_status_changed(signal, note=note, visible_to_submitter=bool(note))
-    return signal
+    return _status_move(signal=signal, to=to, note=note, actor=None, visible_to_submitter=bool(note),
+                        extra_fields=["external_refs"], data=source)
 
 
 def nlp_retrain() -> dict[str, Any]:
