@@ -18,6 +18,9 @@ from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"
 
+# The browser fixtures (`playwright`, `console_server`) for any test that needs a real Chromium.
+pytest_plugins = ["tests.backend.console.browser"]
+
 
 def service_unavailable(what: str) -> None:
     if REQUIRE_SERVICES:

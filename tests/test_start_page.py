@@ -20,3 +20,13 @@ def test_the_root_page_links_to_the_docs_the_console_and_the_admin(client) -> No
     client.force_login(UserFactory.create())
     for href in ("/console/", "/api/docs/", "/admin/"):
         assert client.get(href).status_code in {200, 302}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "console"), [("nl", "Webconsole"), ("da", "Webkonsol"), ("en", "Web console")])
+def test_the_root_page_speaks_the_visitors_language(client, language: str, console: str) -> None:
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert f'href="/console/">{console}</a>' in html

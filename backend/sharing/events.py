@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from backend.people.models import Role, User
+from backend.people.models import Profile, Role, User
 from backend.sharing.models import DraftDecision, Story, StoryDraft
 from notifications.live import user_group
 from notifications.models import Category
@@ -20,17 +20,21 @@ _DECISION_TITLE = {
 
 
 def story_published(story: Story, *, user_ids: list[int]) -> None:
-    """A new story for its audience: through the outbox, so preferences and the daily cap apply;
+    """A new story for its audience, each person in their language version where the story has one;
+    through the outbox, so preferences and the daily cap apply;
     and for the webhooks that want `story.published` (marketing's tools, issue 18)."""
+    languages = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "language"))
+
+    def draft(uid: int) -> Draft:
+        version = story.version_in(languages.get(uid, story.language))
+        return Draft(
+            user_id=uid, type="story.published", category=Category.NEW_STORIES,
+            title=version.get("title") or story.title, body=(version.get("summary") or story.summary)[:140],
+            data={"type": "story", "id": str(story.pk)}, collapse_key=f"story-{story.pk}",
+        )
+
     outbox_write(
-        drafts=[
-            Draft(
-                user_id=uid, type="story.published", category=Category.NEW_STORIES, title=story.title,
-                body=story.summary[:140], data={"type": "story", "id": str(story.pk)},
-                collapse_key=f"story-{story.pk}",
-            )
-            for uid in user_ids
-        ],
+        drafts=[draft(uid) for uid in user_ids],
         webhooks=[WebhookDraft(type="story.published", ordering_key=f"story:{story.pk}", payload={
             "story_id": story.pk, "type": story.type, "language": story.language, "title": story.title,
             "summary": story.summary, "url": story.url, "campaign_id": story.campaign_id,

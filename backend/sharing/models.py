@@ -7,6 +7,8 @@ means "everyone"; a dimension with rows means "only people who match one of them
 """
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -110,6 +112,14 @@ class Story(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def version_in(self, language: str) -> dict[str, Any]:
+        """The reader's language version ({"title", "summary", ...}) when there is one, else {}:
+        the caller falls back to the main version field by field."""
+        if language == self.language or not isinstance(self.versions, dict):
+            return {}
+        version = self.versions.get(language)
+        return version if isinstance(version, dict) else {}
 
 
 class Dimension(models.TextChoices):

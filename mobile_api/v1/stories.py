@@ -63,12 +63,6 @@ class AudienceSerializer(serializers.Serializer):
     location = serializers.ListField(child=serializers.CharField(max_length=80), max_length=50, required=False)
 
 
-def _version(story: Story, language: str) -> dict[str, Any]:
-    """The reader's language version when there is one, else the main version."""
-    version = story.versions.get(language) if language != story.language and isinstance(story.versions, dict) else None
-    return version if isinstance(version, dict) else {}
-
-
 # --- feed -----------------------------------------------------------------------------------------
 class FeedItemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -95,17 +89,17 @@ class FeedItemSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Language.choices))
     def get_language(self, story: Story) -> str:
-        return self._lang() if _version(story, self._lang()) else story.language
+        return self._lang() if story.version_in(self._lang()) else story.language
 
     def get_title(self, story: Story) -> str:
-        return _version(story, self._lang()).get("title") or story.title
+        return story.version_in(self._lang()).get("title") or story.title
 
     def get_summary(self, story: Story) -> str:
-        return _version(story, self._lang()).get("summary") or story.summary
+        return story.version_in(self._lang()).get("summary") or story.summary
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_talking_points(self, story: Story) -> list[str]:
-        return _version(story, self._lang()).get("talking_points") or story.talking_points
+        return story.version_in(self._lang()).get("talking_points") or story.talking_points
 
     @extend_schema_field(SuggestedTextSerializer(many=True))
     def get_suggested_texts(self, story: Story) -> list[dict[str, Any]]:

@@ -4,6 +4,10 @@ port of 127.0.0.1. With REDIS_URL set the channel layer is Redis, as in producti
 
 The browser is the system one (`/usr/bin/chromium`); Playwright never downloads a browser here.
 Where it is missing the browser tests skip — unless RELAY_REQUIRE_SERVICES=1 (CI), where they fail.
+
+Loaded as a pytest plugin by tests/conftest.py, so that any test can ask for the fixtures
+`playwright` (Playwright's sync API on the system Chromium) and `console_server` (the whole ASGI
+application on a free port, static files collected).
 """
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from tests.conftest import REQUIRE_SERVICES, redis_url_reachable
 
 CHROMIUM = os.environ.get("RELAY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,3 +92,38 @@ def sign_in(page: Any, base: str, email: str, password: str, next_path: str) -> 
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}{next_path}")
+
+
+@pytest.fixture
+def playwright(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Chromium ({CHROMIUM}) is required here (RELAY_REQUIRE_SERVICES=1) but is not installed")
+        pytest.skip(f"Chromium ({CHROMIUM}) is not installed")
+    if os.environ.get("REDIS_URL") and redis_url_reachable() is None and REQUIRE_SERVICES:
+        pytest.fail("REDIS_URL is set but Redis is not reachable")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
+    # plain synchronous calls, which Django would otherwise refuse next to a running loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as p:
+        yield p
+        # ORM calls made while Playwright's loop runs in this thread hold their connection in that
+        # context's storage, which Django's own teardown never sees; returned here, or the test
+        # database cannot be dropped at the end of the session ("accessed by other users").
+        connections.close_all()
+
+
+@pytest.fixture
+def console_server(settings: Any, tmp_path: Path) -> Iterator[str]:
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the websocket's origin check reads them too
+    settings.STATIC_ROOT = tmp_path / "static"
+    # The production path (collected files served by WhiteNoise), minus the gzip/brotli pass that
+    # costs most of a minute over the API docs' assets.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    call_command("collectstatic", interactive=False, verbosity=0)
+    with serve(fresh_application()) as base:
+        yield base

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from django.core.management import call_command
 
 from backend.listening.models import Signal
-from tests.backend.console.browser import CHROMIUM, browser_context, fresh_application, serve, sign_in
-from tests.conftest import REQUIRE_SERVICES, redis_url_reachable
+from tests.backend.console.browser import browser_context, sign_in
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
@@ -23,45 +19,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem bellen? 06-12345678"
 
 
-@pytest.fixture
-def playwright(monkeypatch) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Chromium ({CHROMIUM}) is required here (RELAY_REQUIRE_SERVICES=1) but is not installed")
-        pytest.skip(f"Chromium ({CHROMIUM}) is not installed")
-    if os.environ.get("REDIS_URL") and redis_url_reachable() is None and REQUIRE_SERVICES:
-        pytest.fail("REDIS_URL is set but Redis is not reachable")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
-    # plain synchronous calls, which Django would otherwise refuse next to a running loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture
-def server(settings, tmp_path: Path) -> Iterator[str]:
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the websocket's origin check reads them too
-    settings.STATIC_ROOT = tmp_path / "static"
-    # The production path (collected files served by WhiteNoise), minus the gzip/brotli pass that
-    # costs most of a minute over the API docs' assets.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    call_command("collectstatic", interactive=False, verbosity=0)
-    with serve(fresh_application()) as base:
-        yield base
-
-
 def api_token(base: str, email: str) -> str:
-    response = httpx.post(f"{base}/api/v1/auth/token/", json={"email": email, "password": DEFAULT_PASSWORD})
+    response = httpx.post(f"{base}/api/v1/auth/token/", json={"email": email, "password": DEFAULT_PASSWORD},
+                          timeout=30)  # a loaded CI machine: the first request also warms the server
     response.raise_for_status()
     return response.json()["access"]
 
 
 def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(
-    bank, server, playwright, tmp_path
+    bank, console_server, playwright, tmp_path
 ) -> None:
     queue_path = f"/console/queues/{bank.sales_nl.pk}/"
     with browser_context(playwright, tmp_path / "sam") as sam_ctx, \
@@ -70,19 +36,20 @@ def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(
         errors: list[str] = []
         for page in (sam, pieter):
             page.on("pageerror", lambda e: errors.append(str(e)))
-        sign_in(sam, server, bank.sam.email, DEFAULT_PASSWORD, queue_path)
-        sign_in(pieter, server, bank.pieter.email, DEFAULT_PASSWORD, queue_path)
+        sign_in(sam, console_server, bank.sam.email, DEFAULT_PASSWORD, queue_path)
+        sign_in(pieter, console_server, bank.pieter.email, DEFAULT_PASSWORD, queue_path)
         for page in (sam, pieter):
             page.wait_for_selector('body[data-live="connected"]')
             assert page.locator("#waiting li").count() == 0
 
         # when: an employee passes on a lead through the mobile API
         submitted = httpx.post(
-            f"{server}/api/v1/signals/",
+            f"{console_server}/api/v1/signals/",
             json={"text": LEAD, "kind": "lead", "contact": {"name": "Piet Jansen", "phone": "06-12345678"},
                   "contact_consent": True},
-            headers={"Authorization": f"Bearer {api_token(server, bank.emma.email)}",
+            headers={"Authorization": f"Bearer {api_token(console_server, bank.emma.email)}",
                      "Idempotency-Key": str(uuid.uuid4())},
+            timeout=30,
         )
         assert submitted.status_code == 201, submitted.text
         signal_id = submitted.json()["id"]
@@ -97,7 +64,7 @@ def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(
         # when: Sam claims it with the keyboard
         sam.locator(f"{row} button").focus()
         sam.keyboard.press("Enter")
-        sam.wait_for_url(f"{server}/console/signals/{signal_id}/")
+        sam.wait_for_url(f"{console_server}/console/signals/{signal_id}/")
 
         # then: it is Sam's (told in Dutch, his app language), and it vanishes from Pieter's page by itself
         assert "Je hebt het" in sam.locator(".messages").inner_text()
@@ -107,7 +74,7 @@ def test_a_new_lead_appears_live_and_vanishes_for_the_other_agent_when_claimed(
         assert Signal.objects.get(pk=signal_id).assignee_id == bank.sam.pk
 
         # and back on Sam's queue page it is under "Mine"
-        sam.goto(f"{server}{queue_path}")
+        sam.goto(f"{console_server}{queue_path}")
         sam.wait_for_selector(f"#mine #signal-{signal_id}")
         assert errors == []
 
@@ -145,7 +112,7 @@ def demo_pages(bank):
     }
 
 
-def test_screenshots_of_the_main_pages(bank, demo_pages, server, playwright, tmp_path) -> None:
+def test_screenshots_of_the_main_pages(bank, demo_pages, console_server, playwright, tmp_path) -> None:
     """Every main page renders in the browser with no script error, no unlabelled form control and
     no sideways scrolling on a laptop screen; the screenshots are kept for a person to look at."""
     pages = demo_pages
@@ -155,9 +122,9 @@ def test_screenshots_of_the_main_pages(bank, demo_pages, server, playwright, tmp
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        sign_in(page, server, bank.admin.email, DEFAULT_PASSWORD, "/console/")
+        sign_in(page, console_server, bank.admin.email, DEFAULT_PASSWORD, "/console/")
         for name, path in pages.items():
-            response = page.goto(f"{server}{path}")
+            response = page.goto(f"{console_server}{path}")
             assert response is not None and response.status == 200, (name, response and response.status)
             page.wait_for_load_state("networkidle")
             assert page.locator("h1").count() == 1, name

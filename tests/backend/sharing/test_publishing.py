@@ -181,3 +181,23 @@ def test_the_beat_schedule_names_real_tasks(settings) -> None:
 
     assert {"sharing.stories_publish_due", "sharing.stories_expire_due", "sharing.salts_purge_old"} <= names
     assert names <= set(app.tasks)
+
+
+def test_each_reader_is_told_of_a_story_in_their_language_version(bank) -> None:
+    # given an English draft story with a Dutch version and no Danish one
+    story = StoryFactory.create(
+        state=StoryState.DRAFT, published_at=None,
+        language="en", title="Our new savings account", summary="Interest from the first euro.",
+        versions={"nl": {"title": "Onze nieuwe spaarrekening", "summary": "Rente vanaf de eerste euro."}},
+    )
+
+    # when it is published
+    services.story_schedule(story_id=story.id)
+
+    # then Emma (nl) reads the Dutch version and Lars (da) the main one
+    titles = dict(Notification.objects.filter(type="story.published").values_list("user_id", "title"))
+    bodies = dict(Notification.objects.filter(type="story.published").values_list("user_id", "body"))
+    assert titles[bank.emma.id] == "Onze nieuwe spaarrekening"
+    assert bodies[bank.emma.id] == "Rente vanaf de eerste euro."
+    assert titles[bank.lars.id] == "Our new savings account"
+    assert bodies[bank.lars.id] == "Interest from the first euro."
