@@ -525,7 +525,8 @@ def _names_a_reference(before: str) -> bool:
     if m.group("stem"):  # a compound: "medlemsnummer", "tlfnr"
         return not _PHONE_NOUN.search(m.group("stem"))
     noun = m.group("noun")
-    possessive = m.start("noun") > 0 and before[m.start("noun") - 1] in "'’"  # "the shop's number"
+    # "the shop's number", "brorens nr.", "Jans nummer": a genitive names whose number it is.
+    possessive = noun.lower().endswith("s") or (m.start("noun") > 0 and before[m.start("noun") - 1] in "'’")
     # A capital is a name or a country ("Mettes nummer", "UK number"), not a kind of document.
     return not (possessive or noun[0].isupper() or noun.lower() in _OWNER_WORDS
                 or _PHONE_NOUN.search(noun) or PHONE_WORDS.search(noun))

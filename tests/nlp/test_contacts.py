@@ -393,6 +393,7 @@ def test_counts_and_lists_of_number_words_are_no_phone_numbers(text):
         ("tlf:52814693 efter kl 16", "+4552814693"),
         ("nr.0637481925 is haar mobiel", "+31637481925"),
         ("har nr 61 47 28 93 (mobil) hvis du vil ringe", "+4561472893"),
+        ("min søsters nr: 61 47 28 93", "+4561472893"),
         ("terugbelnummer: 010 2847561", "+31102847561"),
         ("her UK number 07911 123456, ring after six", "+447911123456"),
     ],
