@@ -458,9 +458,26 @@ def _read_number_words(tokens: list[str], i: int, language: str) -> tuple[str, i
     return value, 1
 
 
-def _spoken_numbers(text: str, language: str) -> list[_Spoken]:
-    """Runs of digits and ``language``'s number words that hold at least one word and 8 digits."""
+_ANY_NUMBER_TOKEN = frozenset(
+    [word for words in _NUMBER_WORDS.values() for word in words]
+    + [word for repeats in _REPEATS.values() for word in repeats] + [*_JOINERS.values(), "plus", "+"]
+)
+
+
+def _spoken_tokens(text: str) -> list[re.Match[str]]:
+    """The tokens of ``text`` when four number tokens stand in a row (8 digits need at least
+    four words of two digits), else none: most messages are read no further."""
     found = list(_SPOKEN_TOKEN.finditer(text))
+    in_a_row = 0
+    for m in found:
+        in_a_row = in_a_row + 1 if m.group().isdigit() or m.group().lower() in _ANY_NUMBER_TOKEN else 0
+        if in_a_row == 4:
+            return found
+    return []
+
+
+def _spoken_numbers(text: str, language: str, found: list[re.Match[str]]) -> list[_Spoken]:
+    """Runs of digits and ``language``'s number words that hold at least one word and 8 digits."""
     tokens = [m.group().lower() for m in found]
     runs: list[_Spoken] = []
     i = 0
@@ -650,7 +667,8 @@ def _parse_in(raw: str, regions: tuple[str, ...]) -> list[tuple[str, phonenumber
 def _phone_spans(
     text: str, taken: list[Span], regions: tuple[str, ...], home: Sequence[str], context: _Context,
 ) -> list[Span]:
-    spoken = [s for language in _UNITS for s in _spoken_numbers(text, language)]
+    tokens = _spoken_tokens(text)
+    spoken = [s for language in _UNITS for s in _spoken_numbers(text, language, tokens)] if tokens else []
     if not spoken and not _DIGIT_RUN.search(text):
         return []  # fewer than 7 digits close together: no phone number, skip the matcher
     # The matcher, run over the organisation's countries, finds the runs; each run is then read
