@@ -117,8 +117,10 @@ _LOCAL = r"[^\W_](?:[\w.%+'-]*[^\W_.])?|[^\W_]"
 EMAIL_RE = re.compile(
     rf"(?<![\w.%+@-])(?P<local>{_LOCAL})(?P<sp1> {{0,2}})@(?P<sp2> {{0,2}})(?P<domain>(?:{_LABEL}\.)*{_LABEL}(?:\.[^\W\d_]{{2,24}}| ?\. ?(?:{_TLDS})\b))(?![\w-])"
 )
-_AT_BRACKETED = r"\s*[(\[{<]\s*(?:at|a|snabel-?a|apenstaartje|@)\s*[)\]}>]\s*"
-_AT_WORD = r"\s+(?:at|snabel-?a|apenstaartje)\s+"
+_AT_BRACKETED = r"\s*[(\[{<]\s*(?:at|a|snabel[- ]?a|apenstaartje|@)\s*[)\]}>]\s*"
+_AT_WORD = r"\s+(?:at|snabel[- ]?a|apenstaartje)\s+"
+# The names of "@" itself say "address" as plainly as brackets do; a bare "at" may be a preposition.
+_AT_NAMED = re.compile(r"snabel|apenstaartje", re.IGNORECASE)
 _DOT_SPELLED = (
     r"\s*[(\[{<]\s*(?:dot|punt|punkt|punktum|prik|period)\s*[)\]}>]\s*"
     r"|\s+(?:dot|punt|punkt|punktum|prik|period)\s+"
@@ -147,7 +149,7 @@ def _plain_email(m: re.Match[str]) -> Span | None:
 
 def _obfuscated_email(m: re.Match[str]) -> Span | None:
     spelled_dot = bool(_DOT_SPELLED_RE.search(m.group("domain")))
-    bracketed_at = any(bracket in m.group("at") for bracket in "([{<")
+    bracketed_at = any(bracket in m.group("at") for bracket in "([{<") or bool(_AT_NAMED.search(m.group("at")))
     domain = _DOT_SPELLED_RE.sub(".", m.group("domain"))
     local = _DOT_SPELLED_RE.sub(".", m.group("local"))
     if local != m.group("local") and not spelled_dot:
@@ -274,7 +276,8 @@ _RANGES = re.compile(
     r"(?:19|20)\d{2} ?[-/] ?(?:(?:19|20)?\d{2})|\d{1,2}[.:]\d{2} ?- ?\d{1,2}[.:]\d{2}"
     r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-\d{4}|\d{1,2}[./]\d{1,2} ?- ?\d{1,2}[./]\d{1,2}"
 )
-_CARD = re.compile(r"\d{4}(?:[ -]\d{4}){3,4}|\d{13,19}")
+# Card numbers start with 2-6 (Mastercard, Visa, Amex, Discover…), never with a trunk or international 0.
+_CARD = re.compile(r"[2-9]\d{3}(?:[ -]\d{4}){3,4}|[2-9]\d{12,18}")
 _YYYYMMDD = re.compile(r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _DIGIT_RUN = re.compile(r"\d(?:[\s().\-/]{0,3}\d){6}")
 # Dutch and Danish national numbers of the right shape, though phonenumbers' range metadata
@@ -367,16 +370,217 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str | None:
     return None
 
 
+# --- phone numbers dictated in words ----------------------------------------------------
+# "nul zes 34 82 19 07", "plus fire fem 28 37 46 19", "oh six two, nine three …": dictation and
+# speech-to-text spell numbers out. Each language's number words are read into digits, the
+# digits are then checked like any typed number (valid, or possible with a reason), so
+# ordinary counts ("twee kinderen en drie honden") never have the digits of a phone number.
+_UNITS = {
+    "nl": ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"),
+    "da": ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni"),
+    "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+}
+_TEENS = {
+    "nl": ("tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien", "achttien", "negentien"),
+    "da": ("ti", "elleve", "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten"),
+    "en": ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"),
+}
+_TENS = {  # 20, 30, … 90
+    "nl": ("twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig", "tachtig", "negentig"),
+    "da": ("tyve", "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems"),
+    "en": ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
+}
+_OTHER_WORDS = {  # more spellings of a digit
+    "nl": {"één": "1"},
+    "da": {"et": "1"},
+    "en": {"oh": "0", "nought": "0"},
+}
+# "dubbel zes" = 66; the repeat word stands before the digit it repeats.
+_REPEATS = {"nl": {"dubbel": 2, "dubbele": 2, "tripel": 3}, "da": {"dobbelt": 2, "dobbel": 2, "tredobbelt": 3},
+            "en": {"double": 2, "triple": 3}}
+# "en"/"og"/"and" may stand between groups ("nul zes, twaalf en vierendertig") and inside a spaced
+# compound ("zes en twintig" = 26, "seks og tyve" = 26).
+_JOINERS = {"nl": "en", "da": "og", "en": "and"}
+
+
+def _number_words(language: str) -> dict[str, str]:
+    """Every word of ``language`` that stands for one or two digits, compounds included."""
+    units, tens = _UNITS[language], _TENS[language]
+    words = {word: str(digit) for digit, word in enumerate(units)}
+    words |= {word: str(10 + i) for i, word in enumerate(_TEENS[language])}
+    words |= {word: f"{i + 2}0" for i, word in enumerate(tens)}
+    for i, ten in enumerate(tens):
+        for digit, unit in enumerate(units[1:], start=1):
+            if language == "nl":  # eenentwintig, tweeëntwintig (and without the diaeresis)
+                for joined in {unit + ("ën" if unit.endswith("e") else "en") + ten, unit + "en" + ten}:
+                    words[joined] = f"{i + 2}{digit}"
+            elif language == "da":  # enogtyve, seksoghalvfems
+                words[unit + "og" + ten] = f"{i + 2}{digit}"
+    return words | _OTHER_WORDS[language]
+
+
+_NUMBER_WORDS = {language: _number_words(language) for language in _UNITS}
+_SPOKEN_TOKEN = re.compile(r"\+|\d+|[^\W\d_]+")
+# Between two tokens of one dictated number: spaces and the punctuation people dictate with.
+_SPOKEN_GAP = re.compile(r"[\s,.\-/()]{0,4}")
+
+
+@dataclass(frozen=True)
+class _Spoken:
+    start: int
+    end: int
+    digits: str  # "+4528374619", "0634821907"
+
+
+def _is_unit(value: str) -> bool:
+    return len(value) == 1 and value != "0"
+
+
+def _is_tens(value: str) -> bool:
+    return len(value) == 2 and value.endswith("0") and value != "10"
+
+
+def _read_number_words(tokens: list[str], i: int, language: str) -> tuple[str, int] | None:
+    """The digits ``tokens[i:]`` begin with, and how many tokens they take; None for any other word."""
+    words, repeats = _NUMBER_WORDS[language], _REPEATS[language]
+    word, following, third = (tokens[i:i + 3] + ["", ""])[:3]
+    if word.isdigit():
+        return word, 1
+    if word in repeats and len(words.get(following, "")) == 1:
+        return words[following] * repeats[word], 2  # "dubbel zes" = 66
+    if word not in words:
+        return None
+    value = words[word]
+    if language == "en" and _is_tens(value) and _is_unit(words.get(following, "")):
+        return value[0] + words[following], 2  # "twenty three", "twenty-three" = 23
+    if language != "en" and _is_unit(value) and following == _JOINERS[language] and _is_tens(words.get(third, "")):
+        return words[third][0] + value, 3  # "zes en twintig", "seks og tyve" = 26
+    return value, 1
+
+
+_ANY_NUMBER_TOKEN = frozenset(
+    [word for words in _NUMBER_WORDS.values() for word in words]
+    + [word for repeats in _REPEATS.values() for word in repeats] + [*_JOINERS.values(), "plus", "+"]
+)
+
+
+def _spoken_tokens(text: str) -> list[re.Match[str]]:
+    """The tokens of ``text`` when four number tokens stand in a row (8 digits need at least
+    four words of two digits), else none: most messages are read no further."""
+    found = list(_SPOKEN_TOKEN.finditer(text))
+    in_a_row = 0
+    for m in found:
+        in_a_row = in_a_row + 1 if m.group().isdigit() or m.group().lower() in _ANY_NUMBER_TOKEN else 0
+        if in_a_row == 4:
+            return found
+    return []
+
+
+def _spoken_numbers(text: str, language: str, found: list[re.Match[str]]) -> list[_Spoken]:
+    """Runs of digits and ``language``'s number words that hold at least one word and 8 digits."""
+    tokens = [m.group().lower() for m in found]
+    runs: list[_Spoken] = []
+    i = 0
+    while i < len(tokens):
+        digits = "+" if tokens[i] in ("+", "plus") else ""
+        j, end, has_word = i + len(digits), found[i].end(), False
+        while j < len(tokens) and (j == i or _SPOKEN_GAP.fullmatch(text, found[j - 1].end(), found[j].start())):
+            if tokens[j] == _JOINERS[language] and digits.strip("+") and _read_number_words(tokens, j + 1, language):
+                j += 1  # "… twaalf en vierendertig": a joiner between two groups
+                continue
+            read = _read_number_words(tokens, j, language)
+            if read is None:
+                break
+            digits, has_word = digits + read[0], has_word or not tokens[j].isdigit()
+            j += read[1]
+            end = found[j - 1].end()
+        # Dictation spells from the start ("nul zes 34 …", "plus fire fem …"): a typed number
+        # with a stray word after it ("01-02-2026 en") is the typed path's to judge.
+        spelled_start = tokens[i] in ("+", "plus") or not tokens[i].isdigit()
+        if has_word and spelled_start and len(digits.strip("+")) >= 8:
+            runs.append(_Spoken(found[i].start(), end, digits))
+        i = max(j, i + 1)
+    return runs
+
+
+# Codes that hold a phone-shaped digit run but are never phones: hexadecimal error codes (0x80070005).
+_NEVER_PHONE = re.compile(r"\b0x[0-9a-f]+\b", re.IGNORECASE)
+# The letters a number may be glued to without a space ("bel06-12345678", "mobil23456789").
+_GLUED_PHONE_WORD = re.compile(
+    r"bel\w*|ring\w*|call|tlf|tel|telefo\w*|phone|mob|mobi\w*|gsm|cell|nr|nummer|number|sms|whatsapp",
+    re.IGNORECASE,
+)
+# "pensionsordning nr. 7712-483920", "medlemsnummer 4402918273": a number word closing a compound
+# or following a noun that is not a phone's names a reference, not a phone.
+_NUMBER_WORD_BEFORE = re.compile(
+    r"(?:(?P<noun>[^\W\d_]+)[\s-]+)?(?:(?P<stem>[^\W\d_]*?)(?:nummer|nr|number)|no)\b\.?"
+    r"(?:\s+(?:is|er|was|var|lyder|luidt))?[\s:#=-]{0,3}$",
+    re.IGNORECASE,
+)
+# Parts of a word before "nummer"/"nr." that make it a phone's: "terugbelnummer", "mobilnr", "fastnet nr.".
+_PHONE_NOUN = re.compile(
+    r"tele?f|tlf|tel$|mobi|gsm|cell|phone|fastnet|vast|priv|direct|direkte|werk|arbejd|work|home|hjem|thuis|"
+    r"nød|nood|emergency|kontakt|contact|whatsapp|sms|bel|ring|call|"
+    r"dansk|danish|deens|hollandsk|nederland|dutch|engels|english|britisk|british|tysk|duits|german|svensk|norsk",
+    re.IGNORECASE,
+)
+# Words before "nummer"/"nr." that say whose number it is, not what it numbers.
+_OWNER_WORDS = frozenset([
+    "mijn", "zijn", "haar", "hun", "uw", "je", "jouw", "ons", "onze", "het", "de", "dit", "dat", "deze", "die", "een",
+    "ander", "andere", "nieuwe", "nieuw", "oude", "eigen",
+    "min", "mit", "din", "hans", "hendes", "deres", "vores", "jeres", "sit", "sin", "det", "den", "et", "en", "nyt",
+    "nye", "gamle", "andet", "eget",
+    "my", "his", "her", "their", "our", "your", "the", "this", "that", "a", "new", "old", "other", "own",
+])
+
+
+def _names_a_reference(before: str) -> bool:
+    """Whether ``before`` ends in a number word that numbers something other than a phone."""
+    m = _NUMBER_WORD_BEFORE.search(before)
+    if m is None or not (m.group("stem") or m.group("noun")):
+        return False
+    if m.group("stem"):  # a compound: "medlemsnummer", "tlfnr"
+        return not _PHONE_NOUN.search(m.group("stem"))
+    noun = m.group("noun")
+    # "the shop's number", "brorens nr.", "Jans nummer": a genitive names whose number it is.
+    possessive = noun.lower().endswith("s") or (m.start("noun") > 0 and before[m.start("noun") - 1] in "'’")
+    # A capital is a name or a country ("Mettes nummer", "UK number"), not a kind of document.
+    return not (possessive or noun[0].isupper() or noun.lower() in _OWNER_WORDS
+                or _PHONE_NOUN.search(noun) or PHONE_WORDS.search(noun))
+
+
+def _is_mobile(parses: list[tuple[str, phonenumbers.PhoneNumber]]) -> bool:
+    return any(
+        phonenumbers.is_valid_number(n) and phonenumbers.number_type(n) == phonenumbers.PhoneNumberType.MOBILE
+        for _region, n in parses
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the whole message says about the numbers in it."""
+
+    scandinavian: bool  # a bare run of 8 digits is a phone here
+    named: tuple[str, ...]  # countries the text names: their numbers count when merely possible
+    preferred: frozenset[str]  # the organisation's, the named and the language's regions
+
+
 def _phone_value(
-    text: str, start: int, end: int, parses: list[tuple[str, phonenumbers.PhoneNumber]], *,
-    scandinavian: bool, named: tuple[str, ...],
+    text: str, start: int, end: int, raw: str, parses: list[tuple[str, phonenumbers.PhoneNumber]], context: _Context,
+    *, spoken: bool = False,
 ) -> str | None:
-    raw = text[start:end]
+    """The E.164 value of the candidate ``raw`` at ``text[start:end]``, or None when it is no phone.
+
+    ``raw`` is what was typed, or (``spoken``) the digits a dictated number was read as.
+    """
     digits = _digits(raw)
     if not 8 <= len(digits) <= 15:
         return None
     before, after = text[max(0, start - 40):start], text[end:end + 16]
-    if start and (text[start - 1].isalnum() or text[start - 1] in "+/@#<>"):
+    glued = bool(start) and text[start - 1].isalpha()
+    if glued and not _GLUED_PHONE_WORD.fullmatch(re.findall(r"[^\W\d_]+$", text[:start])[0]):
+        return None  # "AB12345678" is a code; "bel06-12345678" is a phone
+    if start and (text[start - 1].isdigit() or text[start - 1] in "+/@#<>"):
         return None
     if start >= 2 and ((text[start - 1] == "-" and text[start - 2].isalnum())
                        or (text[start - 1] in ":." and text[start - 2].isdigit())):
@@ -386,22 +590,36 @@ def _phone_value(
     stripped = raw.lstrip("(")
     international = stripped.startswith(("+", "00"))
     cue = bool(PHONE_WORDS.search(before) or PHONE_WORDS_AFTER.search(after))
+    if spoken and not (raw.startswith(("0", "+")) or cue):
+        return None  # counting ("one two three … ten") is no phone: dictation starts with 0, "plus" or a phone word
     bare = raw.strip("()")
     if any(p.fullmatch(bare) for p in (_DATE_LIKE, _THOUSANDS, _CARD, _RANGES)):
         return None
     if MONEY_BEFORE.search(before) or MONEY_AFTER.search(after):
         return None
-    # An identifier's word right before the number wins over everything but a typed "+".
+    # A word naming an identifier right before the number wins over everything but a typed "+":
+    # writers of reference numbers like the shape of a mobile number ("klantnummer 0612 …").
     if not stripped.startswith("+") and NOT_PHONE_BEFORE.search(before):
+        return None
+    # A number word after another noun ("pensionsordning nr. …") names a reference too, unless the
+    # number is a valid mobile or a phone word follows it ("nr 61 47 28 93 (mobil)").
+    if (not stripped.startswith("+") and _names_a_reference(before)
+            and not (_is_mobile(parses) or PHONE_WORDS_AFTER.search(after))):
         return None
     # A bare run of 8 digits: a phone number in a Scandinavian message or next to a phone word.
     bare_eight = len(digits) == 8 and raw.isdigit()
-    if bare_eight and (not (scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue)):
+    if bare_eight and (not (context.scandinavian or cue) or (_YYYYMMDD.fullmatch(digits) and not cue)):
         return None
+    # A number without trunk or country prefix read as American (or Norwegian) in a message that
+    # neither names that country nor is in its language needs a phone word: "7712-483920" in a
+    # Danish message is a reference.
+    parses = [(r, n) for r, n in parses if r not in _NO_TRUNK or r in context.preferred or cue]
     for region, number in parses:
         # A country the text names reads its own numbers, allocated block or not (Ofcom's 07700 900xxx).
-        if phonenumbers.is_valid_number(number) or (region in named and phonenumbers.is_possible_number(number)):
+        if phonenumbers.is_valid_number(number) or (region in context.named and phonenumbers.is_possible_number(number)):
             return _e164(number)
+    if glued:
+        return None  # glued to a word, only a valid number counts
     for _region, number in parses:
         possible = phonenumbers.is_possible_number(number)
         if _home_shape(number) or (possible and (international or cue)):
@@ -446,8 +664,12 @@ def _parse_in(raw: str, regions: tuple[str, ...]) -> list[tuple[str, phonenumber
     return parses
 
 
-def _phone_spans(text: str, taken: list[Span], regions: tuple[str, ...], home: Sequence[str]) -> list[Span]:
-    if not _DIGIT_RUN.search(text):
+def _phone_spans(
+    text: str, taken: list[Span], regions: tuple[str, ...], home: Sequence[str], context: _Context,
+) -> list[Span]:
+    tokens = _spoken_tokens(text)
+    spoken = [s for language in _UNITS for s in _spoken_numbers(text, language, tokens)] if tokens else []
+    if not spoken and not _DIGIT_RUN.search(text):
         return []  # fewer than 7 digits close together: no phone number, skip the matcher
     # The matcher, run over the organisation's countries, finds the runs; each run is then read
     # in every likely region it can belong to, most likely first. Phone-shaped runs the matcher
@@ -461,14 +683,18 @@ def _phone_spans(text: str, taken: list[Span], regions: tuple[str, ...], home: S
         (m.start(), m.end()) for m in PHONE_CANDIDATE_RE.finditer(text)
         if not any(start <= m.start() and m.end() <= end for start, end in runs)
     }
-    scandinavian, named = bool(_SCANDINAVIAN.search(text)), _named_regions(text)
+    taken = taken + [Span(m.start(), m.end(), "code", "") for m in _NEVER_PHONE.finditer(text)]
+    # Dictated numbers first: "plus fire fem 28 37 46 19" is one number, not "28 37 46 19" alone.
+    # Then the longest typed runs first, so "+31 (0)6 1234 5678" wins over a piece of it.
+    candidates = [(s.start, s.end, s.digits, True) for s in sorted(spoken, key=lambda s: (s.start - s.end, s.start))]
+    candidates += [
+        (start, end, text[start:end], False) for start, end in sorted(runs, key=lambda run: (run[0] - run[1], run[0]))
+    ]
     spans: list[Span] = []
-    # Longest runs first, so "+31 (0)6 1234 5678" wins over a piece of it.
-    for start, end in sorted(runs, key=lambda run: (run[0] - run[1], run[0])):
+    for start, end, raw, is_spoken in candidates:
         if any(s.start < end and start < s.end for s in (*taken, *spans)):
             continue
-        value = _phone_value(text, start, end, _parse_in(text[start:end], regions),
-                             scandinavian=scandinavian, named=named)
+        value = _phone_value(text, start, end, raw, _parse_in(raw, regions), context, spoken=is_spoken)
         if value is not None:
             spans.append(Span(start, end, "phone", value))
     return spans
@@ -478,7 +704,16 @@ def _spans_in(text: str, *, regions: Sequence[str], language: str | None) -> lis
     ibans = _iban_spans(text)
     emails = [s for s in _email_spans(text) if not any(s.start < i.end and i.start < s.end for i in ibans)]
     home = tuple(r.upper() for r in regions)
-    phones = _phone_spans(text, ibans + emails, likely_regions(text, language=language, regions=home), home)
+    if language is None:
+        language = next((lang for lang, pattern in _LANGUAGE_HINTS if pattern.search(text)), "en")
+    named = _named_regions(text)
+    context = _Context(
+        scandinavian=bool(_SCANDINAVIAN.search(text)),
+        named=named,
+        # English is the language of American numbers: there a bare 10-digit run may be one.
+        preferred=frozenset((*home, *named, *_LANGUAGE_REGIONS.get(language, ()), *(("US",) if language == "en" else ()))),
+    )
+    phones = _phone_spans(text, ibans + emails, likely_regions(text, language=language, regions=home), home, context)
     return sorted(ibans + emails + phones, key=lambda s: s.start)
 
 

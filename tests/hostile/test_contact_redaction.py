@@ -45,6 +45,17 @@ CASES = {
         "piet @ gmail.com",
         ["０６１２７３８４９５", "0612738495", "12738495", "piet", "gmail"],
     ),
+    # Dictation and speech-to-text spell the number out; the words are the contact detail.
+    "nl-dictated-in-words": (
+        "Dictaat: de zoon van mijn buurvrouw wil een lening voor een auto, bel hem op nul zes, "
+        "drieënveertig eenentachtig, dubbel twee, negentien",
+        ["nul zes", "drieënveertig", "eenentachtig", "dubbel twee", "negentien", "0643812219", "643812219"],
+    ),
+    "da-glued-to-phone-word-snabel-a": (
+        "Min svoger vil gerne have et tilbud på bilforsikring, mobil27364518 eller mads snabel-a "
+        "postkassen punktum dk",
+        ["27364518", "2736", "mads", "postkassen"],
+    ),
 }
 
 

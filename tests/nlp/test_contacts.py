@@ -336,3 +336,118 @@ def test_evaluate_contacts_counts_recall_by_what_is_redacted_and_false_contacts_
     assert report["recall"]["phones"]["nl"] == {"recall": 1.0, "n": 1}
     assert report["recall"]["emails"]["all"] == {"recall": 1.0, "n": 1}
     assert report["contact_free_lines"]["da"] == {"n": 2, "false_phone": 0.5, "false_email": 0.0, "false_any_lines": 1}
+
+
+# --- issue 15, last finding: numbers dictated in words, glued numbers, references that look like phones ---
+@pytest.mark.parametrize(
+    ("text", "spoken", "expected"),
+    [
+        # Dutch: digit words, pairs, compounds, "dubbel", commas, dashes and "en" between the groups
+        ("je kunt Ilse bellen op nul zes, twaalf vierendertig, zesenvijftig achtenzeventig",
+         "nul zes, twaalf vierendertig, zesenvijftig achtenzeventig", "+31612345678"),
+        ("bel hem: nul zes - drie acht - dubbel vier - twee negen - een zeven",
+         "nul zes - drie acht - dubbel vier - twee negen - een zeven", "+31638442917"),
+        ("haar nummer is nul zes 47 29 en 18 63, na zessen", "nul zes 47 29 en 18 63", "+31647291863"),
+        # Danish: digit words, "og" compounds, "plus" and a country code, digits and words mixed
+        ("ring til hende på to tre fire fem seks syv otte ni", "to tre fire fem seks syv otte ni", "+4523456789"),
+        ("ring til ham på treogtyve femogfyrre syvogtres niogfirs",
+         "treogtyve femogfyrre syvogtres niogfirs", "+4523456789"),
+        ("hendes nummer er plus fem og fyrre, 52 81 46 93 tak", "plus fem og fyrre, 52 81 46 93", "+4552814693"),
+        ("hans mobil: plus fire fem dobbelt tre 61 84 27", "plus fire fem dobbelt tre 61 84 27", "+4533618427"),
+        # English: "oh" for zero, "double", tens with a hyphen
+        ("call her on oh seven nine one one, one two three four five six",
+         "oh seven nine one one, one two three four five six", "+447911123456"),
+        ("you can reach him on double oh four four seven nine one one one two three four five six",
+         "double oh four four seven nine one one one two three four five six", "+447911123456"),
+        ("ring me back on zero six, twenty-eight, forty-six, nineteen, thirty-seven",
+         "zero six, twenty-eight, forty-six, nineteen, thirty-seven", "+31628461937"),
+    ],
+)
+def test_numbers_dictated_in_words_are_read_as_digits_and_redacted_whole(text, spoken, expected):
+    assert nlp.extract_contacts(text).phones == [expected]
+    assert nlp.redact(text) == text.replace(spoken, "[phone]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "twee kinderen en drie honden, vier katten en vijf vissen",
+        "zij heeft twee kinderen, drie honden, vier katten, vijf vissen, zes kippen, zeven geiten en acht schapen",
+        "hun har to børn, tre hunde og fire katte, fem høns og seks geder",
+        "one two three four five six seven eight nine ten, ready or not",
+        "we counted five, six, seven and eight complaints in one day",
+        "betaald op 01-02-2026 en niemand weet waarom",
+        "klokken to tog hun 52 busser",
+    ],
+)
+def test_counts_and_lists_of_number_words_are_no_phone_numbers(text):
+    assert nlp.extract_contacts(text).phones == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("buurvrouw wil een offerte, bel06-37481925 na het eten", "+31637481925"),
+        ("zus van Ahmed, belt0619283746 morgen terug", "+31619283746"),
+        ("min nabo, mobil52814693, vil gerne høre om lån", "+4552814693"),
+        ("tlf:52814693 efter kl 16", "+4552814693"),
+        ("nr.0637481925 is haar mobiel", "+31637481925"),
+        ("har nr 61 47 28 93 (mobil) hvis du vil ringe", "+4561472893"),
+        ("min søsters nr: 61 47 28 93", "+4561472893"),
+        ("terugbelnummer: 010 2847561", "+31102847561"),
+        ("her UK number 07911 123456, ring after six", "+447911123456"),
+    ],
+)
+def test_numbers_glued_to_a_phone_word_or_after_a_phone_s_number_word_are_found(text, expected):
+    assert nlp.extract_contacts(text).phones == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # hexadecimal and other error codes
+        "foutcode 0x80040154 bij het inloggen",
+        "the app shows 0x8007000E again",
+        "fejlkode 0xC0000005 i netbanken",
+        # letters glued to a number that are no phone word: a code
+        "kode AB12345678 virker ikke",
+        "referentie XK0637481925 in de brief",
+        # a number word after another noun names a reference, even without a reference word
+        "pensioenregeling nr. 8831-209374 klopt niet",
+        "lidmaatschap nr. 4402-918273 is verlopen",
+        "hun har nr. 5519-203847 i banken",
+        "medlemsnummer 4402918273 er forkert",
+        "her membership no. 7731-204958 expired",
+        # strong reference words win even over a mobile-looking number
+        "klantnummer 0638194726 van mijn oom",
+        "ordre 0612847391 kom aldrig",
+        # a bare 10-digit run in a Danish or Dutch message is not an American number
+        "den gamle sag 7712-483920 er lukket",
+        "het dossier staat onder 7712 483920 bij de gemeente",
+    ],
+)
+def test_codes_and_references_that_look_like_phone_numbers_are_left_alone(text):
+    assert nlp.extract_contacts(text).phones == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail lotte [at] kpnmail [dot] nl", ["lotte@kpnmail.nl"]),
+        ("lotte apenstaartje webmail punt nl", ["lotte@webmail.nl"]),
+        ("skriv til bo snabela firma.dk", ["bo@firma.dk"]),
+        ("skriv til bo snabel a firma.dk", ["bo@firma.dk"]),
+        ("bo {at} firma {dot} dk", ["bo@firma.dk"]),
+        ("bo＠firma．dk", ["bo@firma.dk"]),
+    ],
+)
+def test_obfuscated_e_mails_with_a_named_at(text, expected):
+    assert nlp.extract_contacts(text).emails == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ik zie je @ the branch", "2 @ 50 kr", "follow @lotte_v on insta", "hun er glad for sin snabel a firma"],
+)
+def test_at_signs_that_are_no_address(text):
+    assert nlp.extract_contacts(text).emails == []
