@@ -555,7 +555,7 @@ def _step_conditions(now: datetime) -> dict[str, Q]:
     }
 
 
-_STEP_EVENT = {
+_STEP_EVENT: dict[str, str] = {
     SlaStep.CLAIM_REMINDED: EventType.SLA_REMINDED, SlaStep.RESOLVE_REMINDED: EventType.SLA_REMINDED,
     SlaStep.CLAIM_ESCALATED: EventType.SLA_ESCALATED, SlaStep.RESOLVE_ESCALATED: EventType.SLA_ESCALATED,
     SlaStep.TRIAGED: EventType.SLA_TRIAGED,
@@ -596,9 +596,11 @@ def _sla_step_fire(*, step: str, condition: Q, now: datetime, batch: int) -> int
                 SignalSlaStep.objects.create(signal=signal, step=step, at=now)
         except IntegrityError:
             continue  # another run fired it between our snapshot and our lock
-        deadline = signal.claim_due_at if step in (SlaStep.CLAIM_REMINDED, SlaStep.TRIAGED) else {
+        deadlines: dict[str, datetime | None] = {
+            SlaStep.CLAIM_REMINDED: signal.claim_due_at, SlaStep.TRIAGED: signal.claim_due_at,
             SlaStep.CLAIM_ESCALATED: signal.claim_escalate_at, SlaStep.RESOLVE_REMINDED: signal.due_at,
-            SlaStep.RESOLVE_ESCALATED: signal.resolve_escalate_at}.get(step)
+            SlaStep.RESOLVE_ESCALATED: signal.resolve_escalate_at}
+        deadline = deadlines[step]
         told = events.sla_step(signal, step=step)
         SignalEvent.objects.create(
             signal=signal, type=_STEP_EVENT[step], from_status=signal.status, to_status=signal.status,

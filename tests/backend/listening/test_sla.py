@@ -16,8 +16,8 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def at(zone: ZoneInfo, *args: int) -> datetime:
-    return datetime(*args, tzinfo=zone)
+def at(zone: ZoneInfo, year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 @pytest.mark.parametrize(("start", "duration", "country", "expected"), [
