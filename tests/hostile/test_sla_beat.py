@@ -28,31 +28,12 @@ from backend.listening import sla
 from backend.listening.models import Signal, SignalSlaStep
 from notifications.models import Notification
 from tests.factories import MembershipFactory, SignalFactory, UserFactory
-from tests.hostile.broker import reset_broker_connections
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
               pytest.mark.timeout(90)]
 LEAD_SECONDS = 4  # how far into the test the first deadline falls
 ON_TIME = timedelta(seconds=2)
-
-
-@pytest.fixture
-def broker(settings) -> Iterator[Any]:
-    """The suite's Redis as the broker, with an empty default queue."""
-    import redis
-
-    from backend.celery import app
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    reset_broker_connections(app)
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    yield client
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    app.conf.task_always_eager = before
-    reset_broker_connections(app)
 
 
 @pytest.fixture
