@@ -7,7 +7,7 @@ variables here and nowhere else. The README has a table of every variable.
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -38,6 +38,23 @@ def _guessable_key(key: str) -> str | None:
     if len(set(key)) < 5:
         return "fewer than 5 distinct characters"
     return None
+
+
+def _working_hours(value: str) -> tuple[time, time]:
+    """"09:00-17:00" → (09:00, 17:00); fail fast on a window that is empty or unreadable."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"RELAY_SLA_WORKING_HOURS must look like 09:00-17:00, not {value!r}") from exc
+    if start >= end:
+        raise ImproperlyConfigured("RELAY_SLA_WORKING_HOURS must end after it starts")
+    return start, end
+
+
+def _holiday_categories(value: str) -> dict[str, tuple[str, ...]]:
+    """"DK=public+optional,NL=public" → {"DK": ("public", "optional"), "NL": ("public",)}."""
+    pairs = (item.split("=", 1) for item in value.split(",") if "=" in item)
+    return {country.strip().upper(): tuple(c.strip() for c in cats.split("+") if c.strip()) for country, cats in pairs}
 
 
 if not SECRET_KEY:
@@ -129,7 +146,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "contact-purge-expired": {"task": "listening.contact_purge_expired", "schedule": 6 * 3600},
     "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60},
     "notifications-purge-live-events": {"task": "notifications.purge_live_events", "schedule": 3600},
-    "complaints-due-soon": {"task": "listening.complaints_due_soon_alert", "schedule": 300},
+    # Issue 20: a minute at most between a deadline and its reminder or escalation.
+    "sla-escalate": {"task": "listening.sla_escalate",
+                     "schedule": env.float("RELAY_SLA_ESCALATE_EVERY_SECONDS", default=60.0)},
     "stories-publish-due": {"task": "sharing.stories_publish_due", "schedule": 60},
     "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
     "click-salts-purge": {"task": "sharing.salts_purge_old", "schedule": 6 * 3600},
@@ -394,9 +413,14 @@ RELAY_DEMO_PASSWORD = "relay-demo"
 RELAY_ROUTING_CONFIDENCE_THRESHOLD: float = env.float("RELAY_ROUTING_CONFIDENCE_THRESHOLD", default=0.6)
 # An employee's chosen kind is overruled into triage only when the classifier is this sure of another.
 RELAY_ROUTING_DISAGREEMENT_CONFIDENCE: float = env.float("RELAY_ROUTING_DISAGREEMENT_CONFIDENCE", default=0.9)
-RELAY_COMPLAINT_DUE_URGENT_HOURS: int = env.int("RELAY_COMPLAINT_DUE_URGENT_HOURS", default=4)
-RELAY_COMPLAINT_DUE_WORKING_DAYS: int = env.int("RELAY_COMPLAINT_DUE_WORKING_DAYS", default=2)
-RELAY_COMPLAINT_DUE_ALERT_MINUTES: int = env.int("RELAY_COMPLAINT_DUE_ALERT_MINUTES", default=30)
+# Service-level times (issue 20; the times themselves are SlaPolicy rows, edited in the admin):
+# working hours and days (0 = Monday) in each team's country, and which `holidays` categories count.
+RELAY_SLA_WORKING_HOURS: tuple[time, time] = _working_hours(env.str("RELAY_SLA_WORKING_HOURS", default="09:00-17:00"))
+RELAY_SLA_WORKING_DAYS: frozenset[int] = frozenset(env.list("RELAY_SLA_WORKING_DAYS", cast=int, default=[0, 1, 2, 3, 4]))
+RELAY_SLA_DEFAULT_COUNTRY: str = env.str("RELAY_SLA_DEFAULT_COUNTRY", default="NL").upper()
+# "DK=public+optional": Danish banks close on Grundlovsdag, Christmas Eve and New Year's Eve.
+RELAY_SLA_HOLIDAY_CATEGORIES: dict[str, tuple[str, ...]] = _holiday_categories(
+    env.str("RELAY_SLA_HOLIDAY_CATEGORIES", default="DK=public+optional"))
 RELAY_CONTACT_RETENTION_DAYS: int = env.int("RELAY_CONTACT_RETENTION_DAYS", default=90)
 RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", default=30)
 RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")

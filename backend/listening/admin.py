@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from backend.listening.models import Correction, RoutingRule, Signal, SignalContact, SignalEvent
+from backend.listening.models import Correction, RoutingRule, Signal, SignalContact, SignalEvent, SlaPolicy
 
 
 @admin.register(RoutingRule)
@@ -10,6 +10,15 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_editable = ["active"]
     list_filter = ["kind", "language", "team", "active"]
     ordering = ["priority", "id"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Issue 20: times to first claim and to resolution, per kind, optionally per team. Durations are
+    written "1 00:00:00" (a day) or "01:00:00" (an hour); a day in working time is one working day."""
+
+    list_display = ["kind", "urgent", "team", "claim_within", "resolve_within", "working_time"]
+    list_filter = ["kind", "team", "working_time"]
 
 
 class SignalEventInline(admin.TabularInline):

@@ -23,7 +23,7 @@ from backend.listening.models import Kind, Signal, SignalContact
 from backend.people.models import Membership, Role, User
 from notifications.live import team_queue_group, user_group
 from notifications.models import Category, Priority, WebhookSubscription
-from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
+from notifications.services import Draft, LiveDraft, WebhookDraft, outbox_write
 
 # Titles are lazy: the outbox writes each one in its recipient's language.
 _KIND_TITLE = {
@@ -203,20 +203,64 @@ def signal_withdrawn(signal: Signal) -> None:
     outbox_write(live=_updated(signal), webhooks=_webhook(signal, "signal.withdrawn"))
 
 
-def complaint_due_soon(signal: Signal) -> None:
-    if signal.team_id is None:
-        return
-    leads = Membership.objects.filter(team_id=signal.team_id, is_lead=True, user__is_active=True).values_list(
-        "user_id", flat=True
-    )
-    admins = [] if leads else User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
-    title = format_lazy(gettext_lazy("Urgent complaint #{id} is almost overdue") if signal.urgent
-                        else gettext_lazy("Complaint #{id} is almost overdue"), id=signal.pk)
-    notify(
-        Draft(
-            user_id=uid, type="signal.due_soon", category=Category.QUEUE, title=title,
-            inbox_title=_named(signal, title), data=_data(signal), collapse_key=f"due-{signal.pk}",
-            priority=Priority.HIGH,
-        )
-        for uid in list(leads) or list(admins)
-    )
+# Issue 20's escalation steps: who hears each, in which words (titles lazy: each reader's language).
+_SLA_TITLES = {
+    "claim_reminded": gettext_lazy("{kind} #{id} is waiting to be claimed"),
+    "resolve_reminded": gettext_lazy("{kind} #{id} is past its resolution time"),
+    "claim_escalated": gettext_lazy("Escalated: {kind} #{id} for {team} is still unclaimed"),
+    "resolve_escalated": gettext_lazy("Escalated: {kind} #{id} for {team} is still not resolved"),
+    "triaged": gettext_lazy("URGENT {kind} #{id} for {team} is unclaimed"),
+}
+
+
+def _team_leads(team_id: int) -> list[int]:
+    """The team's leads; an organisation without one for this team hears it through its admins."""
+    leads = list(Membership.objects.filter(team_id=team_id, is_lead=True, user__is_active=True)
+                 .values_list("user_id", flat=True))
+    return leads or list(User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True))
+
+
+def _triage_members(*, exclude: set[int]) -> list[int]:
+    ids = Membership.objects.filter(team__is_triage=True, on_duty=True, user__is_active=True).values_list(
+        "user_id", flat=True).distinct()
+    return [i for i in ids if i not in exclude]
+
+
+def sla_step(signal: Signal, *, step: str) -> int:
+    """An escalation step fired (services.sla_escalate): the people it is for get a push and an inbox
+    entry, in the step's transaction. Returns how many people were told.
+
+    Reminders (`signal.overdue`) go to the team's members on duty (and the holder, for resolution);
+    escalations (`signal.escalated`, which the e-mail outbox also mails) to the team's leads; an
+    urgent complaint past its claim time to the triage team's members (`signal.overdue`: a heads-up
+    to act, not a lead's escalation mail). The submitter hears "still waiting for a colleague" once,
+    with no name of whoever was late.
+    """
+    assert signal.team_id is not None and signal.team is not None
+    exclude = {signal.submitter_id}
+    if step == "claim_reminded":
+        people, kind = _on_duty(signal.team_id, exclude=exclude), "signal.overdue"
+    elif step == "resolve_reminded":
+        holder = [signal.assignee_id] if signal.assignee_id and signal.assignee_id not in exclude else []
+        people, kind = list(dict.fromkeys(_on_duty(signal.team_id, exclude=exclude) + holder)), "signal.overdue"
+    elif step == "triaged":
+        people, kind = _triage_members(exclude=exclude), "signal.overdue"
+    else:
+        people, kind = [i for i in _team_leads(signal.team_id) if i not in exclude], "signal.escalated"
+    title = format_lazy(_SLA_TITLES[step], kind=_KIND_TITLE[Kind(signal.kind)], id=signal.pk, team=signal.team.name)
+    urgent_or_lead = signal.urgent or kind == "signal.escalated"
+    drafts = [
+        Draft(user_id=uid, type=kind, category=Category.QUEUE, title=title, inbox_title=_named(signal, title),
+              data=_data(signal, step=step), collapse_key=f"sla-{signal.pk}",
+              priority=Priority.HIGH if urgent_or_lead else Priority.NORMAL)
+        for uid in people
+    ]
+    if step == "claim_reminded":
+        submitter = signal.submitter
+        text = lifecycle.status_text(signal.status, _language(submitter), waiting=True)
+        with translation.override(_language(submitter)):
+            inbox_title = _named(signal, text)
+        drafts.append(Draft(user_id=submitter.pk, type="signal.status", category=Category.MY_SIGNALS, title=text,
+                            inbox_title=inbox_title, data=_data(signal), collapse_key=f"mine-{signal.pk}"))
+    outbox_write(drafts=drafts, live=_updated(signal))
+    return len(people)

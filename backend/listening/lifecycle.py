@@ -96,6 +96,10 @@ _STATUS_TEXT: dict[str, dict[str, str]] = {
     "new": {"en": "Received; waiting for the team to pick it up",
             "nl": "Ontvangen; wacht tot het team het oppakt",
             "da": "Modtaget; venter på at teamet tager den"},
+    # Issue 20: the claim deadline passed. Never says who was late.
+    "waiting": {"en": "Received; still waiting for a colleague to pick it up",
+                "nl": "Ontvangen; nog even wachten tot een collega het oppakt",
+                "da": "Modtaget; venter stadig på at en kollega tager den"},
     "triage": {"en": "Received; we are checking which team should handle it",
                "nl": "Ontvangen; we kijken welk team het oppakt",
                "da": "Modtaget; vi finder det rette team"},
@@ -124,7 +128,8 @@ _STATUS_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def status_text(status: str, language: str, *, in_triage: bool = False) -> str:
-    key = "triage" if in_triage and status == NEW else status
+def status_text(status: str, language: str, *, in_triage: bool = False, waiting: bool = False) -> str:
+    """`waiting`: the claim deadline passed and nobody has it (listening/sla.py)."""
+    key = ("waiting" if waiting else "triage" if in_triage else status) if status == NEW else status
     texts = _STATUS_TEXT.get(key, {})
     return texts.get(language) or texts.get("en") or status

@@ -58,8 +58,13 @@ class Signal(models.Model):
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     first_action_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    due_alert_sent_at = models.DateTimeField(null=True, blank=True)
+    # Service-level deadlines (issue 20, listening/sla.py), set when the signal is routed: claimed by
+    # `claim_due_at`, resolved by `due_at`; at the `*_escalate_at` moments (twice the time) the team
+    # lead is told. Empty: the kind's policy sets no such time.
+    claim_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claim_escalate_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Resolution due.")
+    resolve_escalate_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     heard_via = models.CharField(max_length=16, choices=HeardVia.choices, default=HeardVia.OTHER)
@@ -127,6 +132,10 @@ class EventType(models.TextChoices):
     DUPLICATE = "duplicate", _("Linked as possible duplicate")
     PURGED = "purged", _("Contact details purged")
     CONTACT_ADDED = "contact_added", _("Contact added by the submitter")
+    # Issue 20's escalation steps; /metrics counts SLA breaches from the `sla_` prefix.
+    SLA_REMINDED = "sla_reminded", _("Team reminded: past its service-level time")
+    SLA_ESCALATED = "sla_escalated", _("Team lead told: twice its service-level time")
+    SLA_TRIAGED = "sla_triaged", _("Urgent and unclaimed: sent to triage too")
 
 
 class SignalEvent(models.Model):
@@ -189,3 +198,57 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"signal {self.signal_id}: {self.from_kind} -> {self.to_kind}"
+
+
+class SlaPolicy(models.Model):
+    """How soon a kind of signal must be claimed and resolved (issue 20), edited in the admin.
+
+    One default row per kind (team empty; for complaints also one for urgent ones), and optionally
+    a team's own row, which wins. Durations count working time (a day is one working day) unless
+    `working_time` is off. A changed policy applies to signals routed afterwards.
+    """
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    urgent = models.BooleanField(default=False, help_text="Complaints only: the policy for urgent ones.")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="sla_policies",
+                             help_text="Empty: the default for every team.")
+    claim_within = models.DurationField(null=True, blank=True, help_text="Time to first claim; empty: none.")
+    resolve_within = models.DurationField(null=True, blank=True, help_text="Time to resolution; empty: none.")
+    working_time = models.BooleanField(
+        default=True, help_text="Count working hours and days of the team's country (off: wall-clock time).")
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        ordering = ["kind", "-urgent", "team_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "urgent", "team"], name="uniq_sla_policy_team"),
+            models.UniqueConstraint(fields=["kind", "urgent"], condition=Q(team__isnull=True),
+                                    name="uniq_sla_policy_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}{' (urgent)' if self.urgent else ''} · {self.team or 'default'}"
+
+
+class SlaStep(models.TextChoices):
+    CLAIM_REMINDED = "claim_reminded", "Claim: team reminded"
+    CLAIM_ESCALATED = "claim_escalated", "Claim: team lead told"
+    TRIAGED = "triaged", "Claim: urgent, triage told"
+    RESOLVE_REMINDED = "resolve_reminded", "Resolution: team reminded"
+    RESOLVE_ESCALATED = "resolve_escalated", "Resolution: team lead told"
+
+
+class SignalSlaStep(models.Model):
+    """An escalation step that fired, once per signal: written in the same transaction as its
+    history event and notifications, and the unique constraint refuses a second one."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="sla_steps")
+    step = models.CharField(max_length=20, choices=SlaStep.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["signal", "step"], name="uniq_signal_sla_step")]
+
+    def __str__(self) -> str:
+        return f"{self.step} on signal {self.signal_id}"

@@ -218,10 +218,13 @@ def queue_signals_by_attention(
     already passed its due time on top, whatever its urgency.
     """
     now = now or timezone.now()
+    unclaimed = Q(assignee__isnull=True, claim_due_at__isnull=False)
+    late = Q(due_at__lt=now) | (unclaimed & Q(claim_due_at__lt=now))
     return queue_signals(team=team, include_closed=include_closed).annotate(
-        is_overdue=Case(When(due_at__lt=now, closed_at__isnull=True, then=Value(1)), default=Value(0),
+        is_overdue=Case(When(late, closed_at__isnull=True, then=Value(1)), default=Value(0),
                         output_field=IntegerField()),
-        due_sort=Coalesce("due_at", Value(_FAR_FUTURE)),
+        # The deadline the desk races against (sla.next_deadline): the claim's while unclaimed.
+        due_sort=Coalesce(Case(When(unclaimed, then="claim_due_at"), default="due_at"), Value(_FAR_FUTURE)),
     ).order_by("-is_overdue", "-urgent", "due_sort", "created_at", "id")
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 import nlp
 from backend.core.errors import Conflict, DomainError, NotFound
 from backend.core.text import text_clean
-from backend.listening import events, lifecycle, routing
+from backend.listening import events, lifecycle, routing, sla
 from backend.listening.models import (
     Correction,
     EventType,
@@ -30,6 +30,8 @@ from backend.listening.models import (
     Signal,
     SignalContact,
     SignalEvent,
+    SignalSlaStep,
+    SlaStep,
 )
 from backend.listening.selectors import can_work_on, is_team_lead, signal_get_for_user
 from backend.people.models import Membership, Role, Team, User
@@ -46,19 +48,6 @@ class SubmitResult:
 
 def _fingerprint(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def complaint_due_at(*, start: datetime, urgent: bool) -> datetime:
-    """Urgent: a few hours. Otherwise N working days, skipping weekends in the bank's time zone."""
-    if urgent:
-        return start + timedelta(hours=settings.RELAY_COMPLAINT_DUE_URGENT_HOURS)
-    local = timezone.localtime(start)
-    days = settings.RELAY_COMPLAINT_DUE_WORKING_DAYS
-    while days > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local
 
 
 def _validate_contact(
@@ -126,8 +115,6 @@ def _duplicate_root(*, kind: str, phone: str, email: str, now: datetime) -> Sign
     since = now - timedelta(days=settings.RELAY_DUPLICATE_WINDOW_DAYS)
     match = SignalContact.objects.filter(signal__kind=kind, signal__created_at__gte=since, purged_at__isnull=True)
     if phone and email:
-        from django.db.models import Q
-
         match = match.filter(Q(phone=phone) | Q(email=email))
     elif phone:
         match = match.filter(phone=phone)
@@ -183,6 +170,7 @@ def signal_submit(
         scores=verdict.scores, language=_routing_language(verdict.language), topics=verdict.topics,
     )
     urgent = decision.kind == Kind.COMPLAINT and verdict.urgent
+    deadlines = sla.signal_deadlines(kind=decision.kind, urgent=urgent, team=decision.team, start=now)
     try:
         with transaction.atomic():
             signal = Signal.objects.create(
@@ -206,7 +194,7 @@ def signal_submit(
                 heard_via=heard_via,
                 captured_at=captured_at or now,
                 story_ref=story,
-                due_at=complaint_due_at(start=now, urgent=urgent) if decision.kind == Kind.COMPLAINT else None,
+                **asdict(deadlines),
             )
             if clean_contact:
                 SignalContact.objects.create(
@@ -489,11 +477,14 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         signal.assignee, signal.claimed_at = None, None
     if new_kind != from_kind:
         signal.urgent = new_kind == Kind.COMPLAINT and signal.urgent_predicted
-        signal.due_at = (
-            complaint_due_at(start=signal.created_at, urgent=signal.urgent) if new_kind == Kind.COMPLAINT else None
-        )
+    # The employee's clock started when they passed it on: the new kind's and team's policy counts
+    # from then. Steps that already fired stay fired (once per signal, whichever team).
+    for name, value in asdict(sla.signal_deadlines(kind=new_kind, urgent=signal.urgent, team=team,
+                                                   start=signal.created_at)).items():
+        setattr(signal, name, value)
     signal.save(update_fields=["kind", "team", "in_triage", "routing_reason", "status", "assignee", "claimed_at",
-                               "urgent", "due_at", "updated_at"])
+                               "urgent", "claim_due_at", "claim_escalate_at", "due_at", "resolve_escalate_at",
+                               "updated_at"])
     SignalEvent.objects.create(
         signal=signal, actor=by, type=EventType.REROUTED, from_status=from_status, to_status=signal.status,
         data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk,
@@ -552,23 +543,71 @@ def contact_purge_expired(*, now: datetime | None = None) -> int:
     return len(contacts)
 
 
-@transaction.atomic
-def complaints_due_soon_alert(*, now: datetime | None = None) -> int:
-    """Warn support leads about open complaints that will pass their due time soon; once each."""
+# Each escalation step: which open signals it is for, given the clock (docs/listening.md, "SLAs").
+def _step_conditions(now: datetime) -> dict[str, Q]:
+    unclaimed = Q(assignee__isnull=True)
+    return {
+        SlaStep.CLAIM_REMINDED: unclaimed & Q(claim_due_at__lte=now),
+        SlaStep.CLAIM_ESCALATED: unclaimed & Q(claim_escalate_at__lte=now),
+        SlaStep.TRIAGED: unclaimed & Q(kind=Kind.COMPLAINT, urgent=True, in_triage=False, claim_due_at__lte=now),
+        SlaStep.RESOLVE_REMINDED: Q(due_at__lte=now),
+        SlaStep.RESOLVE_ESCALATED: Q(resolve_escalate_at__lte=now),
+    }
+
+
+_STEP_EVENT: dict[str, str] = {
+    SlaStep.CLAIM_REMINDED: EventType.SLA_REMINDED, SlaStep.RESOLVE_REMINDED: EventType.SLA_REMINDED,
+    SlaStep.CLAIM_ESCALATED: EventType.SLA_ESCALATED, SlaStep.RESOLVE_ESCALATED: EventType.SLA_ESCALATED,
+    SlaStep.TRIAGED: EventType.SLA_TRIAGED,
+}
+
+
+def sla_escalate(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Fire every escalation step whose moment has passed, each once per signal; returns how many.
+
+    Per step, one transaction: the open signals it is due for are row-locked with SKIP LOCKED (a
+    second scheduler's run, or a claim in progress, skips them), and for each the step marker, the
+    history event and the outbox rows are written together. A worker killed midway rolls all of
+    them back and the next run does the step; a run that raced past the lock meets the unique
+    (signal, step) constraint in its savepoint and leaves the signal alone. Claiming stops the
+    claim steps and closing stops all of them, because both are part of each step's condition.
+    """
     now = now or timezone.now()
-    soon = now + timedelta(minutes=settings.RELAY_COMPLAINT_DUE_ALERT_MINUTES)
+    fired = 0
+    for step, condition in _step_conditions(now).items():
+        fired += _sla_step_fire(step=step, condition=condition, now=now, batch=batch)
+    return fired
+
+
+@transaction.atomic
+def _sla_step_fire(*, step: str, condition: Q, now: datetime, batch: int) -> int:
+    done = SignalSlaStep.objects.filter(signal=OuterRef("pk"), step=step)
     due = list(
         Signal.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(kind=Kind.COMPLAINT, closed_at__isnull=True, due_alert_sent_at__isnull=True,
-                due_at__isnull=False, due_at__lte=soon)
-        .exclude(status=lifecycle.WITHDRAWN)
-        .select_related("team")
-        .order_by("pk")
+        .filter(condition, closed_at__isnull=True, team__isnull=False)
+        .exclude(Exists(done))
+        .select_related("team", "submitter__profile")
+        .order_by("pk")[:batch]
     )
+    fired = 0
     for signal in due:
-        events.complaint_due_soon(signal)
-    Signal.objects.filter(pk__in=[s.pk for s in due]).update(due_alert_sent_at=now)
-    return len(due)
+        try:
+            with transaction.atomic():
+                SignalSlaStep.objects.create(signal=signal, step=step, at=now)
+        except IntegrityError:
+            continue  # another run fired it between our snapshot and our lock
+        deadlines: dict[str, datetime | None] = {
+            SlaStep.CLAIM_REMINDED: signal.claim_due_at, SlaStep.TRIAGED: signal.claim_due_at,
+            SlaStep.CLAIM_ESCALATED: signal.claim_escalate_at, SlaStep.RESOLVE_REMINDED: signal.due_at,
+            SlaStep.RESOLVE_ESCALATED: signal.resolve_escalate_at}
+        deadline = deadlines[step]
+        told = events.sla_step(signal, step=step)
+        SignalEvent.objects.create(
+            signal=signal, type=_STEP_EVENT[step], from_status=signal.status, to_status=signal.status,
+            data={"step": step, "deadline": deadline.isoformat() if deadline else None, "notified": told},
+        )
+        fired += 1
+    return fired
 
 
 def corrections_export(*, since: datetime | None = None) -> list[dict[str, Any]]:

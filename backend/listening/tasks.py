@@ -8,9 +8,10 @@ def contact_purge_expired_task() -> int:
     return services.contact_purge_expired()
 
 
-@shared_task(name="listening.complaints_due_soon_alert")
-def complaints_due_soon_alert_task() -> int:
-    return services.complaints_due_soon_alert()
+@shared_task(name="listening.sla_escalate", ignore_result=True)
+def sla_escalate_task() -> int:
+    """Every minute (beat): reminders and escalations whose time has come, each once per signal."""
+    return services.sla_escalate()
 
 
 @shared_task(name="listening.nlp_retrain")

@@ -22,8 +22,8 @@ from notifications.models import Category, Notification, Platform, Priority, Pus
 # The `type` of an inbox entry (dotted, like the live events). A client switches on it, so the
 # schema lists them; a new type is added here with the event that sends it.
 NOTIFICATION_TYPES = [
-    "draft.reviewed", "draft.submitted", "signal.claimed", "signal.due_soon", "signal.note", "signal.routed",
-    "signal.status", "story.published", "webhook.disabled",
+    "draft.reviewed", "draft.submitted", "signal.claimed", "signal.due_soon", "signal.escalated", "signal.note",
+    "signal.overdue", "signal.routed", "signal.status", "story.published", "webhook.disabled",
 ]
 
 LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.core.errors import DomainError, NotFound
-from backend.listening import lifecycle, selectors, services
+from backend.listening import lifecycle, selectors, services, sla
 from backend.listening.models import EventType, HeardVia, Kind, Signal
 from backend.people.models import Language, Team
 from backend.people.requests import signed_in_user
@@ -160,7 +160,8 @@ class StatusTextMixin:
     context: dict[str, Any]
 
     def get_status_text(self, signal: Signal) -> str:
-        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage)
+        return lifecycle.status_text(signal.status, self.context.get("language", "en"), in_triage=signal.in_triage,
+                                     waiting=sla.is_waiting_past_claim(signal, timezone.now()))
 
 
 class ViewerMixin:
@@ -290,8 +291,12 @@ class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
     scores = serializers.DictField(child=serializers.FloatField())
     topics = serializers.ListField(child=serializers.CharField())
     assignee = PersonRefSerializer(allow_null=True)
-    due_at = serializers.DateTimeField(allow_null=True)
-    overdue = serializers.SerializerMethodField()
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Resolution due; the same as `resolve_due_at`.")
+    claim_due_at = serializers.DateTimeField(allow_null=True, help_text="To be claimed by (service-level time).")
+    resolve_due_at = serializers.DateTimeField(source="due_at", allow_null=True,
+                                               help_text="To be resolved by (service-level time).")
+    overdue = serializers.SerializerMethodField(
+        help_text="Open and past a deadline: unclaimed past `claim_due_at`, or past `resolve_due_at`.")
     contact = serializers.SerializerMethodField()
     heard_via = serializers.ChoiceField(choices=HeardVia.choices)
     captured_at = serializers.DateTimeField()
@@ -303,7 +308,7 @@ class QueueSignalSerializer(ViewerMixin, serializers.Serializer):
         return self.visible_duplicate_of(signal)
 
     def get_overdue(self, signal: Signal) -> bool:
-        return bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now())
+        return sla.is_overdue(signal, timezone.now())
 
     @extend_schema_field(ContactOutSerializer(allow_null=True))
     def get_contact(self, signal: Signal) -> dict[str, Any] | None:

@@ -1,7 +1,10 @@
 """Helpers for tests that point the Celery app at another broker address and back."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 
 def reset_broker_connections(app: Any) -> None:
@@ -14,3 +17,21 @@ def reset_broker_connections(app: Any) -> None:
     app._pool = None
     app.amqp._producer_pool = None
     pools.reset()
+
+
+@pytest.fixture
+def broker(settings) -> Iterator[Any]:
+    """The suite's Redis as the broker, with an empty default queue; tasks go to it (not eager)."""
+    import redis
+
+    from backend.celery import app
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    reset_broker_connections(app)  # an earlier test may have pooled connections to another address
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    yield client
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    app.conf.task_always_eager = before
+    reset_broker_connections(app)

@@ -61,18 +61,22 @@ def test_pushes_and_websocket_events_carry_no_words_of_the_signal(bank, client_f
     assert routed is not None and routed.title == "Lead voor Sales NL" and routed.body == ""
 
 
-def test_a_due_soon_alert_carries_no_words_of_the_complaint(bank) -> None:
+def test_an_sla_escalation_carries_no_words_of_the_complaint(bank) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
-    SignalFactory.create(kind="complaint", team=bank.support, text=TEXT, due_at=timezone.now() + timedelta(minutes=5))
+    now = timezone.now()
+    SignalFactory.create(kind="complaint", team=bank.support, text=TEXT, urgent=True,
+                         claim_due_at=now - timedelta(minutes=61), claim_escalate_at=now - timedelta(minutes=1))
     bank.support.memberships.filter(user=bank.sofie).update(is_lead=True)
 
-    assert services.complaints_due_soon_alert() == 1
+    assert services.sla_escalate(now=now) == 3  # reminded, escalated, triage told
 
-    alert = Notification.objects.get(type="signal.due_soon")
-    assert not [w for w in SECRET_WORDS if w in _leaving(alert)]
+    alerts = Notification.objects.filter(type__in=["signal.escalated", "signal.overdue"])
+    assert {a.type for a in alerts} == {"signal.escalated", "signal.overdue"}
+    for alert in alerts:
+        assert not [w for w in SECRET_WORDS if w in _leaving(alert)]
 
 
 def test_the_insights_drill_down_hides_third_persons_names(bank) -> None:

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from backend.listening.services import signal_claim
 from notifications.models import WebhookDelivery
 from tests.factories import SignalFactory
-from tests.hostile.test_worker_faults import ROOT, VISIBILITY_SECONDS, Workers, broker, wait_for  # noqa: F401
+from tests.hostile.test_worker_faults import ROOT, VISIBILITY_SECONDS, Workers, wait_for
 from tests.integrations.conftest import new_secret, subscribe
 from tests.integrations.receiver import Receiver
 
@@ -69,7 +69,7 @@ def workers(settings, tmp_path: Path) -> Iterator[Workers]:
 
 
 def test_a_worker_killed_mid_webhook_is_replaced_and_the_event_is_applied_once(
-    broker, receiver: Receiver, workers: Workers, bank,  # noqa: F811
+    broker, receiver: Receiver, workers: Workers, bank,
 ) -> None:
     subscribe(bank.sales_nl, receiver.url, secret=receiver.secret, events=("signal.claimed",))
     signal = SignalFactory.create(team=bank.sales_nl, submitter=bank.emma)

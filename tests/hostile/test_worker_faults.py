@@ -22,7 +22,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -31,7 +30,6 @@ from django.db import connection, transaction
 from notifications.models import Device, Notification, QuietHours
 from notifications.services import Draft, notify
 from tests.factories import UserFactory
-from tests.hostile.broker import reset_broker_connections
 from tests.notifications.conftest import service_account
 from tests.notifications.fake_fcm import FakeFCM
 
@@ -48,24 +46,6 @@ def fake_fcm(tmp_path: Path) -> Iterator[FakeFCM]:
     fake = FakeFCM(ca_dir=tmp_path / "ca").start()
     yield fake
     fake.stop()
-
-
-@pytest.fixture
-def broker(settings) -> Iterator[Any]:
-    """The suite's Redis as the broker, with an empty default queue; tasks go to it (not eager)."""
-    import redis
-
-    from backend.celery import app
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    reset_broker_connections(app)  # an earlier test may have pooled connections to another address
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    yield client
-    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    app.conf.task_always_eager = before
-    reset_broker_connections(app)
 
 
 @pytest.fixture

@@ -136,17 +136,20 @@ def test_story_pushes_are_capped_per_day() -> None:
     assert Notification.objects.filter(user=user).count() == 4  # all still in the inbox
 
 
-def test_complaints_about_to_pass_their_due_time_alert_the_support_leads_once(bank) -> None:
+def test_an_overdue_complaint_reminds_the_team_then_tells_its_lead_once(bank) -> None:
     lead = UserFactory.create(role="support")
     MembershipFactory.create(team=bank.support, user=lead, is_lead=True)
-    soon = SignalFactory.create(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(minutes=10))
-    SignalFactory.create(team=bank.support, kind="complaint", due_at=timezone.now() + timedelta(days=2))
+    now = timezone.now()
+    late = SignalFactory.create(team=bank.support, kind="complaint", due_at=now - timedelta(minutes=1),
+                                resolve_escalate_at=now - timedelta(seconds=1))
+    SignalFactory.create(team=bank.support, kind="complaint", due_at=now + timedelta(days=2))
 
-    assert listening.complaints_due_soon_alert() == 1
-    assert listening.complaints_due_soon_alert() == 0
+    assert listening.sla_escalate(now=now) == 2  # the reminder and the lead's escalation
+    assert listening.sla_escalate(now=now) == 0
 
-    alerts = Notification.objects.filter(type="signal.due_soon")
-    assert list(alerts.values_list("user_id", "data")) == [(lead.pk, {"type": "signal", "id": str(soon.pk)})]
+    alerts = Notification.objects.filter(type="signal.escalated")
+    assert list(alerts.values_list("user_id", "data")) == [
+        (lead.pk, {"type": "signal", "id": str(late.pk), "step": "resolve_escalated"})]
 
 
 def test_the_sweeper_finds_rows_left_pending(bank) -> None:

@@ -10,7 +10,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from backend.console.labels import GROUPING_LABELS, STATUS_LABELS
-from backend.listening.models import Kind
+from backend.listening import sla
+from backend.listening.models import Kind, Signal
 
 register = template.Library()
 
@@ -40,3 +41,28 @@ def age(value: datetime | None) -> str:
     if timezone.now() - value < timedelta(minutes=1):
         return _("just now")
     return timesince(value)
+
+
+def _span(delta: timedelta) -> str:
+    """A short span: "3 d 4 h", "2 h 10 min", "35 min" (minutes rounded up: "1 min" until it is due)."""
+    minutes = max(int((delta.total_seconds() + 59) // 60), 1)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
+
+
+@register.filter
+def time_left(signal: Signal) -> str:
+    """The service-level time on a desk (issue 20): "2 h 10 min left" or "overdue by 35 min",
+    against the claim deadline while unclaimed, then the resolution's; "" when there is none."""
+    deadline = sla.next_deadline(signal)
+    if deadline is None:
+        return ""
+    now = timezone.now()
+    if deadline >= now:
+        return _("%(span)s left") % {"span": _span(deadline - now)}
+    return _("overdue by %(span)s") % {"span": _span(now - deadline)}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from backend.console.access import ConsoleRequest, choice_field, console_view, safe_next
 from backend.console.labels import STATUS_LABELS
 from backend.core.errors import DomainError, NotFound
-from backend.listening import lifecycle, selectors, services
+from backend.listening import lifecycle, selectors, services, sla
 from backend.listening.models import Kind, Signal
 from backend.people import selectors as people
 from backend.people.requests import signed_in_user
@@ -151,7 +151,7 @@ def _detail(request: HttpRequest, signal: Signal, *, status: int = 200, **forms_
         "history": selectors.signal_events_for(signal=signal, team_view=True, viewer=user),
         "scores": _sorted_scores(signal),
         "closed": lifecycle.is_closed(signal.kind, signal.status),
-        "overdue": bool(signal.due_at and signal.closed_at is None and signal.due_at < timezone.now()),
+        "overdue": sla.is_overdue(signal, timezone.now()),
         "note_required": [str(STATUS_LABELS.get(s, s)) for s in sorted(lifecycle.NOTE_REQUIRED[signal.kind])],
         "transition_form": forms_.get("transition_form") or (TransitionForm(allowed=allowed) if allowed else None),
         "note_form": forms_.get("note_form") or NoteForm(),

@@ -39,6 +39,22 @@ def test_the_queue_puts_overdue_then_urgent_first_and_splits_mine_from_waiting(b
     assert rows(html, "mine") == [mine.pk]
 
 
+def test_the_queue_shows_the_time_left_and_an_unclaimed_signal_past_its_claim_time_first(bank, browser_for) -> None:
+    now = timezone.now()
+    fresh = SignalFactory.create(team=bank.support, kind="complaint", claim_due_at=now + timedelta(hours=2, minutes=10),
+                                 due_at=now + timedelta(days=2))
+    late = SignalFactory.create(team=bank.support, kind="complaint", claim_due_at=now - timedelta(minutes=35),
+                                due_at=now + timedelta(days=2))
+    SignalFactory.create(team=bank.sales_nl, kind="lead", claim_due_at=now - timedelta(hours=5))  # another team's
+
+    html = browser_for(bank.sofie).get(reverse("console:queue", args=[bank.support.pk]),
+                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert rows(html, "waiting") == [late.pk, fresh.pk]
+    assert "overdue by 35 min" in html and "2 h 10 min left" in html
+    assert "overdue by 5 h" not in html
+
+
 def test_a_colleagues_signal_is_hidden_unless_asked_for(bank, browser_for) -> None:
     taken = SignalFactory.create(team=bank.sales_nl, assignee=bank.pieter, status="claimed")
     client = browser_for(bank.sam)
