@@ -5,6 +5,7 @@ live events) is connected to Celery's `worker_process_init` in notifications/tas
 """
 import logging.config
 import os
+from typing import Any
 
 from celery import Celery
 from celery.signals import setup_logging, task_prerun
@@ -29,6 +30,9 @@ def _keep_django_logging(**_: object) -> None:
 
 
 @task_prerun.connect
-def _task_starts_with_a_clean_log_context(**_: object) -> None:
+def _task_starts_with_a_clean_log_context(task: Any = None, **_: object) -> None:
     # A worker thread runs task after task: no person or signal carries over from the previous one.
+    # An eager task (the embedded default) runs inside the request that queued it: that keeps its own.
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     log_context_clear()

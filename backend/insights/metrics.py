@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from backend.listening.models import EventType, Signal, SignalEvent
 from notifications.models import Device, LiveEvent, Notification, WebhookDelivery
@@ -52,7 +53,7 @@ CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 CLAIM_BUCKETS_SECONDS = (60, 300, 900, 1800, 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600)
 # One per outbox, the invalid tokens, signals by kind and team, confidence, time to claim, SLA breaches.
 METRICS_QUERIES = len(OUTBOXES) + 5
-_CACHE_KEY = "metrics:snapshot:v1"
+SNAPSHOT_CACHE_KEY = "metrics:snapshot:v1"
 
 
 def _outbox_figures(outbox: Outbox, now: Any) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def _celery_queue() -> dict[str, Any] | None:
 
 def metrics_snapshot(*, use_cache: bool = True) -> dict[str, Any]:
     """Every figure of the collector, as plain data (it is cached as such)."""
-    if use_cache and (cached := cache.get(_CACHE_KEY)) is not None:
+    if use_cache and (cached := cache.get(SNAPSHOT_CACHE_KEY)) is not None:
         return dict(cached)
     now = timezone.now()
     outboxes = {outbox.name: _outbox_figures(outbox, now) for outbox in OUTBOXES}
@@ -147,14 +148,14 @@ def metrics_snapshot(*, use_cache: bool = True) -> dict[str, Any]:
         "confidence": confidence, "time_to_claim": time_to_claim, "sla": sla, "celery": _celery_queue(),
         "computed_at": now.timestamp(),
     }
-    cache.set(_CACHE_KEY, snapshot, settings.METRICS_CACHE_SECONDS)
+    cache.set(SNAPSHOT_CACHE_KEY, snapshot, settings.METRICS_CACHE_SECONDS)
     return snapshot
 
 
 def _histogram_family(name: str, doc: str, data: dict[str, dict[str, Any]], bounds: tuple[float, ...]) -> Metric:
     family = HistogramMetricFamily(name, doc, labels=["kind"])
     for kind, h in sorted(data.items()):
-        buckets = [(str(b), float(c)) for b, c in zip(bounds, h["buckets"], strict=True)]
+        buckets = [(floatToGoString(b), float(c)) for b, c in zip(bounds, h["buckets"], strict=True)]
         family.add_metric([kind], buckets=[*buckets, ("+Inf", float(h["count"]))], sum_value=float(h["sum"]))
     return family
 
