@@ -33,17 +33,20 @@ def _may_scrape(request: HttpRequest) -> bool:
     return any(address in ipaddress.ip_network(n, strict=False) for n in settings.METRICS_ALLOWED_NETWORKS)
 
 
-@require_GET
-def metrics(request: HttpRequest) -> HttpResponse:
-    if not _may_scrape(request):
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+def process_metrics() -> bytes:
+    """The per-view request metrics (and, with one process, its CPU and memory) in text format."""
     if settings.PROMETHEUS_MULTIPROC_DIR:
         # Several web processes: their per-view metrics, added up from the shared directory.
         processes = CollectorRegistry()
         multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
-        body = generate_latest(processes)
-    else:
-        body = generate_latest(REGISTRY)  # this process's requests, and its CPU and memory
+        return generate_latest(processes)
+    return generate_latest(REGISTRY)
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not _may_scrape(request):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     relay = CollectorRegistry(auto_describe=False)
     relay.register(RelayCollector())
-    return HttpResponse(body + generate_latest(relay), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(process_metrics() + generate_latest(relay), content_type=CONTENT_TYPE_LATEST)

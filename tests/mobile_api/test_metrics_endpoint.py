@@ -79,3 +79,37 @@ def test_behind_our_proxy_the_address_it_saw_counts(api_client, settings) -> Non
 
 def test_only_get(api_client) -> None:
     assert api_client.post("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 405
+
+
+MULTIPROCESS = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+django.setup()
+from django.test import Client
+from mobile_api.metrics import process_metrics
+
+for _ in range(int(sys.argv[1])):
+    assert Client().get("/healthz").status_code == 200
+print(process_metrics().decode())
+"""
+
+
+def test_with_a_multiprocess_directory_the_web_processes_counts_are_added_up(tmp_path) -> None:
+    """Several uvicorn/gunicorn workers: whichever one is scraped answers for all (docs/operations.md)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "ALLOWED_HOSTS": "testserver"}
+
+    def process(requests: int) -> str:
+        done = subprocess.run([sys.executable, "-c", MULTIPROCESS, str(requests)], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    process(2)
+    scraped = process(1)
+
+    assert 'relay_http_requests_total{method="GET",status="200",view="healthz"} 3.0' in scraped
+    assert len(list(tmp_path.glob("counter_*.db"))) == 2  # one file per process
