@@ -38,7 +38,7 @@ def process_metrics() -> bytes:
     if settings.PROMETHEUS_MULTIPROC_DIR:
         # Several web processes: their per-view metrics, added up from the shared directory.
         processes = CollectorRegistry()
-        multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(processes)
         return generate_latest(processes)
     return generate_latest(REGISTRY)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, ParamSpec, TypeVar
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -23,7 +23,7 @@ R = TypeVar("R")
 @contextmanager
 def log_context(*, signal_id: int | None = None, person_id: int | None = None) -> Iterator[None]:
     """Log lines inside the block name this signal and/or person; the previous values come back after."""
-    tokens = []
+    tokens: list[tuple[ContextVar[Any], Token[Any]]] = []
     if signal_id is not None:
         tokens.append((signal_id_var, signal_id_var.set(signal_id)))
     if person_id is not None:
@@ -32,7 +32,7 @@ def log_context(*, signal_id: int | None = None, person_id: int | None = None) -
         yield
     finally:
         for var, token in reversed(tokens):
-            var.reset(token)  # type: ignore[attr-defined]
+            var.reset(token)
 
 
 def logs_signal(func: Callable[P, R]) -> Callable[P, R]:

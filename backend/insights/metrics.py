@@ -76,7 +76,7 @@ def _outbox_figures(outbox: Outbox, now: Any) -> dict[str, Any]:
     }
 
 
-def _histogram(row: dict[str, Any], bounds: tuple[float, ...], total: float) -> dict[str, Any]:
+def _histogram(row: Any, bounds: tuple[float, ...], total: float) -> dict[str, Any]:
     return {"buckets": [row[f"le_{i}"] for i in range(len(bounds))], "count": row["n"], "sum": total}
 
 
@@ -92,7 +92,9 @@ def _celery_queue() -> dict[str, Any] | None:
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
         with client.pipeline(transaction=False) as pipe:
-            length, unacked = pipe.llen(queue).hlen("unacked").execute()  # kombu's Redis key names
+            pipe.llen(queue)
+            pipe.hlen("unacked")  # kombu's Redis key names: the queue, and the tasks held unacknowledged
+            length, unacked = pipe.execute()
     except redis.RedisError:
         return {"queue": queue, "up": 0}
     return {"queue": queue, "up": 1, "length": int(length), "unacked": int(unacked)}
