@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from prometheus_client import Counter, Histogram
@@ -124,9 +125,12 @@ class PersonLogContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            person_id_var.set(user.pk)  # RequestIdMiddleware resets it after the response
+        # Only with a session cookie: reading request.user marks the session accessed, which adds
+        # `Vary: Cookie` — and the tracked-link redirect's responses must stay header-lean.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                person_id_var.set(user.pk)  # RequestIdMiddleware resets it after the response
         return self.get_response(request)
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from backend.core.logging import RedactContactsFilter, RelayJsonFormatter, RequestIdFilter
-from backend.core.request_context import log_context, request_id_var
+from backend.core.request_context import log_context, log_context_clear, request_id_var
 
 
 def make_record(msg: str, args: tuple = (), exc_info=None) -> logging.LogRecord:
@@ -104,6 +104,7 @@ def test_a_requests_json_lines_name_the_request_the_person_and_the_signal(bank, 
 
 
 def test_extra_fields_of_a_json_line_are_redacted_too(log_lines) -> None:
+    log_context_clear()  # as a request or a task starts (a service test before may have left a signal)
     with log_context(signal_id=42, person_id=7):
         logging.getLogger("relay.test").warning(
             "calling %s", "+31 6 1234 5678",
@@ -151,3 +152,23 @@ def test_a_celery_worker_writes_json_lines_with_the_task_and_signal_ids_and_no_c
     assert len(ours) == 1, done.stderr[-2000:]  # Celery did not replace Django's handlers with its own
     assert (ours[0]["task_id"], ours[0]["signal_id"]) == ("task-0000-1111", 42)
     assert "1234" not in done.stderr and ours[0]["message"] == "calling [phone] about it"
+
+
+@pytest.mark.django_db
+def test_a_console_request_names_the_signed_in_person_and_the_signal(bank, client, log_lines) -> None:
+    from django.urls import reverse
+
+    from tests.factories import SignalFactory
+
+    lead = SignalFactory.create(submitter=bank.emma, team=bank.sales_nl)
+    client.force_login(bank.sam)  # the console's session sign-in
+
+    response = client.post(reverse("console:signal-claim", args=[lead.pk]), HTTP_X_REQUEST_ID="req-console-0001")
+    logging.getLogger("relay.test").warning("after the request")
+
+    assert response.status_code == 302
+    claimed = next(line for line in log_lines() if line["message"].startswith("signal claimed"))
+    assert (claimed["request_id"], claimed["person_id"], claimed["signal_id"]) == ("req-console-0001", bank.sam.pk,
+                                                                                   lead.pk)
+    after = log_lines()[-1]
+    assert (after["request_id"], after["person_id"], after["signal_id"]) == ("-", None, None)  # scoped to the request
