@@ -31,6 +31,4 @@ RUN pip install --no-deps -e . \
 # Never root at run time; the app writes only under var/ (uploads; the model is read-only).
 USER relay
 EXPOSE 8000
-# With PROMETHEUS_MULTIPROC_DIR set (docker-compose.yml), the workers' per-view metrics are kept in
-# files there and added up by /metrics; the directory must start empty (prometheus-client's rule).
-CMD ["sh", "-c", "if [ -n \"$PROMETHEUS_MULTIPROC_DIR\" ]; then rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\"; fi; exec uvicorn backend.asgi:application --host 0.0.0.0 --port 8000 --no-proxy-headers --workers 2 --ws websockets-sansio --lifespan off"]
+CMD ["uvicorn", "backend.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--workers", "2", "--ws", "websockets-sansio", "--lifespan", "off"]
