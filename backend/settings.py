@@ -221,6 +221,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "servestatic.middleware.ServeStaticMiddleware",
     "backend.core.middleware.RequestIdMiddleware",
+    "backend.core.middleware.RequestMetricsMiddleware",  # issue 20: per-view counts and latencies
     "mobile_api.errors.ApiJsonErrorsMiddleware",  # issue 15: JSON errors under /api/ in every mode
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # issue 15: a Content-Security-Policy for the console and the admin
@@ -230,6 +231,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.core.middleware.PersonLogContextMiddleware",  # issue 20: log lines name the signed-in person
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.core.middleware.SyncStackMiddleware",
@@ -303,8 +305,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-# Health checks come from load balancers over plain HTTP inside the cluster.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Health checks and Prometheus scrapes come over plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- REST framework --------------------------------------------------------------------------
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]
@@ -382,20 +384,26 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging: a request id on every line, third-party contact details never ----------------
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()
+# Issue 20: JSON lines for a log collector in production, readable lines in `make run` (DEBUG on).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
+        # Request id, person, signal and Celery task id; then redaction (of the message and extras).
         "request_id": {"()": "backend.core.logging.RequestIdFilter"},
         "redact": {"()": "backend.core.logging.RedactContactsFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "backend.core.logging.RelayJsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id", "redact"],
         }
     },
@@ -406,6 +414,26 @@ LOGGING = {
         "uvicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Issue 20: /metrics (Prometheus) ----------------------------------------------------------
+# Answered to a scraper that sends `Authorization: Bearer <METRICS_TOKEN>` or whose client address
+# (backend.core.addresses.client_address) is in METRICS_ALLOWED_NETWORKS; to no one else (404).
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS: list[str] = [
+    n for n in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"]) if n.strip()
+]
+for _network in METRICS_ALLOWED_NETWORKS:
+    ipaddress.ip_network(_network, strict=False)  # fail fast on a typo
+if METRICS_TOKEN and not DEBUG and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be 32 or more random characters.")
+# The pipeline and product figures are computed from the database at scrape time; several
+# scrapers (or Prometheus replicas) within this many seconds share one computation (Django's cache).
+METRICS_CACHE_SECONDS: int = env.int("METRICS_CACHE_SECONDS", default=5)
+# Time to first claim is measured over the signals created in this many days.
+METRICS_CLAIM_WINDOW_DAYS: int = env.int("METRICS_CLAIM_WINDOW_DAYS", default=7)
+# prometheus-client reads this variable itself (at import): with it, per-view metrics of several
+# web processes are kept in files there and added up by /metrics. Empty: one process's own.
+PROMETHEUS_MULTIPROC_DIR: str = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Relay domain settings --------------------------------------------------------------------
 RELAY_DEMO_PASSWORD = "relay-demo"

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from mobile_api import health
 from mobile_api.media import media_serve
+from mobile_api.metrics import metrics
 from mobile_api.tracked_links import share_redirect
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="relay/start.html"), name="start"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Prometheus (issue 20): token or allowed networks only (mobile_api/metrics.py).
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # The tracked short link of a share: the product's hot path (one indexed lookup, one insert).
     re_path(r"^s/(?P<code>[A-Za-z0-9]{6,16})$", share_redirect, name="share-redirect"),

@@ -8,6 +8,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.request import Request
 from rest_framework_simplejwt.tokens import Token
 
+from backend.core.request_context import person_id_var
 from backend.people.auth import AccessTokenAuthentication
 from backend.people.models import User
 
@@ -21,8 +22,10 @@ class ProfileJWTAuthentication(AccessTokenAuthentication):
         written for them, whatever the phone's locale says."""
         authenticated = super().authenticate(request)
         user = authenticated[0] if authenticated is not None else None
-        if isinstance(user, User) and hasattr(user, "profile"):
-            translation.activate(user.profile.language)
+        if isinstance(user, User):
+            person_id_var.set(user.pk)  # log lines name the person; RequestIdMiddleware resets it
+            if hasattr(user, "profile"):
+                translation.activate(user.profile.language)
         return authenticated
 
 

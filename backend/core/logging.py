@@ -1,20 +1,45 @@
-"""Logging filters: every record carries the request id, and no record carries contact details.
+"""Logging filters and the JSON formatter: every record carries the request id, the person and the
+signal where known (and the Celery task id in a worker), and no record carries contact details.
 
 Third-party phone numbers, e-mail addresses and IBANs must never reach a log sink, whatever
 code logged them (ours, Django's, a library's exception message). The redaction runs on the
-final formatted message and on exception text, so it also covers `%`-style arguments.
+final formatted message, on exception text and on string values passed in `extra=`, so it covers
+`%`-style arguments and the extra keys the JSON formatter writes out as fields.
 """
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from backend.core.request_context import request_id_var
+from pythonjsonlogger.json import JsonFormatter
+
+from backend.core.request_context import person_id_var, request_id_var, signal_id_var
 from nlp.contacts import redact
+
+# The attributes every LogRecord has; anything else on a record came in through `extra=`.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "request_id", "person_id", "signal_id", "task_id",
+}
+
+
+def _task_id() -> str | None:
+    # Celery's public `current_task` proxy: None outside a task (web processes, beat).
+    from celery import current_task
+
+    task = current_task
+    request = getattr(task, "request", None) if task else None
+    task_id = getattr(request, "id", None)
+    return str(task_id) if task_id else None
 
 
 class RequestIdFilter(logging.Filter):
+    """Adds request_id ("-" outside a request), person_id, signal_id and task_id (None when unknown)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        record.person_id = person_id_var.get()
+        record.signal_id = signal_id_var.get()
+        record.task_id = _task_id()
         return True
 
 
@@ -31,4 +56,21 @@ class RedactContactsFilter(logging.Filter):
             formatter = logging.Formatter()
             record.exc_text = redact(formatter.formatException(record.exc_info))
             record.exc_info = None
+        for key, value in list(vars(record).items()):
+            # The JSON formatter writes `extra=` keys out as fields: they are redacted like the message.
+            if key in _STANDARD_ATTRIBUTES or value is None or isinstance(value, bool | int | float):
+                continue
+            # Anything else (a request object, a dict) would be written out with str(): redact that.
+            setattr(record, key, redact(value if isinstance(value, str) else str(value)))
         return True
+
+
+class RelayJsonFormatter(JsonFormatter):
+    """One JSON object per line (python-json-logger), with the context fields always present."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(person_id)s %(signal_id)s %(task_id)s",
+            **kwargs,
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 import nlp
 from backend.core.errors import Conflict, DomainError, NotFound
+from backend.core.request_context import logs_signal, signal_id_var
 from backend.core.text import text_clean
 from backend.listening import events, lifecycle, routing, sla
 from backend.listening.models import (
@@ -35,6 +37,8 @@ from backend.listening.models import (
 )
 from backend.listening.selectors import can_work_on, is_team_lead, signal_get_for_user
 from backend.people.models import Membership, Role, Team, User
+
+logger = logging.getLogger(__name__)
 
 _REGION_BY_LANGUAGE = {"nl": "NL", "da": "DK"}
 
@@ -227,12 +231,18 @@ def signal_submit(
             raise  # not the key's constraint
         # A retry (or a concurrent twin) with the same key was first; answer with its signal.
         return _replay(existing, fingerprint)
+    # The rest of this request (or task) is about this signal: its log lines say so (the request's
+    # middleware, or Celery before the next task, clears it).
+    signal_id_var.set(signal.pk)
+    logger.info("signal submitted: kind %s, team %s, triage %s, confidence %.2f", signal.kind,
+                signal.team_id, signal.in_triage, signal.confidence)
     return SubmitResult(signal=signal, created=True, suggested_contact=suggested)
 
 
 CONTACT_ADD_WINDOW = timedelta(hours=24)
 
 
+@logs_signal
 @transaction.atomic
 def signal_contact_add(
     *, signal_id: int, by: User, contact: dict[str, Any], contact_consent: bool,
@@ -298,6 +308,7 @@ def _claimed_by_other(signal: Signal) -> Conflict:
     )
 
 
+@logs_signal
 @transaction.atomic
 def signal_claim(*, signal_id: int, by: User) -> Signal:
     """Exactly one person wins a concurrent claim: a conditional UPDATE on `assignee IS NULL`."""
@@ -324,6 +335,7 @@ def signal_claim(*, signal_id: int, by: User) -> Signal:
         if signal.assignee_id == by.pk:
             return signal  # a retried claim by the winner is not an error
         raise _claimed_by_other(signal)
+    logger.info("signal claimed: kind %s, team %s", signal.kind, signal.team_id)
     SignalEvent.objects.create(
         signal=signal, actor=by, type=EventType.CLAIMED,
         from_status=lifecycle.NEW if new_status else signal.status, to_status=signal.status,
@@ -334,6 +346,7 @@ def signal_claim(*, signal_id: int, by: User) -> Signal:
     return signal
 
 
+@logs_signal
 @transaction.atomic
 def signal_transition(
     *, signal_id: int, by: User, to: str, note: str = "", visible_to_submitter: bool = False
@@ -395,6 +408,7 @@ def _status_move(*, signal: Signal, to: str, note: str, actor: User | None, visi
     return signal
 
 
+@logs_signal
 @transaction.atomic
 def signal_note_add(*, signal_id: int, by: User, text: str, visible_to_submitter: bool = False) -> SignalEvent:
     signal = _lock_for_work(signal_id=signal_id, by=by)
@@ -418,6 +432,7 @@ def _may_act_for_holder(*, signal: Signal, by: User) -> bool:
             or is_team_lead(user=by, team_id=signal.team_id))
 
 
+@logs_signal
 @transaction.atomic
 def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id: int | None = None) -> Signal:
     """Send a signal to another kind and/or team. Takes the row lock. Recorded as a correction,
@@ -497,6 +512,7 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
     return signal
 
 
+@logs_signal
 @transaction.atomic
 def signal_withdraw(*, signal_id: int, by: User) -> Signal:
     """The submitter takes back a signal nobody has claimed yet (conditional update, no race)."""
@@ -635,6 +651,7 @@ def corrections_export(*, since: datetime | None = None) -> list[dict[str, Any]]
     ]
 
 
+@logs_signal
 @transaction.atomic
 def signal_transition_external(*, signal: Signal, to: str, note: str = "", source: dict[str, Any]) -> Signal:
     """A status the handling team's CRM/ATS reported (issue 18): the caller holds the signal's row

@@ -414,6 +414,8 @@ def mobile_api_endpoints() -> set[tuple[str, str]]:
             methods = {m.upper() for m in METHODS if hasattr(view_class, m)}
         if route in ("healthz", "readyz"):
             continue  # liveness probes, not part of the API (no auth by design)
+        if route == "metrics":
+            continue  # a scraper's, by token or network, never a person's role: tests/mobile_api/test_metrics_endpoint.py
         found |= {(m, route) for m in methods}
     return found
 
