@@ -133,6 +133,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "stories-publish-due": {"task": "sharing.stories_publish_due", "schedule": 60},
     "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
     "click-salts-purge": {"task": "sharing.salts_purge_old", "schedule": 6 * 3600},
+    "directory-people-anonymise": {"task": "directory.people_anonymise", "schedule": 6 * 3600},
 }
 # Issue 19: retrain the nlp kind model from the triage team's corrections once a week, behind the
 # promotion gate (nlp/versions.py). Off by default: a model changes only when someone chooses so.
@@ -188,6 +189,7 @@ INSTALLED_APPS = [
     "backend.sharing",
     "backend.insights",
     "backend.integrations",  # issue 18: status events in from CRMs/ATSs
+    "backend.directory",  # issue 17: SCIM 2.0 provisioning from the HR directory
     "backend.console",
     "notifications",
     "mobile_api",
@@ -398,6 +400,8 @@ RELAY_COMPLAINT_DUE_URGENT_HOURS: int = env.int("RELAY_COMPLAINT_DUE_URGENT_HOUR
 RELAY_COMPLAINT_DUE_WORKING_DAYS: int = env.int("RELAY_COMPLAINT_DUE_WORKING_DAYS", default=2)
 RELAY_COMPLAINT_DUE_ALERT_MINUTES: int = env.int("RELAY_COMPLAINT_DUE_ALERT_MINUTES", default=30)
 RELAY_CONTACT_RETENTION_DAYS: int = env.int("RELAY_CONTACT_RETENTION_DAYS", default=90)
+# Issue 17: a person the directory deleted is anonymised (e-mail, display name, location) this long after.
+SCIM_ANONYMISE_AFTER_DAYS: int = env.int("SCIM_ANONYMISE_AFTER_DAYS", default=30)
 RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", default=30)
 RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")
 RELAY_SIGNAL_TEXT_MIN = 3

@@ -127,6 +127,7 @@ class EventType(models.TextChoices):
     DUPLICATE = "duplicate", _("Linked as possible duplicate")
     PURGED = "purged", _("Contact details purged")
     CONTACT_ADDED = "contact_added", _("Contact added by the submitter")
+    RETURNED = "returned", _("Returned to the queue")
 
 
 class SignalEvent(models.Model):
