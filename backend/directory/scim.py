@@ -120,8 +120,20 @@ def group_resource(group: DirectoryGroup) -> Resource[Any]:
     return cast(Resource[Any], Group.model_validate(data))
 
 
-def person_fields(resource: Resource[Any]) -> services.PersonFields:
-    """The mapping of docs/scim.md: userName → e-mail, displayName (or name) → display name,
+def _email(user: Any, email_from: str) -> str:
+    """The person's e-mail address: the userName by default (Entra ID's and Okta's user principal
+    name is the work address), or the primary (else work, else first) of `emails` when the
+    connection's mapping says `"email_from": "emails"`, for directories whose userName is not one."""
+    if email_from != "emails":
+        return str(user.user_name or "")
+    emails = user.emails or []
+    chosen = (next((e for e in emails if e.primary), None) or next((e for e in emails if str(e.type or "") == "work"), None)
+              or (emails[0] if emails else None))
+    return str(chosen.value) if chosen is not None and chosen.value else ""
+
+
+def person_fields(resource: Resource[Any], *, email_from: str = "userName") -> services.PersonFields:
+    """The mapping of docs/scim.md: userName (or emails) → e-mail, displayName (or name) → display name,
     preferredLanguage → language, the work address's locality → location, the enterprise
     department → team, employeeNumber kept."""
     user = cast(Any, resource)
@@ -135,7 +147,7 @@ def person_fields(resource: Resource[Any]) -> services.PersonFields:
             break
     enterprise = user[EnterpriseUser]
     return services.PersonFields(
-        email=user.user_name or "",
+        email=_email(user, email_from),
         display_name=display,
         active=user.active is not False,
         external_id=user.external_id or "",
@@ -175,6 +187,7 @@ class DirectoryStorage(ScimStorage):
 
     def __init__(self, connection: DirectoryConnection) -> None:
         self.connection = connection
+        self.email_from = str(connection.mapping_value("email_from"))
 
     # -- reads
     def _users(self) -> QuerySet[DirectoryUser]:
@@ -253,7 +266,7 @@ class DirectoryStorage(ScimStorage):
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         with _domain_errors():
             if resource_type.name == "User":
-                link = services.directory_user_create(connection=self.connection, fields=person_fields(resource),
+                link = services.directory_user_create(connection=self.connection, fields=person_fields(resource, email_from=self.email_from),
                                                       attributes=_attributes(resource))
                 return user_resource(self._link(str(link.scim_id)))
             group = services.directory_group_create(
@@ -268,7 +281,7 @@ class DirectoryStorage(ScimStorage):
             if resource_type.name == "User":
                 link = self._link(resource.id)
                 self._check_version(link.modified_at, expected_version)
-                services.directory_user_update(link=link, fields=person_fields(resource),
+                services.directory_user_update(link=link, fields=person_fields(resource, email_from=self.email_from),
                                                attributes=_attributes(resource))
                 return user_resource(self._link(resource.id))
             group = self._group(resource.id)
