@@ -21,10 +21,12 @@ def mapping_default() -> dict[str, Any]:
     """How SCIM attributes map onto people and teams, per connection (docs/scim.md).
 
     `teams`: a department or group display name → a team slug, checked before matching team names
-    and slugs. `email_from`: "userName" or "emails" (the primary one). `link_existing_users`: a userName that is already a Relay person (made before the
+    and slugs. `email_from`: "userName" or "emails" (the primary one). `link_existing_users`: a
+    userName that is already a Relay person (made before the
     directory was connected) links to that person instead of answering 409; never an admin.
     """
-    return {"email_from": "userName", "department_to_team": True, "groups_to_teams": True, "teams": {}, "link_existing_users": True}
+    return {"email_from": "userName", "department_to_team": True, "groups_to_teams": True, "teams": {},
+            "link_existing_users": True}
 
 
 class DirectoryConnection(models.Model):

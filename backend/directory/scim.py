@@ -161,7 +161,7 @@ def person_fields(resource: Resource[Any], *, email_from: str = "userName") -> s
 
 def _attributes(resource: Resource[Any]) -> dict[str, Any]:
     """What is kept of a resource: everything the directory sent but the password, id and meta."""
-    return cast(dict[str, Any], resource.model_dump(mode="json", exclude={"password", "id", "meta"}))
+    return resource.model_dump(mode="json", exclude={"password", "id", "meta"})
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -198,13 +198,15 @@ class DirectoryStorage(ScimStorage):
         return DirectoryGroup.objects.filter(connection=self.connection).prefetch_related("members").order_by("pk")
 
     def _link(self, resource_id: str | None) -> DirectoryUser:
-        link = self._users().filter(scim_id=_uuid(resource_id)).first() if _uuid(resource_id) else None
+        scim_id = _uuid(resource_id)
+        link = self._users().filter(scim_id=scim_id).first() if scim_id else None
         if link is None:
             raise NotFoundException(detail="User not found")
         return link
 
     def _group(self, resource_id: str | None) -> DirectoryGroup:
-        group = self._groups().filter(scim_id=_uuid(resource_id)).first() if _uuid(resource_id) else None
+        scim_id = _uuid(resource_id)
+        group = self._groups().filter(scim_id=scim_id).first() if scim_id else None
         if group is None:
             raise NotFoundException(detail="Group not found")
         return group
@@ -266,8 +268,10 @@ class DirectoryStorage(ScimStorage):
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         with _domain_errors():
             if resource_type.name == "User":
-                link = services.directory_user_create(connection=self.connection, fields=person_fields(resource, email_from=self.email_from),
-                                                      attributes=_attributes(resource))
+                link = services.directory_user_create(
+                    connection=self.connection, fields=person_fields(resource, email_from=self.email_from),
+                    attributes=_attributes(resource),
+                )
                 return user_resource(self._link(str(link.scim_id)))
             group = services.directory_group_create(
                 connection=self.connection, display_name=cast(Any, resource).display_name or "",

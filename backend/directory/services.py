@@ -124,7 +124,8 @@ def _memberships_sync(*, link: DirectoryUser, before: set[int]) -> bool:
 def _email_taken(*, email: str, connection: DirectoryConnection, except_user_id: int | None = None) -> User | None:
     """The person who already has this e-mail address, or None. Raises Conflict (→ SCIM 409
     uniqueness) when it cannot be this connection's: linked elsewhere, or not to be adopted."""
-    existing = User.objects.filter(email=email).exclude(pk=except_user_id).first()
+    others = User.objects.filter(email=email)
+    existing = (others.exclude(pk=except_user_id) if except_user_id is not None else others).first()
     if existing is None:
         return None
     linked = DirectoryUser.objects.filter(user=existing).exists()

@@ -38,7 +38,7 @@ class Scim:
                 "name": {"givenName": "Anna", "familyName": "de Vries"}, **extra}
         response = self.call("POST", "/Users", body)
         assert response.status_code == 201, response.json_body
-        return response.json_body  # type: ignore[no-any-return]
+        return response.json_body
 
 
 def _scim(name: str) -> Scim:

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from backend.directory.models import DirectoryUser
-from backend.listening.models import EventType, SignalEvent
+from backend.listening.models import EventType, Signal, SignalEvent
 from backend.people.models import Membership, User
 from notifications.models import Device
 from tests.directory.conftest import ENTERPRISE, PATCH_SCHEMA, USER_SCHEMA, Scim
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_maps_attributes_onto_the_person(scim: Scim) -> None:
-    team = TeamFactory(name="Sales NL", slug="sales-nl")
+    team = TeamFactory.create(name="Sales NL", slug="sales-nl")
     created = scim.user(
         "Anna.deVries@Bank.example", externalId="e-1", displayName="Anna de Vries", preferredLanguage="nl-NL",
         addresses=[{"type": "home", "locality": "Gouda"}, {"type": "work", "locality": "Utrecht"}],
@@ -99,7 +99,7 @@ def test_pagination_with_start_index_and_count(scim: Scim, django_assert_max_num
 
 
 def test_put_replaces_and_moves_the_department(scim: Scim) -> None:
-    old, new = TeamFactory(name="Sales NL"), TeamFactory(name="Customer support")
+    old, new = TeamFactory.create(name="Sales NL"), TeamFactory.create(name="Customer support")
     created = scim.user("ida@bank.example", **{ENTERPRISE: {"department": "Sales NL"}})
     body = {"schemas": [USER_SCHEMA, ENTERPRISE], "userName": "ida@bank.example", "displayName": "Ida K",
             ENTERPRISE: {"department": "Customer support"}}
@@ -111,11 +111,11 @@ def test_put_replaces_and_moves_the_department(scim: Scim) -> None:
 
 
 def test_department_move_keeps_memberships_an_admin_gave(scim: Scim) -> None:
-    TeamFactory(name="Sales NL")
-    triage = TeamFactory(name="Triage", is_triage=True)
+    TeamFactory.create(name="Sales NL")
+    triage = TeamFactory.create(name="Triage", is_triage=True)
     created = scim.user("jo@bank.example", **{ENTERPRISE: {"department": "Sales NL"}})
     user = User.objects.get(email="jo@bank.example")
-    MembershipFactory(team=triage, user=user)
+    MembershipFactory.create(team=triage, user=user)
     scim.call("PATCH", f"/Users/{created['id']}", {"schemas": [PATCH_SCHEMA], "Operations": [
         {"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Nowhere"}]})
     assert list(Membership.objects.filter(user=user).values_list("team_id", flat=True)) == [triage.pk]
@@ -134,14 +134,14 @@ def test_put_cannot_change_the_id(scim: Scim) -> None:
     [{"op": "replace", "value": {"active": False}}],  # Okta
 ])
 def test_patch_active_false_is_a_leaver(scim: Scim, operations: list[dict]) -> None:
-    team = TeamFactory()
+    team = TeamFactory.create()
     created = scim.user("lea@bank.example")
     user = User.objects.get(email="lea@bank.example")
-    MembershipFactory(team=team, user=user)
-    lead = SignalFactory(team=team, assignee=user, status="claimed", claimed_at=timezone.now())
-    contacted = SignalFactory(team=team, assignee=user, status="contacted", claimed_at=timezone.now())
-    won = SignalFactory(team=team, assignee=user, status="won")
-    mine = SignalFactory(submitter=user, team=team)
+    MembershipFactory.create(team=team, user=user)
+    lead = SignalFactory.create(team=team, assignee=user, status="claimed", claimed_at=timezone.now())
+    contacted = SignalFactory.create(team=team, assignee=user, status="contacted", claimed_at=timezone.now())
+    won = SignalFactory.create(team=team, assignee=user, status="won")
+    mine = SignalFactory.create(submitter=user, team=team)
     Device.objects.create(user=user, token="fcm-token-1", platform="android")
 
     response = scim.call("PATCH", f"/Users/{created['id']}", {"schemas": [PATCH_SCHEMA], "Operations": operations})
@@ -149,14 +149,15 @@ def test_patch_active_false_is_a_leaver(scim: Scim, operations: list[dict]) -> N
     assert response.status_code in (200, 204), response.json_body
     user.refresh_from_db()
     assert not user.is_active
-    lead.refresh_from_db(), contacted.refresh_from_db(), won.refresh_from_db()
+    for signal in (lead, contacted, won):
+        signal.refresh_from_db()
     assert (lead.assignee_id, lead.status) == (None, "new")
     assert (contacted.assignee_id, contacted.status) == (None, "contacted")
     assert won.assignee_id == user.pk  # closed work keeps who did it
     event = SignalEvent.objects.get(signal=lead, type=EventType.RETURNED)
     assert (event.from_status, event.to_status, event.note) == ("claimed", "new", "returned to queue: holder left")
     assert not Device.objects.get(token="fcm-token-1").active
-    assert mine.__class__.objects.filter(pk=mine.pk, submitter=user).exists()
+    assert Signal.objects.filter(pk=mine.pk, submitter=user).exists()
     assert scim.call("GET", f"/Users/{created['id']}").json_body["active"] is False
 
 
