@@ -98,8 +98,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # A short connect timeout: with Redis down, publishing degrades at once instead of
-                # hanging. No read timeout: consumers block on Redis for seconds by design.
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 0.5}],
+                # hanging. The read timeout must outlast channels_redis's blocking pop (BZPOPMIN,
+                # 5 s): redis-py 8 defaults it to 5 s too, and then an idle consumer's read loses the
+                # race under load and the socket drops without a close frame.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 0.5, "socket_timeout": 15}],
                 "prefix": "relay:channels",
             },
         }
