@@ -109,7 +109,10 @@ def user_resource(link: DirectoryUser) -> Resource[Any]:
 
 
 def group_resource(group: DirectoryGroup) -> Resource[Any]:
-    members = [{"value": str(m.scim_id), "$ref": f"Users/{m.scim_id}", "type": "User"}
+    # A member's `display` is the member's own displayName as the directory sent it for the User,
+    # not a copy kept from the Group request.
+    members = [{"value": str(m.scim_id), "$ref": f"Users/{m.scim_id}", "type": "User",
+                **({"display": m.attributes["displayName"]} if m.attributes.get("displayName") else {})}
                for m in group.members.all() if m.deleted_at is None]
     data: dict[str, Any] = {"schemas": [str(Group.__schema__)], "id": str(group.scim_id),
                             "displayName": group.display_name, "meta": _meta("Group", group.created_at, group.modified_at)}
@@ -148,6 +151,7 @@ def person_fields(resource: Resource[Any], *, email_from: str = "userName") -> s
     enterprise = user[EnterpriseUser]
     return services.PersonFields(
         email=_email(user, email_from),
+        user_name=str(user.user_name or ""),
         display_name=display,
         active=user.active is not False,
         external_id=user.external_id or "",
@@ -227,7 +231,7 @@ class DirectoryStorage(ScimStorage):
         start = search_request.start_index_0 or 0
         stop = None if search_request.count is None else start + search_request.count
         scim_filter = search_request.filter
-        narrowed = self._narrow(queryset, scim_filter, is_user=is_user)
+        narrowed = self._narrow(queryset, scim_filter, is_user=is_user, email_from=self.email_from)
         if scim_filter is None or narrowed is not None:
             # The filters identity providers send (userName, externalId, id, displayName eq "…"):
             # one indexed query, paged in the database.
@@ -241,7 +245,8 @@ class DirectoryStorage(ScimStorage):
         return SearchPage(len(found), found[start:stop])
 
     @staticmethod
-    def _narrow(queryset: QuerySet[Any], scim_filter: ScimFilter[Any] | None, *, is_user: bool) -> QuerySet[Any] | None:
+    def _narrow(queryset: QuerySet[Any], scim_filter: ScimFilter[Any] | None, *, is_user: bool,
+                email_from: str) -> QuerySet[Any] | None:
         if scim_filter is None:
             return None
         node = scim_filter.ast
@@ -258,6 +263,9 @@ class DirectoryStorage(ScimStorage):
             return queryset.filter(scim_id=value) if value else queryset.none()
         if attr == "externalid":
             return queryset.filter(external_id=node.value)
+        if is_user and attr == "username" and email_from == "emails":
+            # The e-mail came from `emails`: userName is only what the directory sent (caseExact false).
+            return queryset.filter(attributes__userName__iexact=node.value)
         if is_user and attr == "username":
             return queryset.filter(user__email=email_normalize(node.value))
         if not is_user and attr == "displayname":

@@ -68,6 +68,7 @@ class PersonFields:
     email: str
     display_name: str
     active: bool
+    user_name: str = ""
     external_id: str = ""
     employee_number: str = ""
     language: str | None = None
@@ -136,6 +137,17 @@ def _email_taken(*, email: str, connection: DirectoryConnection, except_user_id:
     return existing
 
 
+def _user_name_taken(*, connection: DirectoryConnection, user_name: str, except_link_id: int | None = None) -> None:
+    """userName is unique within a connection (RFC 7643, caseExact false) even when the e-mail
+    address comes from `emails` and two userNames could share nothing else."""
+    if not user_name:
+        return
+    same = DirectoryUser.objects.filter(connection=connection, deleted_at__isnull=True,
+                                        attributes__userName__iexact=user_name)
+    if (same.exclude(pk=except_link_id) if except_link_id is not None else same).exists():
+        raise Conflict("userName is already taken.", code="uniqueness")
+
+
 def _profile_apply(*, user: User, fields: PersonFields) -> None:
     profile, _ = Profile.objects.select_for_update().get_or_create(
         user=user, defaults={"display_name": fields.display_name}
@@ -167,6 +179,7 @@ def directory_user_create(*, connection: DirectoryConnection, fields: PersonFiel
     profile and the team their department names. A `password` is set when the directory sends one;
     otherwise the person has no password and signs in through the identity provider."""
     fields = _clean(fields)
+    _user_name_taken(connection=connection, user_name=fields.user_name)
     user = _email_taken(email=fields.email, connection=connection)
     if user is None:
         user = User.objects.create_user(fields.email, password=fields.password, is_active=fields.active)
@@ -205,6 +218,7 @@ def directory_user_update(*, link: DirectoryUser, fields: PersonFields, attribut
     false is a leaver (`person_leave`), true again a returner. Takes the link's row lock."""
     link = DirectoryUser.objects.select_for_update().select_related("user", "connection").get(pk=link.pk)
     fields = _clean(fields)
+    _user_name_taken(connection=link.connection, user_name=fields.user_name, except_link_id=link.pk)
     user = link.user
     if fields.email != user.email:
         _email_taken(email=fields.email, connection=link.connection, except_user_id=user.pk)

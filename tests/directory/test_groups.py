@@ -168,3 +168,16 @@ def test_another_connection_cannot_see_or_change_a_group(scim: Scim, scim_b: Sci
     assert scim_b.call("GET", '/Groups?filter=displayName eq "Sales NL"').json_body["totalResults"] == 0
     assert _member_ids(scim, group["id"]) == {anna["id"]}
     assert (_teams("anna@bank.example"), _teams("ivan@bank.example")) == ({team.pk}, set())
+
+
+def test_a_members_display_is_their_display_name_and_search_by_post_works(scim: Scim) -> None:
+    anna = scim.user("anna@bank.example", displayName="Anna de Vries")
+    bo = scim.user("bo@bank.example")
+    group = _group(scim, "All staff", anna["id"], bo["id"])
+    displays = {m["value"]: m.get("display") for m in group["members"]}
+    assert displays == {anna["id"]: "Anna de Vries", bo["id"]: None}
+
+    found = scim.call("POST", "/Groups/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                                  "filter": 'displayName eq "All staff"'})
+    assert found.status_code == 200, found.json_body
+    assert [g["id"] for g in found.json_body["Resources"]] == [group["id"]]
