@@ -91,6 +91,7 @@ def test_deleted_people_are_anonymised_after_the_retention_period_and_their_sign
     assert scim.call("DELETE", f"/Users/{created['id']}").status_code == 204
     assert scim.call("DELETE", f"/Users/{kept['id']}").status_code == 204
     deleted_at = DirectoryUser.objects.get(user=pia).deleted_at
+    assert deleted_at is not None
     DirectoryUser.objects.filter(scim_id=kept["id"]).update(deleted_at=deleted_at + timedelta(days=20))
 
     assert directory_people_anonymise(now=deleted_at + timedelta(days=29)) == 0
