@@ -115,8 +115,10 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # A short connect timeout: with Redis down, publishing degrades at once instead of
-                # hanging. No read timeout: consumers block on Redis for seconds by design.
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 0.5}],
+                # hanging. The read timeout must outlast channels_redis's blocking pop (BZPOPMIN,
+                # 5 s): redis-py 8 defaults it to 5 s too, and then an idle consumer's read loses the
+                # race under load and the socket drops without a close frame.
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 0.5, "socket_timeout": 15}],
                 "prefix": "relay:channels",
             },
         }
@@ -152,6 +154,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "stories-publish-due": {"task": "sharing.stories_publish_due", "schedule": 60},
     "stories-expire-due": {"task": "sharing.stories_expire_due", "schedule": 300},
     "click-salts-purge": {"task": "sharing.salts_purge_old", "schedule": 6 * 3600},
+    "directory-people-anonymise": {"task": "directory.people_anonymise", "schedule": 6 * 3600},
 }
 # Issue 19: retrain the nlp kind model from the triage team's corrections once a week, behind the
 # promotion gate (nlp/versions.py). Off by default: a model changes only when someone chooses so.
@@ -207,6 +210,7 @@ INSTALLED_APPS = [
     "backend.sharing",
     "backend.insights",
     "backend.integrations",  # issue 18: status events in from CRMs/ATSs
+    "backend.directory",  # issue 17: SCIM 2.0 provisioning from the HR directory
     "backend.console",
     "notifications",
     "mobile_api",
@@ -450,6 +454,8 @@ RELAY_SLA_DEFAULT_COUNTRY: str = env.str("RELAY_SLA_DEFAULT_COUNTRY", default="N
 RELAY_SLA_HOLIDAY_CATEGORIES: dict[str, tuple[str, ...]] = _holiday_categories(
     env.str("RELAY_SLA_HOLIDAY_CATEGORIES", default="DK=public+optional"))
 RELAY_CONTACT_RETENTION_DAYS: int = env.int("RELAY_CONTACT_RETENTION_DAYS", default=90)
+# Issue 17: a person the directory deleted is anonymised (e-mail, display name, location) this long after.
+SCIM_ANONYMISE_AFTER_DAYS: int = env.int("SCIM_ANONYMISE_AFTER_DAYS", default=30)
 RELAY_DUPLICATE_WINDOW_DAYS: int = env.int("RELAY_DUPLICATE_WINDOW_DAYS", default=30)
 RELAY_CONSENT_WORDING_VERSION: str = env.str("RELAY_CONSENT_WORDING_VERSION", default="2026-01")
 RELAY_SIGNAL_TEXT_MIN = 3

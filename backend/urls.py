@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
+from backend.directory.views import scim
 from mobile_api import health
 from mobile_api.media import media_serve
 from mobile_api.metrics import metrics
@@ -22,6 +23,8 @@ urlpatterns = [
     # The tracked short link of a share: the product's hot path (one indexed lookup, one insert).
     re_path(r"^s/(?P<code>[A-Za-z0-9]{6,16})$", share_redirect, name="share-redirect"),
     path("api/v1/", include("mobile_api.urls", namespace="v1")),
+    # SCIM 2.0 provisioning from the identity provider (issue 17, docs/scim.md).
+    re_path(r"^scim/v2/?(?P<path>.*)$", scim, name="scim"),
     path("console/", include("backend.console.urls", namespace="console")),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="v1:schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="v1:schema"), name="api-redoc"),

@@ -91,6 +91,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         (`notifications.services.live_sessions_end`): their tokens are already refused."""
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
+    async def queues_changed(self, event: dict[str, Any]) -> None:
+        """The person's teams changed (`notifications.services.live_queues_changed`): follow the
+        queues they may see now, leave the ones they may not, and say which these are. Membership
+        is re-read from the database, never taken from the event."""
+        allowed = await _team_ids(self.user)
+        for team_id in sorted(self.allowed_teams - allowed):
+            group = team_queue_group(team_id)
+            await self.channel_layer.group_discard(group, self.channel_name)
+            self.joined.discard(group)
+        for team_id in sorted(allowed - self.allowed_teams):
+            await self._join(team_queue_group(team_id))
+        self.allowed_teams = allowed
+        await self.send_json({"type": "queues.changed", "data": {"queues": sorted(allowed)}})
+
     # Channels maps the dotted event type "signal.routed" to the method signal_routed.
     signal_routed = _forward
     signal_claimed = _forward

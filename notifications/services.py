@@ -99,6 +99,13 @@ def device_unregister(*, user: User, token: str | None = None, device_id: int | 
         raise NotFound("No such device.")
 
 
+@transaction.atomic
+def devices_disable(*, user_id: int, reason: str) -> int:
+    """Stop every push to a person (a leaver): their devices stay on record, inactive, so a later
+    registration from the same phone by a colleague moves it as usual. Returns how many changed."""
+    return Device.objects.filter(user_id=user_id, active=True).update(active=False, deactivated_reason=reason[:200])
+
+
 # --- the outbox ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Draft:
@@ -196,6 +203,14 @@ def live_sessions_end(*, user_id: int) -> None:
     deactivation, a password change, or logging out everywhere. A live event to their own group,
     which the consumer answers by closing; sockets opened afterwards are refused by the token checks."""
     outbox_write(live=[LiveDraft(group=user_group(user_id), type="session.ended", payload={})])
+
+
+@transaction.atomic
+def live_queues_changed(*, user_id: int) -> None:
+    """The person's team memberships changed (a move in the directory): once the caller's
+    transaction commits, their open websockets re-read which team queues they may follow, join the
+    new ones and leave the old (`queues.changed`), without a reconnect."""
+    outbox_write(live=[LiveDraft(group=user_group(user_id), type="queues.changed", payload={})])
 
 
 def notify(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:

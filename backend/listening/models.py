@@ -136,6 +136,7 @@ class EventType(models.TextChoices):
     SLA_REMINDED = "sla_reminded", _("Team reminded: past its service-level time")
     SLA_ESCALATED = "sla_escalated", _("Team lead told: twice its service-level time")
     SLA_TRIAGED = "sla_triaged", _("Urgent and unclaimed: sent to triage too")
+    RETURNED = "returned", _("Returned to the queue")
 
 
 class SignalEvent(models.Model):

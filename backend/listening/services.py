@@ -514,6 +514,35 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
 
 @logs_signal
 @transaction.atomic
+def signals_return_held(*, holder: User, reason: str) -> list[int]:
+    """Put every open signal `holder` has claimed back in its team's queue, unclaimed (issue 17:
+    a leaver's leads must not wait for someone who is gone). A lead goes back from `claimed` to
+    `new`, as if never claimed; a later status (contacted, screening, ...) stays, since the work
+    done is real, and a colleague claims it from there. Takes the rows' locks in pk order.
+    Returns the ids of the signals returned."""
+    held = list(Signal.objects.select_for_update(of=("self",)).select_related("team")
+                .filter(assignee=holder).order_by("pk"))
+    returned: list[int] = []
+    for signal in held:
+        if lifecycle.is_closed(signal.kind, signal.status):
+            continue  # closed work keeps its holder: the history says who did it
+        from_status = signal.status
+        if signal.status == lifecycle.STATUS_ON_CLAIM.get(signal.kind):
+            signal.status = lifecycle.NEW  # "claimed" means someone holds it
+        signal.assignee, signal.claimed_at = None, None
+        signal.save(update_fields=["status", "assignee", "claimed_at", "updated_at"])
+        SignalEvent.objects.create(
+            signal=signal, actor=None, type=EventType.RETURNED, from_status=from_status,
+            to_status=signal.status, note=f"returned to queue: {reason}", data={"from_assignee": holder.pk},
+        )
+        # The team's live queue shows it unclaimed again. Not `signal_routed`: that would push the
+        # team and tell its CRM of a new arrival, which would open a second deal there.
+        events.signal_updated(signal)
+        returned.append(signal.pk)
+    return returned
+
+
+@transaction.atomic
 def signal_withdraw(*, signal_id: int, by: User) -> Signal:
     """The submitter takes back a signal nobody has claimed yet (conditional update, no race)."""
     signal = Signal.objects.filter(pk=signal_id, submitter=by).first()
