@@ -61,7 +61,10 @@ def fit_secondary(x: spmatrix, examples: list[Example], options: dict[str, Any] 
 def secondary_probs(model: SecondaryModel, x: spmatrix) -> list[dict[str, float]]:
     import numpy as np
 
-    columns = [model[k].predict_proba(x)[:, 1] if model.get(k) is not None else np.zeros(x.shape[0]) for k in KINDS]
+    columns = []
+    for k in KINDS:
+        estimator = model.get(k)
+        columns.append(estimator.predict_proba(x)[:, 1] if estimator is not None else np.zeros(x.shape[0]))
     return [{k: float(p) for k, p in zip(KINDS, row, strict=True)} for row in np.column_stack(columns)]
 
 
