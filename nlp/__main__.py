@@ -56,6 +56,20 @@ def _cmd_select(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_select_secondary(args: argparse.Namespace) -> int:
+    from .selection import main_secondary
+
+    main_secondary()
+    return 0
+
+
+def _cmd_select_urgency(args: argparse.Namespace) -> int:
+    from .selection import main_urgency
+
+    main_urgency()
+    return 0
+
+
 def _heldout_summary(model: Path | None) -> None:
     """What a fresh model is worth, on lines it never saw (fixtures/nlp/heldout); the dev split's
     figures printed while training are for tuning only."""
@@ -210,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("candidates", nargs="*")
     p.add_argument("--max-folds", type=int, default=None)
     p.set_defaults(func=_cmd_select)
+
+    p = sub.add_parser("select-secondary", help="cross-validation grouped by writer of the secondary-kind models")
+    p.set_defaults(func=_cmd_select_secondary)
+
+    p = sub.add_parser("select-urgency", help="cross-validation grouped by writer of the urgency options")
+    p.set_defaults(func=_cmd_select_urgency)
 
     args = parser.parse_args(argv)
     from .router import ModelNotBuilt

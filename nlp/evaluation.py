@@ -38,11 +38,12 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     """Score ``examples``; kind scores come from ``scores`` or from ``router``, p(urgent) from
     ``urgency_model`` (an ``UrgencyModel``) or from the router's."""
     texts = [e.text for e in examples]
+    secondaries: list[str | None] | None = None
     if scores is None:
         from .router import get_router
 
         router = router or get_router()
-        scores = router.kind_scores(texts)
+        scores, secondaries = router.kind_outputs(texts)
         if urgency_model is None:
             urgency_model = router.urgency
     u_probs = [urgency_model.prob(t) for t in texts] if urgency_model is not None else [None] * len(texts)
@@ -69,13 +70,14 @@ def evaluate_examples(examples: list[Example], *, scores: list[dict[str, float]]
     report["hard_cases"] = hard
 
     # confidence: calibration error and what the backend's triage threshold does with it
-    from .training import TRIAGE_THRESHOLD, ece, secondary_of, triage_figures
+    from .training import TRIAGE_THRESHOLD, ece, triage_figures
 
     labelled_scores = [s for _, s in labelled]
     report["calibration"] = {"ece": round(ece(labelled_scores, gold), 4) if gold else None,
                              **triage_figures(labelled_scores, gold, TRIAGE_THRESHOLD)}
-    if router is not None:
-        guesses = [secondary_of(s, router.secondary_min) for s in labelled_scores]
+    if secondaries is not None:
+        secondary_of_row = {id(e): g for e, g in zip(examples, secondaries, strict=True)}
+        guesses = [secondary_of_row[id(e)] for e, _ in labelled]
         golds = [e.secondary_kind for e, _ in labelled]
         made = sum(g is not None for g in guesses)
         right = sum(g is not None and g == t for g, t in zip(guesses, golds, strict=True))

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from .contacts import Span, find_spans
 
-__all__ = ["FEATURES_VERSION", "featurize", "featurize_parts", "LEXICON"]
+__all__ = ["FEATURES_VERSION", "featurize", "featurize_parts", "word_char_ngrams", "LEXICON"]
 
 FEATURES_VERSION = "6"
 
@@ -181,6 +181,16 @@ def _markers_for_word(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def word_char_ngrams(words: list[str], n: int) -> list[str]:
+    """Character n-grams of the longer alphabetic words, padded with < and >."""
+    out: list[str] = []
+    for w in words:
+        if len(w) >= n + 2 and w.isalpha():
+            padded = "<" + w + ">"
+            out.extend("c_" + padded[i:i + n] for i in range(len(padded) - n + 1))
+    return out
+
+
 def featurize(
     text: str,
     *,
@@ -236,11 +246,7 @@ def featurize_parts(
     if prefixes:
         extra.extend("p_" + w[:prefix_len] for w in words if len(w) >= prefix_min and w.isalpha())
     if char_ngrams:
-        n = char_ngrams
-        for w in words:
-            if len(w) >= n + 2 and w.isalpha():
-                padded = "<" + w + ">"
-                extra.extend("c_" + padded[i:i + n] for i in range(len(padded) - n + 1))
+        extra.extend(word_char_ngrams(words, char_ngrams))
     if suffix_len:
         extra.extend("s_" + w[-suffix_len:] for w in words if len(w) >= prefix_min and w.isalpha())
     if len(words) <= 3:

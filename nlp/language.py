@@ -173,12 +173,23 @@ def _get_scandinavian() -> LanguageDetector:
     return _scandinavian
 
 
+# Below this many texts lingua scores them one by one: its parallel call hands even one text to a
+# thread pool, which cost ~3 ms of CPU per single message (most of a single classify).
+PARALLEL_MIN = 16
+
+
+def _confidences(detector: LanguageDetector, texts: list[str]) -> list:
+    if len(texts) >= PARALLEL_MIN:
+        return detector.compute_language_confidence_values_in_parallel(texts)
+    return [detector.compute_language_confidence_values(t) for t in texts]
+
+
 def _refine_danish(cleaned: list[str], decided: list[str]) -> list[str]:
     """Re-read the texts decided as Danish against Norwegian and Swedish (lingua among the four)."""
     idx = [i for i, lang in enumerate(decided) if lang == "da"]
     if not idx:
         return decided
-    values = _get_scandinavian().compute_language_confidence_values_in_parallel([cleaned[i] for i in idx])
+    values = _confidences(_get_scandinavian(), [cleaned[i] for i in idx])
     out = list(decided)
     for i, cvs in zip(idx, values, strict=True):
         scores = {"da": 0.0, "no": 0.0, "sv": 0.0}
@@ -280,7 +291,7 @@ def detect_languages(texts: list[str], default: str = "nl", spans: list[list[Spa
     """Batch form of detect_language; lingua scores the batch on all cores."""
     spans = spans if spans is not None else [None] * len(texts)
     cleaned = [_prepare(t or "", STRIP_NAMES, s) for t, s in zip(texts, spans, strict=True)]
-    values = _get_detector().compute_language_confidence_values_in_parallel(cleaned)
+    values = _confidences(_get_detector(), cleaned)
     out = []
     for text, clean, cvs in zip(texts, cleaned, values, strict=True):
         if not _WORD_RE.search(text or ""):

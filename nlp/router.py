@@ -11,6 +11,7 @@ from typing import Any
 
 from .contacts import extract_contacts, find_spans
 from .corpus import KINDS, model_dir
+from .features import featurize_parts
 from .language import detect_languages
 from .topics import TopicMatcher, load_products
 from .urgency import UrgencyModel, is_urgent, urgency_hits
@@ -67,6 +68,12 @@ class Router:
         self.word_bigrams: bool = bool(self.meta.get("config", {}).get("linear", {}).get("word_bigrams", True))
         # Written by our own training run into our own model directory, never downloaded.
         self.kind_model = joblib.load(path / "kind.joblib")
+        # The secondary-kind model (nlp/secondary.py); absent in models built before it existed.
+        secondary_path = path / "secondary.joblib"
+        self.secondary_model = joblib.load(secondary_path) if secondary_path.is_file() else None
+        from .linear import LinearScorer
+
+        self.scorer = LinearScorer(self.kind_model, self.secondary_model)
         self.nlp = spacy.blank("xx")  # tokenizer + vocabulary for the topic matcher
         self.topics = TopicMatcher(self.nlp, load_products(path / "products.json"))
         from .language import load_word_model
@@ -79,23 +86,39 @@ class Router:
         self._lock = threading.Lock()
 
     def kind_scores(self, texts: list[str], spans: list | None = None) -> list[dict[str, float]]:
-        from .linear import linear_probs
+        return self.kind_outputs(texts, spans)[0]
+
+    def kind_outputs(self, texts: list[str], spans: list | None = None,
+                     parts: list | None = None) -> tuple[list[dict[str, float]], list[str | None]]:
+        """Calibrated kind scores and the secondary kind of each text, from one feature matrix."""
+        from .linear import linear_inputs
+        from .secondary import pick_secondary
 
         if not texts:
-            return []
-        raw = linear_probs(self.kind_model, texts, spans, word_bigrams=self.word_bigrams)
-        return [calibrate(d, self.temperature) for d in raw]
+            return [], []
+        spans = spans if spans is not None else [None] * len(texts)
+        parts = parts if parts is not None else [None] * len(texts)
+        x = self.scorer.matrix([linear_inputs(t, s, word_bigrams=self.word_bigrams, parts=p)
+                                for t, s, p in zip(texts, spans, parts, strict=True)])
+        scores = [calibrate(d, self.temperature) for d in self.scorer.kind_probs(x)]
+        second = self.scorer.secondary_probs(x)
+        if second is None or self.secondary_min >= 1.0:
+            return scores, [None] * len(texts)
+        primaries = [max(KINDS, key=s.__getitem__) for s in scores]
+        return scores, [pick_secondary(k, p, self.secondary_min) for k, p in zip(primaries, second, strict=True)]
 
     def languages(self, texts: list[str], spans: list | None = None) -> list[str]:
         return detect_languages(texts, spans=spans, word_model=self.language_words)
 
-    def urgent_probs(self, texts: list[str], spans: list | None = None, hits: list | None = None) -> list[float | None]:
+    def urgent_probs(self, texts: list[str], spans: list | None = None, hits: list | None = None,
+                     parts: list | None = None) -> list[float | None]:
         """p(urgent) from the learned urgency model (None for every text when the model has none)."""
         spans = spans if spans is not None else [None] * len(texts)
         hits = hits if hits is not None else [None] * len(texts)
+        parts = parts if parts is not None else [None] * len(texts)
         if self.urgency is None:
             return [None] * len(texts)
-        return [self.urgency.prob(t, s, h) for t, s, h in zip(texts, spans, hits, strict=True)]
+        return [self.urgency.prob(t, s, h, p) for t, s, h, p in zip(texts, spans, hits, parts, strict=True)]
 
     def is_urgent(self, text: str, kind: str, scores: dict[str, float], urgent_prob: float | None,
                   hits: list[str] | None = None) -> bool:
@@ -108,16 +131,16 @@ class Router:
             return []
         # Contact spans feed redaction-before-features, language ID and extraction: find them once.
         spans = [find_spans(t) for t in texts]
-        all_scores = self.kind_scores(texts, spans=spans)
+        # ... and featurise each text once: the kind, secondary and urgency models share the tokens.
+        parts = [featurize_parts(t, spans=s) for t, s in zip(texts, spans, strict=True)]
+        all_scores, secondaries = self.kind_outputs(texts, spans=spans, parts=parts)
         languages = self.languages(texts, spans)
         hits = [urgency_hits(t) for t in texts]
-        urgent_probs = self.urgent_probs(texts, spans, hits)
+        urgent_probs = self.urgent_probs(texts, spans, hits, parts)
         results = []
-        for text, text_spans, language, scores, u_prob, text_hits in zip(
-            texts, spans, languages, all_scores, urgent_probs, hits, strict=True):
+        for text, text_spans, language, scores, secondary, u_prob, text_hits in zip(
+            texts, spans, languages, all_scores, secondaries, urgent_probs, hits, strict=True):
             kind = max(KINDS, key=lambda k: scores[k])
-            ranked = sorted(KINDS, key=lambda k: -scores[k])
-            secondary = ranked[1] if scores[ranked[1]] >= self.secondary_min else None
             contacts = extract_contacts(text, text_spans)
             with self._lock:
                 topics = self.topics(self.nlp.make_doc(text))

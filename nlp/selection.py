@@ -9,6 +9,7 @@ regression on character n-grams alone and on word + character n-grams.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -63,6 +64,7 @@ CANDIDATES: dict[str, Scorer] = {
     "sk_words_chars_C3": _linear({"C": 3.0}),
     "sk_words_chars_C10": _linear({"C": 10.0}),
     "sk_words_chars_C30": _linear({"C": 30.0}),
+    "sk_words_chars_3_5": _linear({"C": 10.0, "char_min": 3}),
 }
 
 
@@ -118,3 +120,102 @@ def held_back_writers(examples: list[Example], share: float = 0.2, largest: floa
         chosen.add(w)
         held += sizes[w]
     return chosen
+
+
+SECONDARY_CANDIDATES: dict[str, dict[str, Any]] = {
+    "ovr_secondary_C10": {"targets": "secondary", "C": 10.0},
+    "ovr_secondary_C3": {"targets": "secondary", "C": 3.0},
+    "ovr_secondary_C30": {"targets": "secondary", "C": 30.0},
+    "ovr_secondary_balanced": {"targets": "secondary", "C": 10.0, "class_weight": "balanced"},
+    "multilabel_kind_and_secondary": {"targets": "both", "C": 10.0},
+}
+
+
+def crossval_secondary(folds: int = 5, files: list[Path] | None = None, precision: float = 0.6) -> dict[str, Any]:
+    """Writer-grouped CV of the secondary-kind models: pooled out-of-fold probabilities, the primary
+    from the kind model of the same fold; per candidate the precision/recall at the lowest cut-off
+    reaching ``precision`` (chosen on the pooled folds, so the figure is a little optimistic)."""
+    from .linear import LINEAR_DEFAULTS, fit_linear, linear_inputs
+    from .secondary import fit_secondary, lowest_precise_cutoff, secondary_figures, secondary_probs
+    from .training import load_corpus
+
+    examples = load_corpus(list(files if files is not None else train_files()))
+    assigned = writer_folds(examples, folds)
+    primaries: list[str] = []
+    golds: list[str | None] = []
+    pooled: dict[str, list[dict[str, float]]] = {name: [] for name in SECONDARY_CANDIDATES}
+    for k in range(folds):
+        train = [e for e, f in zip(examples, assigned, strict=True) if f != k]
+        dev = [e for e, f in zip(examples, assigned, strict=True) if f == k]
+        pipe = fit_linear([e.text for e in train], [e.kind or "" for e in train])
+        features = pipe.named_steps["features"]
+        x_train = features.transform([linear_inputs(e.text, word_bigrams=LINEAR_DEFAULTS["word_bigrams"]) for e in train])
+        x_dev = features.transform([linear_inputs(e.text, word_bigrams=LINEAR_DEFAULTS["word_bigrams"]) for e in dev])
+        classes = list(pipe.classes_)
+        primaries.extend(classes[i] for i in pipe.named_steps["model"].predict_proba(x_dev).argmax(axis=1))
+        golds.extend(e.secondary_kind for e in dev)
+        for name, options in SECONDARY_CANDIDATES.items():
+            pooled[name].extend(secondary_probs(fit_secondary(x_train, train, options), x_dev))
+    out: dict[str, Any] = {}
+    for name, probs in pooled.items():
+        cut = lowest_precise_cutoff(primaries, probs, golds, precision)
+        out[name] = {"chosen": secondary_figures(primaries, probs, golds, cut),
+                     "at_0.3": secondary_figures(primaries, probs, golds, 0.3),
+                     "at_0.5": secondary_figures(primaries, probs, golds, 0.5)}
+    return out
+
+
+def main_secondary() -> None:
+    for name, figures in crossval_secondary().items():
+        print(name, json.dumps(figures), flush=True)
+
+
+URGENCY_CANDIDATES: dict[str, dict[str, Any]] = {
+    "l2_1e-3": {"l2": 1e-3},
+    "l2_1e-3_balanced": {"l2": 1e-3, "class_weight": "balanced"},
+    "l2_3e-4": {"l2": 3e-4},
+    "l2_3e-3": {"l2": 3e-3},
+}
+
+
+def crossval_urgency(folds: int = 5, files: list[Path] | None = None) -> dict[str, Any]:
+    """Writer-grouped CV of the urgency decision (rules OR p_urgent × p_complaint ≥ threshold), with
+    the kind scores of the same fold's kind model, per urgency option and threshold: recall of the
+    urgent lines and the share of non-urgent lines called urgent (false urgent)."""
+    from .linear import fit_linear, linear_probs
+    from .router import calibrate
+    from .training import CONFIG, load_corpus
+    from .urgency import UrgencyModel, fit_urgency_model, is_urgent, urgency_hits, urgency_labels
+
+    examples = load_corpus(list(files if files is not None else train_files()))
+    assigned = writer_folds(examples, folds)
+    rows: dict[str, list[tuple[bool, bool, bool, float]]] = {name: [] for name in URGENCY_CANDIDATES}
+    for k in range(folds):
+        train = [e for e, f in zip(examples, assigned, strict=True) if f != k]
+        dev = [e for e, f in zip(examples, assigned, strict=True) if e.urgent is not None and f == k]
+        pipe = fit_linear([e.text for e in train], [e.kind or "" for e in train])
+        scores = [calibrate(s, 0.85) for s in linear_probs(pipe, [e.text for e in dev])]
+        texts, labels = urgency_labels(train)
+        for name, options in URGENCY_CANDIDATES.items():
+            model = UrgencyModel(fit_urgency_model(texts, labels, {**CONFIG["urgency"], **options}))
+            for e, s in zip(dev, scores, strict=True):
+                kind = max(s, key=s.__getitem__)
+                hits = urgency_hits(e.text)
+                rule = is_urgent(e.text, kind, s, hits=hits)
+                p = model.prob(e.text, hits=hits) * s.get("complaint", 0.0)
+                rows[name].append((bool(e.urgent), e.kind == "complaint", rule, p))
+    out: dict[str, Any] = {}
+    for name, r in rows.items():
+        positives = sum(1 for gold, *_ in r if gold)
+        negatives = sum(1 for gold, *_ in r if not gold)
+        for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+            tp = sum(1 for gold, _, rule, p in r if gold and (rule or p >= t))
+            fp = sum(1 for gold, _, rule, p in r if not gold and (rule or p >= t))
+            out[f"{name} t={t}"] = {"recall": round(tp / positives, 4), "false_urgent": round(fp / negatives, 4),
+                                    "precision": round(tp / max(tp + fp, 1), 4)}
+    return out
+
+
+def main_urgency() -> None:
+    for name, figures in crossval_urgency().items():
+        print(f"{name:<32} {json.dumps(figures)}", flush=True)

@@ -38,6 +38,8 @@ CONFIG: dict[str, Any] = {
     # calibration and the secondary kind: fitted on a held-back fold of whole writers
     "calibration_share": 0.2,
     "secondary_precision": 0.6,
+    # one-vs-rest "also asks for K", balanced class weights: chosen by writer-grouped CV (docs/nlp.md)
+    "secondary": {"targets": "secondary", "C": 10.0, "class_weight": "balanced"},
     # spaCy textcat options, used only by nlp/selection.py to measure the alternatives
     "architecture": "spacy.TextCatBOW.v3",
     "ngram_size": 1,
@@ -53,7 +55,8 @@ CONFIG: dict[str, Any] = {
     "features": {"prefixes": True, "markers": True},
     # urgency: rule-set revision + the learned model's options (nlp/urgency.py)
     "language": {"word_model_weight": 2.0, "word_model_temperature": 1.0, "alpha": 0.5, "extra": ["no", "sv"]},
-    "urgency": {"rules": 2, "char_ngrams": 4, "l2": 1e-3, "iters": 1000, "threshold": 0.3},
+    # urgency: class_weight "balanced" + threshold 0.5 chosen by writer-grouped CV (docs/nlp.md)
+    "urgency": {"rules": 2, "char_ngrams": 4, "l2": 1e-3, "iters": 1000, "threshold": 0.5, "class_weight": "balanced"},
 }
 # The backend's default RELAY_ROUTING_CONFIDENCE_THRESHOLD: below it a signal goes to triage.
 TRIAGE_THRESHOLD = 0.6
@@ -227,12 +230,6 @@ def version_from(fp: str, config: dict) -> str:
     return f"kind-{arch}-{fp[:8]}"
 
 
-def secondary_of(scores: dict[str, float], minimum: float) -> str | None:
-    """The runner-up kind when the calibrated model gives it at least ``minimum``."""
-    ranked = sorted(KINDS, key=lambda k: -scores[k])
-    return ranked[1] if scores[ranked[1]] >= minimum else None
-
-
 def triage_figures(probs: list[dict[str, float]], gold: list[str], threshold: float = TRIAGE_THRESHOLD) -> dict[str, float]:
     """Share sent to triage (confidence below ``threshold``) and share routed wrongly without it."""
     n = max(len(gold), 1)
@@ -240,22 +237,6 @@ def triage_figures(probs: list[dict[str, float]], gold: list[str], threshold: fl
     triage = sum(1 for p, k in zip(probs, top, strict=True) if p[k] < threshold)
     escaped = sum(1 for p, k, g in zip(probs, top, gold, strict=True) if p[k] >= threshold and k != g)
     return {"threshold": threshold, "triage_share": round(triage / n, 4), "wrong_escaping_share": round(escaped / n, 4)}
-
-
-def _secondary_precision(probs: list[dict[str, float]], examples: list[Example], minimum: float) -> float:
-    guesses = [(secondary_of(p, minimum), e.secondary_kind) for p, e in zip(probs, examples, strict=True)]
-    made = [(g, s) for g, s in guesses if g is not None]
-    return sum(g == s for g, s in made) / len(made) if len(made) >= 5 else 0.0
-
-
-def _secondary_f1(probs: list[dict[str, float]], examples: list[Example], minimum: float) -> float:
-    tp = fp = fn = 0
-    for p, e in zip(probs, examples, strict=True):
-        guess = secondary_of(p, minimum)
-        tp += guess is not None and guess == e.secondary_kind
-        fp += guess is not None and guess != e.secondary_kind
-        fn += e.secondary_kind is not None and guess != e.secondary_kind
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def fit_kind_model(examples: list[Example], config: dict = CONFIG) -> Any:
@@ -268,6 +249,12 @@ def kind_probs(model: Any, texts: list[str], config: dict = CONFIG) -> list[dict
     from .linear import linear_probs
 
     return linear_probs(model, texts, word_bigrams=config["linear"]["word_bigrams"])
+
+
+def kind_matrix(model: Any, texts: list[str], config: dict = CONFIG) -> Any:
+    from .linear import linear_matrix
+
+    return linear_matrix(model, texts, word_bigrams=config["linear"]["word_bigrams"])
 
 
 def train(
@@ -302,6 +289,8 @@ def build(
     import joblib
 
     from .evaluation import evaluate_examples, format_report
+    from .linear import probs_from_matrix
+    from .secondary import fit_secondary, lowest_precise_cutoff, secondary_figures, secondary_probs
     from .selection import held_back_writers
 
     started = time.perf_counter()
@@ -324,15 +313,20 @@ def build(
         dev = [e for e in base if e.writer in held]
         _log(f"held-back fold ({len(held)} whole writers): {len(train_part)} train / {len(dev)} held back", quiet)
         dev_model = fit_kind_model(train_part + corrections, config)
-        probs = kind_probs(dev_model, [e.text for e in dev], config)
+        x_dev = kind_matrix(dev_model, [e.text for e in dev], config)
+        probs = probs_from_matrix(dev_model, x_dev)
         gold = [e.kind or "" for e in dev]
         temperature = fit_temperature(probs, gold)
         scaled = [_scaled(p, temperature) for p in probs]
         # "When it is confident of one": the lowest cut-off whose secondary kinds are right at
         # least secondary_precision of the time on the held-back writers (1.0: never).
-        grid = [round(0.1 + 0.025 * i, 3) for i in range(29)]  # 0.10 … 0.80
-        secondary_min = next((m for m in grid if _secondary_precision(scaled, dev, m) >= config["secondary_precision"]),
-                             1.0)
+        dev_secondary = fit_secondary(kind_matrix(dev_model, [e.text for e in train_part + corrections], config),
+                                      train_part + corrections, config["secondary"])
+        primaries = [max(KINDS, key=p.__getitem__) for p in scaled]
+        sec_probs = secondary_probs(dev_secondary, x_dev)
+        sec_gold = [e.secondary_kind for e in dev]
+        secondary_min = lowest_precise_cutoff(primaries, sec_probs, sec_gold, config["secondary_precision"])
+        sec_figures = secondary_figures(primaries, sec_probs, sec_gold, secondary_min)
         meta["calibration"] = {
             "method": "temperature scaling of the logistic regression's probabilities, fitted by NLL "
                       "on a held-back fold of whole writers",
@@ -343,8 +337,7 @@ def build(
             "dev_nll_after": round(nll(probs, gold, temperature), 4),
             **{"dev_" + k: v for k, v in triage_figures(scaled, gold).items()},
             "secondary_min": secondary_min,
-            "dev_secondary_f1": round(_secondary_f1(scaled, dev, secondary_min), 4),
-            "dev_secondary_precision": round(_secondary_precision(scaled, dev, secondary_min), 4),
+            "dev_secondary": sec_figures,
         }
         dev_urgency = _fit_urgency(train_part + corrections, config)
         report = evaluate_examples(dev, scores=scaled, urgency_model=dev_urgency)
@@ -355,6 +348,9 @@ def build(
 
     _log("training the final model on all lines …", quiet)
     final = fit_kind_model(base + corrections, config)
+    _log("training the secondary-kind model on all lines …", quiet)
+    secondary = fit_secondary(kind_matrix(final, [e.text for e in base + corrections], config), base + corrections,
+                              config["secondary"])
     _log("training the urgency model on all lines …", quiet)
     urgency = _fit_urgency(base + corrections, config)
     base_fp = fingerprint(files, config)
@@ -365,6 +361,7 @@ def build(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     joblib.dump(final, out / "kind.joblib")
+    joblib.dump(secondary, out / "secondary.joblib")
     shutil.copyfile(products_path(), out / "products.json")
     from .language import build_word_counts
 

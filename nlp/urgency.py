@@ -138,13 +138,21 @@ def is_urgent(text: str, kind: str, scores: dict[str, float], *, complaint_margi
 # complaint lines alone it learned the writers' styles (precision fell to ~0.7 when a whole
 # writer's file was held out); trained on all lines it held ~0.90 precision in both splits.
 # Decision: rules (as above) OR p_urgent × p_complaint ≥ threshold.
-URGENCY_MODEL_DEFAULTS: dict = {"char_ngrams": 4, "l2": 1e-3, "iters": 1000, "threshold": 0.3}
+URGENCY_MODEL_DEFAULTS: dict = {"char_ngrams": 4, "l2": 1e-3, "iters": 1000, "threshold": 0.3, "class_weight": None}
 
 
-def urgency_features(text: str, spans: list[Span] | None = None, char_ngrams: int = 4, hits: list[str] | None = None) -> set[str]:
-    from .features import featurize
+def urgency_features(text: str, spans: list[Span] | None = None, char_ngrams: int = 4, hits: list[str] | None = None,
+                     parts: tuple[list[str], list[str]] | None = None) -> set[str]:
+    """``parts``: ``featurize_parts(text, spans=spans)`` when the caller has it already (the kind
+    model featurises the same text), so a message is featurised once."""
+    from .features import featurize_parts, word_char_ngrams
 
-    feats = set(featurize(text or "", prefixes=True, markers=True, char_ngrams=char_ngrams, spans=spans))
+    words, extra = parts if parts is not None else featurize_parts(text or "", spans=spans)
+    feats = set(words)
+    feats.update(extra)
+    feats.update(word_char_ngrams(words, char_ngrams))
+    if not words and not extra:
+        feats.add("__empty__")
     hits = urgency_hits(text) if hits is None else hits
     feats.update(f"__r_{h}__" for h in hits)
     if any(h in _STRONG for h in hits) or ("today" in hits and "payment_failed" in hits):
@@ -169,7 +177,8 @@ def fit_urgency_model(texts: list[str], labels: list[bool], options: dict | None
     if feats and len(set(labels)) == 2:
         vectorizer = DictVectorizer()
         x = vectorizer.fit_transform(feats)
-        model = LogisticRegression(C=1.0 / (opts["l2"] * len(feats)), fit_intercept=False, max_iter=opts["iters"])
+        model = LogisticRegression(C=1.0 / (opts["l2"] * len(feats)), fit_intercept=False, max_iter=opts["iters"],
+                                   class_weight=opts["class_weight"])
         model.fit(x, labels)
         kept = {f: round(float(w), 6) for f, w in zip(vectorizer.get_feature_names_out(), model.coef_[0], strict=True)
                 if abs(w) >= 1e-4}
@@ -182,10 +191,11 @@ class UrgencyModel:
         self.weights: dict[str, float] = data.get("weights", {})
         self.threshold = float(self.options["threshold"])
 
-    def prob(self, text: str, spans: list[Span] | None = None, hits: list[str] | None = None) -> float:
+    def prob(self, text: str, spans: list[Span] | None = None, hits: list[str] | None = None,
+             parts: tuple[list[str], list[str]] | None = None) -> float:
         import math
 
-        feats = urgency_features(text, spans, self.options["char_ngrams"], hits)
+        feats = urgency_features(text, spans, self.options["char_ngrams"], hits, parts)
         z = sum(self.weights.get(f, 0.0) for f in feats)
         z = max(min(z, 30.0), -30.0)
         return 1.0 / (1.0 + math.exp(-z))

@@ -154,3 +154,32 @@ def test_model_not_built_is_raised_for_an_empty_model_dir(tmp_path):
 
     with pytest.raises(nlp.ModelNotBuilt):
         get_router(tmp_path)
+
+
+def test_the_array_scorer_equals_the_scikit_learn_pipeline(router):
+    """Runtime scoring skips the pipeline's per-call overhead; it must give the pipeline's numbers."""
+    from nlp.corpus import load_jsonl, train_files
+    from nlp.linear import linear_inputs, linear_probs
+    from nlp.secondary import secondary_probs
+
+    texts = [e.text for path in train_files() for e in load_jsonl(path)][::40] + ["", "ok", "bel 06-12345678"]
+    x = router.scorer.matrix([linear_inputs(t) for t in texts])
+    ours = router.scorer.kind_probs(x)
+    theirs = linear_probs(router.kind_model, texts)
+    assert max(abs(a[k] - b[k]) for a, b in zip(ours, theirs, strict=True) for k in nlp.KINDS) < 1e-9
+    pipeline_x = router.kind_model.named_steps["features"].transform([linear_inputs(t) for t in texts])
+    assert abs(pipeline_x - x).max() < 1e-12
+    ours_second = router.scorer.secondary_probs(x)
+    theirs_second = secondary_probs(router.secondary_model, pipeline_x)
+    assert max(abs(a[k] - b[k]) for a, b in zip(ours_second, theirs_second, strict=True) for k in nlp.KINDS) < 1e-9
+
+
+def test_secondary_kind_is_another_kind_than_the_primary_and_only_above_the_cut_off(router):
+    from nlp.secondary import pick_secondary
+
+    probs = {"complaint": 0.9, "lead": 0.7, "referral": 0.2, "friend_discount": 0.1, "feedback": 0.0}
+    assert pick_secondary("complaint", probs, 0.5) == "lead"
+    assert pick_secondary("lead", probs, 0.5) == "complaint"
+    assert pick_secondary("complaint", probs, 0.75) is None
+    results = nlp.classify_many([text for _, _, text in CLEAR_CASES])
+    assert all(r.secondary_kind != r.kind for r in results)

@@ -81,3 +81,24 @@ def test_load_jsonl_skips_broken_and_unknown_lines(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"text": "ok", "kind": "lead"}\n{"text": "x", "kind": "spam"}\n{"text": "half', encoding="utf-8")
     assert [e.text for e in load_jsonl(path)] == ["ok"]
+
+
+def test_every_corpus_line_is_well_formed():
+    """The checks the corpus writers ran: known kind, language and family fields; a secondary kind differs
+    from the kind; urgent only on complaints; every contact is a literal substring; no line twice."""
+    import json
+
+    seen: set[str] = set()
+    for path in train_files():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            row = json.loads(line)
+            where = f"{path.name}:{number}"
+            assert row["kind"] in KINDS and row["text"].strip(), where
+            assert row.get("language") in {"nl", "da", "en", "no", "sv"}, where
+            assert row.get("secondary_kind") in (None, *KINDS) and row.get("secondary_kind") != row["kind"], where
+            assert not row.get("urgent") or row["kind"] == "complaint", where
+            for contact in row.get("phones", []) + row.get("emails", []):
+                assert contact in row["text"], where
+            key = " ".join(row["text"].lower().split())
+            assert key not in seen, where
+            seen.add(key)
