@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +22,8 @@ from backend.listening import lifecycle, redaction
 from backend.listening.models import Kind, Signal, SignalContact
 from backend.people.models import Membership, Role, User
 from notifications.live import team_queue_group, user_group
-from notifications.models import Category, Priority, WebhookSubscription
+from notifications.mail import public_url
+from notifications.models import Category, Notification, Priority, WebhookSubscription
 from notifications.services import Draft, LiveDraft, WebhookDraft, notify, outbox_write
 
 # Titles are lazy: the outbox writes each one in its recipient's language.
@@ -31,6 +32,11 @@ _KIND_TITLE = {
     Kind.REFERRAL: gettext_lazy("Job referral"),
     Kind.FRIEND_DISCOUNT: gettext_lazy("Friends & family discount request"), Kind.FEEDBACK: gettext_lazy("Feedback"),
 }
+
+
+def kind_label(kind: str) -> Promise:
+    """The kind's name, lazy: rendered in its reader's language."""
+    return _KIND_TITLE[Kind(kind)]
 
 
 def _kind(signal: Signal) -> str:
@@ -220,3 +226,21 @@ def complaint_due_soon(signal: Signal) -> None:
         )
         for uid in list(leads) or list(admins)
     )
+
+
+def escalation_email_context(notification: Notification) -> dict[str, Any]:
+    """What the team lead's escalation mail says (issue 20): kind, team, how overdue, a contact-free
+    excerpt and the console link. Registered with the outbox for `signal.escalated` (apps.py); the
+    mail is rendered in the lead's language right after this, so lazy labels stay lazy."""
+    signal = (Signal.objects.select_related("team").filter(pk=int(notification.data.get("id") or 0)).first())
+    if signal is None:
+        return {"title": notification.inbox_title or notification.title, "body": notification.body}
+    now = timezone.now()
+    return {
+        "signal_id": signal.pk, "kind_label": _KIND_TITLE[Kind(signal.kind)],
+        "team": signal.team.name if signal.team is not None else "",
+        # The template's timesince filter writes "2 uur, 5 minuten" in the lead's language.
+        "overdue_since": signal.due_at if signal.due_at and signal.due_at < now else signal.created_at, "now": now,
+        "excerpt": redaction.excerpt(signal.text, limit=120),
+        "url": public_url(f"/console/signals/{signal.pk}/"),
+    }

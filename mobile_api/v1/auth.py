@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
@@ -20,11 +20,20 @@ from backend.people.requests import signed_in_user
 from notifications.services import live_sessions_end
 
 
+class AppSeenTokenObtainSerializer(TokenObtainPairSerializer):
+    def validate(self, attrs: dict) -> dict:
+        data = super().validate(attrs)
+        if self.user is not None:
+            people_services.profile_app_seen(user_id=self.user.pk)
+        return data
+
+
 class TokenObtainView(TokenObtainPairView):
     """Sign in with e-mail and password; answers an access and a refresh token."""
 
     # AllowAny (not simplejwt's empty tuple) is what marks the operation public in the schema.
     permission_classes = [AllowAny]  # type: ignore[assignment]  # simplejwt types it as its empty tuple
+    serializer_class = AppSeenTokenObtainSerializer
     # The sign-in limits sit in the authentication backend (backend.people.auth), shared by every way
     # in; over them, it raises LoginThrottled: 429 with `retry_after`.
 
@@ -40,7 +49,9 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
         if user_id is None or not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
             raise DomainError(_("This account is not active."), code="account_inactive", status_code=401)
-        return super().validate(attrs)
+        data = super().validate(attrs)
+        people_services.profile_app_seen(user_id=int(user_id))
+        return data
 
 
 class TokenRefreshRotateView(TokenRefreshView):
