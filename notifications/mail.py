@@ -193,14 +193,27 @@ def _retry(row: EmailMessage, error: str, report: EmailReport, now: datetime) ->
 
 
 def deliver(*, email_ids: list[int] | None = None) -> EmailReport:
-    """Send the given rows (all due ones when None) over one connection. Errors are recorded by
-    class only: an SMTP reply may quote the recipient's address, which no log or row keeps."""
+    """Send the given rows (all due ones when None), EMAIL_CLAIM_BATCH at a time, each batch over
+    one connection, until none is left or the server is unreachable (the rest wait for the sweeper).
+    Errors are recorded by class only: an SMTP reply may quote the recipient's address."""
     report = EmailReport()
-    now = timezone.now()
-    rows = _claim(email_ids, now, settings.EMAIL_CLAIM_BATCH)
-    report.claimed = len(rows)
-    if not rows:
-        return report
+    todo = sorted(set(email_ids)) if email_ids is not None else None
+    while todo is None or todo:
+        now = timezone.now()
+        rows = _claim(todo, now, settings.EMAIL_CLAIM_BATCH)
+        report.claimed += len(rows)
+        if not rows or not _send_batch(rows, report, now):
+            break
+        if todo is not None:
+            done = {r.pk for r in rows}
+            todo = [pk for pk in todo if pk not in done]
+    if report.retry:
+        logger.warning("%d mails wait for a retry", report.retry)
+    return report
+
+
+def _send_batch(rows: list[EmailMessage], report: EmailReport, now: datetime) -> bool:
+    """One connection for the batch; False when the server could not be reached at all."""
     connection = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
     try:
         connection.open()
@@ -208,7 +221,7 @@ def deliver(*, email_ids: list[int] | None = None) -> EmailReport:
         logger.warning("e-mail server unavailable (%s); %d mails wait for a retry", type(exc).__name__, len(rows))
         for row in rows:
             _retry(row, f"connection: {type(exc).__name__}", report, now)
-        return report
+        return False
     try:
         for row in rows:
             if not row.user.is_active or not row.user.email:
@@ -225,6 +238,7 @@ def deliver(*, email_ids: list[int] | None = None) -> EmailReport:
             except Exception as exc:  # noqa: BLE001 - SMTP or provider error: retried with back-off
                 _retry(row, f"send: {type(exc).__name__}", report, timezone.now())
             else:
+                # Recorded only after the server accepted it (see the module docstring: at least once).
                 EmailMessage.objects.filter(pk=row.pk).update(state=EmailState.SENT, lease_until=None,
                                                               sent_at=timezone.now(), last_error="")
                 report.sent += 1
@@ -233,9 +247,7 @@ def deliver(*, email_ids: list[int] | None = None) -> EmailReport:
             connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection must not undo what was recorded
             logger.info("closing the e-mail connection failed")
-    if report.retry:
-        logger.warning("%d mails wait for a retry", report.retry)
-    return report
+    return True
 
 
 def sweep(*, now: datetime | None = None) -> list[int]:

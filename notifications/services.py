@@ -29,6 +29,7 @@ from notifications.models import (
     Device,
     EmailMessage,
     EmailPreference,
+    EmailState,
     LiveEvent,
     Notification,
     Preference,
@@ -241,7 +242,7 @@ def _emails_create(drafts: list[EmailDraft]) -> list[int]:
         ))
     # Two beat schedulers writing the same digest: the unique key lets one row in, the other is ignored.
     EmailMessage.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
-    return list(EmailMessage.objects.filter(dedup_key__in=[r.dedup_key for r in rows], state="pending")
+    return list(EmailMessage.objects.filter(dedup_key__in=[r.dedup_key for r in rows], state=EmailState.PENDING)
                 .order_by("pk").values_list("pk", flat=True))
 
 

@@ -268,3 +268,45 @@ def test_the_digest_html_renders_in_headless_chromium(settings):
         finally:
             browser.close()
     assert shot.stat().st_size > 5_000
+
+
+def _digest_drafts(people) -> list[EmailDraft]:
+    return [EmailDraft(user_id=p.pk, kind=EmailKind.DIGEST, dedup_key=f"digest:{p.pk}:2026-W50",
+                       context={"name": "x", "figures": {"shares": 0, "clicks": 0}}) for p in people]
+
+
+def test_one_delivery_run_sends_every_batch(smtp, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_CLAIM_BATCH = 2
+    people = UserFactory.create_batch(5)
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox_write(emails=_digest_drafts(people))
+
+    assert sorted(r[0] for r in smtp.store.recipients) == sorted(p.email for p in people)
+    assert EmailMessage.objects.filter(state=EmailState.SENT).count() == 5
+
+
+def test_a_rolled_back_event_writes_and_sends_no_mail(smtp, django_capture_on_commit_callbacks):
+    lead = UserFactory.create()
+    signal = SignalFactory.create()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _escalate(lead, signal)
+            raise RuntimeError("the escalation's transaction fails")
+
+    assert callbacks == [] and not EmailMessage.objects.exists() and smtp.messages == []
+
+
+def test_an_anymail_provider_is_chosen_by_setting(settings, mailoutbox, django_capture_on_commit_callbacks):
+    """EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend: anymail's test ESP records what it would post."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    person = UserFactory.create()
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox_write(emails=_digest_drafts([person]))
+
+    [sent] = mailoutbox
+    assert sent.to == [person.email] and sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert [mimetype for _, mimetype in sent.alternatives] == ["text/html"]
+    assert EmailMessage.objects.get().state == EmailState.SENT
