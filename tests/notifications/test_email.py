@@ -290,10 +290,9 @@ def test_a_rolled_back_event_writes_and_sends_no_mail(smtp, django_capture_on_co
     lead = UserFactory.create()
     signal = SignalFactory.create()
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _escalate(lead, signal)
-            raise RuntimeError("the escalation's transaction fails")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        _escalate(lead, signal)
+        raise RuntimeError("the escalation's transaction fails")
 
     assert callbacks == [] and not EmailMessage.objects.exists() and smtp.messages == []
 
