@@ -96,7 +96,7 @@ def daily_summary_context_for(*, user: User, team_ids: list[int], day: date, zon
             for kind in Kind if kind in counts and (counts[kind]["open"] or counts[kind]["closed_yesterday"])]
     teams = Membership.objects.filter(user=user, team_id__in=team_ids).order_by("team__name")
     return {
-        "name": user.profile.display_name, "day": day.isoformat(), "rows": rows,
+        "name": user.profile.display_name, "day": day, "rows": rows,
         "teams": ", ".join(m.team.name for m in teams.select_related("team")),
         "console_url": public_url("/console/queues/"),
     }

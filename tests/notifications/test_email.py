@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -223,6 +223,7 @@ def test_daily_summary_per_kind_for_team_leads(django_capture_on_commit_callback
 
     row = EmailMessage.objects.get()
     assert (row.user_id, row.kind, row.dedup_key) == (lead.pk, EmailKind.DAILY_SUMMARY, f"daily_summary:{lead.pk}:2026-12-07")
+    assert row.subject == "Your teams' signals on Monday 7 December"
     assert "Lead: 2 open, 1 overdue, 0 closed yesterday" in row.body_text
     assert "Complaint: 0 open, 0 overdue, 1 closed yesterday" in row.body_text
     assert row.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -252,7 +253,7 @@ def test_the_digest_html_renders_in_headless_chromium(settings):
     from playwright.sync_api import sync_playwright
 
     rendered = mail.render(kind=EmailKind.DAILY_SUMMARY, user_id=1, language="nl", context={
-        "name": "Pieter", "day": "2026-12-07", "teams": "Sales NL", "console_url": "https://relay.example/console/",
+        "name": "Pieter", "day": date(2026, 12, 7), "teams": "Sales NL", "console_url": "https://relay.example/console/",
         "rows": [{"kind_label": "Lead", "open": 4, "overdue": 1, "closed_yesterday": 2}],
     })
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -264,6 +265,7 @@ def test_the_digest_html_renders_in_headless_chromium(settings):
             page.set_content(rendered.html)
             assert page.get_by_role("link", name="Open de console").is_visible()
             assert page.locator("td", has_text="Lead").first.is_visible()
+            assert page.get_by_role("heading", name="Signalen van je teams op maandag 7 december").is_visible()
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
