@@ -16,6 +16,14 @@ class Store:
     def __init__(self) -> None:
         self.messages: list[ParsedMessage] = []
         self.recipients: list[list[str]] = []
+        self.refuse: set[str] = set()  # addresses answered "550 no such mailbox"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802 - aiosmtpd's hook name
+                          rcpt_options: list[str]) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=default_policy)

@@ -311,3 +311,18 @@ def test_an_anymail_provider_is_chosen_by_setting(settings, mailoutbox, django_c
     assert sent.to == [person.email] and sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert [mimetype for _, mimetype in sent.alternatives] == ["text/html"]
     assert EmailMessage.objects.get().state == EmailState.SENT
+
+
+def test_a_refused_recipient_fails_at_once_and_an_inactive_persons_mail_is_not_sent(
+        smtp, django_capture_on_commit_callbacks):
+    gone, inactive, fine = (UserFactory.create(email="gone@bank.example"), UserFactory.create(),
+                            UserFactory.create(email="fine@bank.example"))
+    smtp.store.refuse.add("gone@bank.example")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        outbox_write(emails=_digest_drafts([gone, inactive, fine]))
+        type(inactive).objects.filter(pk=inactive.pk).update(is_active=False)
+
+    states = dict(EmailMessage.objects.values_list("user_id", "state"))
+    assert states == {gone.pk: EmailState.FAILED, inactive.pk: EmailState.SUPPRESSED, fine.pk: EmailState.SENT}
+    assert smtp.store.recipients == [["fine@bank.example"]]
+    assert tasks.sweep_outbox() == 0  # nothing is retried
