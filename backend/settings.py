@@ -487,6 +487,39 @@ WEBHOOK_DISABLE_AFTER_SECONDS: int = 3 * 24 * 3600  # a subscription failing thi
 # Inbound status events: a timestamp older (or newer) than this is refused as a replay.
 INTEGRATION_TIMESTAMP_TOLERANCE_SECONDS = 300
 
+# --- E-mail (issue 20): Django's e-mail framework, sent from the outbox ---------------------------------
+# SMTP by default. Any django-anymail provider by setting EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
+# and its keys in ANYMAIL (JSON), e.g. ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'. With DEBUG on and no
+# EMAIL_BACKEND (make run), mails are printed by the console backend instead of waiting for a server.
+EMAIL_BACKEND: str = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL: bool = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT: float = env.float("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Relay <relay@localhost>")
+SERVER_EMAIL: str = DEFAULT_FROM_EMAIL
+RELAY_EMAIL_REPLY_TO: str = env.str("RELAY_EMAIL_REPLY_TO", default="")
+ANYMAIL: dict = env.json("ANYMAIL", default={})
+# A run leases this many mails and sends them over one connection; the lease outlasts batch × timeout.
+EMAIL_CLAIM_BATCH: int = env.int("EMAIL_CLAIM_BATCH", default=50)
+EMAIL_LEASE_SECONDS: int = env.int("EMAIL_LEASE_SECONDS", default=600)
+EMAIL_RETRY_BASE_SECONDS: float = env.float("EMAIL_RETRY_BASE_SECONDS", default=60)
+EMAIL_RETRY_MAX_SECONDS: float = env.float("EMAIL_RETRY_MAX_SECONDS", default=3600)
+EMAIL_RETRY_WINDOW_SECONDS: int = env.int("EMAIL_RETRY_WINDOW_SECONDS", default=3 * 24 * 3600)
+# Hourly beat jobs write the weekly digest (Monday) and the team leads' daily summary for the people
+# whose local time is then within [hour, hour + RELAY_EMAIL_WINDOW_HOURS); a dedup key makes it once.
+RELAY_EMAIL_LOCAL_HOUR: int = env.int("RELAY_EMAIL_LOCAL_HOUR", default=8)
+RELAY_EMAIL_WINDOW_HOURS: int = env.int("RELAY_EMAIL_WINDOW_HOURS", default=4)
+CELERY_BEAT_SCHEDULE["email-digests-write"] = {"task": "insights.email_digests_write", "schedule": 3600}
+CELERY_BEAT_SCHEDULE["email-daily-summaries-write"] = {"task": "insights.email_daily_summaries_write",
+                                                      "schedule": 3600}
+
 # --- Issue 15: the ways in (client addresses, sign-in limits, tokens, headers) --------------------
 # The client's address is the socket's unless our own proxies say otherwise (backend.core.addresses):
 # how many proxies append to X-Forwarded-For, or which networks they send from.

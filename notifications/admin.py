@@ -5,7 +5,15 @@ from django.http import HttpRequest
 
 from backend.core.errors import DomainError
 from backend.people.requests import signed_in_user
-from notifications.models import Device, Notification, WebhookDelivery, WebhookState, WebhookSubscription
+from notifications.models import (
+    Device,
+    EmailMessage,
+    EmailPreference,
+    Notification,
+    WebhookDelivery,
+    WebhookState,
+    WebhookSubscription,
+)
 from notifications.services import webhook_delivery_resend, webhook_secret_new, webhook_url_validate
 from notifications.webhooks import EVENTS
 
@@ -82,3 +90,20 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             except DomainError as error:
                 self.message_user(request, f"#{row.pk}: {error.message}", level="warning")
         self.message_user(request, f"{sent} re-sent.")
+
+
+@admin.register(EmailMessage)
+class EmailMessageAdmin(admin.ModelAdmin):
+    """What the e-mail outbox holds: an operator sees what waits, what failed and why (issue 20)."""
+
+    list_display = ["created_at", "user", "kind", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["state", "kind"]
+    readonly_fields = [f.name for f in EmailMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(EmailPreference)
+class EmailPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "digest", "daily_summary", "escalations"]

@@ -228,3 +228,65 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.sequence} to webhook {self.subscription_id} ({self.state})"
+
+
+# --- e-mail (issue 20): a fourth kind of outbox row ---------------------------------------------------
+class EmailKind(models.TextChoices):
+    ESCALATION = "escalation", "Escalation to a team lead"
+    DIGEST = "digest", "Weekly digest"
+    DAILY_SUMMARY = "daily_summary", "Daily summary for team leads"
+
+
+class EmailState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Accepted by the mail server"
+    FAILED = "failed", "Gave up (refused recipient, or the retry window is over)"
+    SUPPRESSED = "suppressed", "Not sent (switched off, or no address)"
+
+
+class EmailMessage(models.Model):
+    """One e-mail to one person, rendered in their language when it is written (in the event's
+    transaction), sent by the one delivery task after commit. `dedup_key` is unique: the same mail
+    (one escalation, one ISO week's digest, one day's summary) is never written twice, and it is the
+    Message-ID of every attempt, so a copy re-sent after a crash is recognisable as the same mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_messages")
+    kind = models.CharField(max_length=16, choices=EmailKind.choices)
+    dedup_key = models.CharField(max_length=120, unique=True)
+    language = models.CharField(max_length=2)
+    subject = models.CharField(max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    # Extra headers decided at render time (List-Unsubscribe on optional mail); never an address.
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="retry back-off")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="a worker is sending until then")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="email_outbox_idx",
+                         condition=Q(state__in=["pending", "sending"])),
+            models.Index(fields=["user", "kind", "-created_at"], name="email_user_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} e-mail to user {self.user_id} ({self.state})"  # never the address
+
+
+class EmailPreference(models.Model):
+    """E-mail on/off per person and kind. A missing row means on (as for push preferences)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference")
+    digest = models.BooleanField(default=True, help_text="the weekly digest (employees)")
+    daily_summary = models.BooleanField(default=True, help_text="the daily summary (team leads)")
+    escalations = models.BooleanField(default=True, help_text="overdue signals of my team (team leads)")
+
+    def __str__(self) -> str:
+        return f"e-mail preferences of user {self.user_id}"

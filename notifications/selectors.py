@@ -6,6 +6,7 @@ from backend.core.errors import NotFound
 from backend.people.models import Role, Team, User
 from notifications.models import (
     Category,
+    EmailPreference,
     Notification,
     Preference,
     QuietHours,
@@ -25,10 +26,12 @@ def unread_count(*, user: User) -> int:
 def preferences_for(*, user: User) -> dict:
     stored = dict(Preference.objects.filter(user=user).values_list("category", "push"))
     quiet = QuietHours.objects.filter(user=user).first() or QuietHours(user=user)
+    email = EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)
     return {
         "push": {c: stored.get(c, True) for c in Category.values},
         "quiet_hours": {"enabled": quiet.enabled, "start": quiet.start, "end": quiet.end,
                         "daily_story_cap": quiet.daily_story_cap},
+        "email": {"digest": email.digest, "daily_summary": email.daily_summary, "escalations": email.escalations},
         "time_zone": user.profile.time_zone if hasattr(user, "profile") else "Europe/Amsterdam",
     }
 

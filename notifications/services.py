@@ -18,13 +18,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from backend.core.errors import Conflict, DomainError, NotFound
 from backend.people.models import User
+from notifications import mail
 from notifications.live import user_group
 from notifications.models import (
     Category,
     Device,
+    EmailMessage,
+    EmailPreference,
+    EmailState,
     LiveEvent,
     Notification,
     Preference,
@@ -171,8 +176,23 @@ class WebhookDraft:
     private: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class EmailDraft:
+    """One e-mail to one person (issue 20), rendered in their language when written.
+
+    `kind` names the templates (notifications/email/<kind>*.txt|html); `context` is what they show,
+    plain data (or lazy translations); `dedup_key` is unique across all mail ("digest:7:2026-W49"):
+    a second draft with the same key writes nothing."""
+
+    user_id: int
+    kind: str
+    context: dict[str, Any]
+    dedup_key: str
+
+
 def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = (),
-                 webhooks: Iterable[WebhookDraft] = (), now: datetime | None = None) -> list[Notification]:
+                 webhooks: Iterable[WebhookDraft] = (), emails: Iterable[EmailDraft] = (),
+                 now: datetime | None = None) -> list[Notification]:
     """Write notifications and live events into the outbox inside the caller's transaction; after
     commit one delivery task gets their ids. A rollback drops the on-commit hook with the rows, so
     nothing is queued for rows that do not exist; a task whose broker is down leaves them pending
@@ -181,6 +201,8 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
     Per person: category preference off → kept in the inbox, not pushed; quiet hours → a
     non-urgent push waits until they end; story pushes beyond the daily cap → not pushed.
     Every notification shown in the inbox is also announced live (`notification.created`).
+    A notification whose type is in `mail.EMAIL_NOTIFICATION_TYPES` is also e-mailed, unless the
+    person switched that mail off.
     """
     created = _notifications_create(list(drafts), now or timezone.now())
     events = [LiveEvent(group=d.group, type=d.type, payload=d.payload) for d in live]
@@ -191,10 +213,44 @@ def outbox_write(*, drafts: Iterable[Draft] = (), live: Iterable[LiveDraft] = ()
     due = [n.pk for n in created if n.push_state == PushState.PENDING and n.push_after is None]
     live_ids = [e.pk for e in events]
     hook_ids = _webhook_deliveries_create(list(webhooks))
-    if due or live_ids or hook_ids:
+    mails = list(emails) + [
+        EmailDraft(user_id=n.user_id, kind=mail.EMAIL_NOTIFICATION_TYPES[n.type],
+                   context=mail.notification_email_context(n), dedup_key=f"notification:{n.pk}")
+        for n in created if n.type in mail.EMAIL_NOTIFICATION_TYPES
+    ]
+    email_ids = _emails_create(mails)
+    if due or live_ids or hook_ids or email_ids:
         transaction.on_commit(partial(deliver_queue, notification_ids=due, live_event_ids=live_ids,
-                                      webhook_delivery_ids=hook_ids))
+                                      webhook_delivery_ids=hook_ids, email_ids=email_ids))
     return created
+
+
+def _emails_create(drafts: list[EmailDraft]) -> list[int]:
+    """Render and write the mails the person has not switched off and that do not exist yet; the
+    ids of the pending rows with these keys (a concurrent writer's too: delivery is idempotent)."""
+    if not drafts:
+        return []
+    user_ids = {d.user_id for d in drafts}
+    off = {(p.user_id, kind) for p in EmailPreference.objects.filter(user_id__in=user_ids)
+           for kind, name in mail.PREFERENCE_FIELD.items() if not getattr(p, name)}
+    keys = [d.dedup_key for d in drafts]
+    existing = set(EmailMessage.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
+    languages = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "profile__language"))
+    rows = []
+    for d in drafts:
+        if (d.user_id, d.kind) in off or d.dedup_key in existing:
+            continue
+        existing.add(d.dedup_key)
+        language = languages.get(d.user_id) or settings.LANGUAGE_CODE
+        rendered = mail.render(kind=d.kind, context=d.context, user_id=d.user_id, language=language)
+        rows.append(EmailMessage(
+            user_id=d.user_id, kind=d.kind, dedup_key=d.dedup_key[:120], language=language,
+            subject=rendered.subject, body_text=rendered.text, body_html=rendered.html, headers=rendered.headers,
+        ))
+    # Two beat schedulers writing the same digest: the unique key lets one row in, the other is ignored.
+    EmailMessage.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+    return list(EmailMessage.objects.filter(dedup_key__in=[r.dedup_key for r in rows], state=EmailState.PENDING)
+                .order_by("pk").values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -303,9 +359,9 @@ def _webhook_deliveries_create(drafts: list[WebhookDraft]) -> list[int]:
 
 
 def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int],
-                  webhook_delivery_ids: list[int] | None = None) -> None:
+                  webhook_delivery_ids: list[int] | None = None, email_ids: list[int] | None = None) -> None:
     """Queue the delivery task for committed rows, NOTIFICATION_TASK_CHUNK notifications per task
-    (live events and webhook deliveries go with the first). Eager Celery (the embedded default) runs
+    (live events, webhook deliveries and e-mails go with the first). Eager Celery (the embedded default) runs
     it here and now. A dead broker is logged: the rows wait in the database for the sweeper."""
     from notifications.tasks import deliver_notifications
 
@@ -314,12 +370,18 @@ def deliver_queue(*, notification_ids: list[int], live_event_ids: list[int],
     for i, chunk in enumerate(chunks):
         events = live_event_ids if i == 0 else []
         hooks = (webhook_delivery_ids or []) if i == 0 else []
+        mails = (email_ids or []) if i == 0 else []
+        # Only the keyword arguments in use travel: a worker of the previous release still takes them.
+        extra: dict[str, list[int]] = {}
+        if hooks:
+            extra["webhook_delivery_ids"] = hooks
+        if mails:
+            extra["email_ids"] = mails
         try:
-            if hooks:
-                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events, webhook_delivery_ids=hooks)
-            else:
-                deliver_notifications.delay(notification_ids=chunk, live_event_ids=events)
+            deliver_notifications.delay(notification_ids=chunk, live_event_ids=events, **extra)
         except Exception:  # noqa: BLE001 - broker down: the rows wait in the database
+            if mails:
+                logger.warning("could not queue delivery of %d e-mails; the sweeper will", len(mails))
             if hooks:
                 logger.warning("could not queue delivery of %d notifications, %d live events and %d webhooks; "
                                "the sweeper will", len(chunk), len(events), len(hooks))
@@ -346,12 +408,27 @@ def notifications_mark_all_read(*, user: User) -> int:
 # --- preferences -------------------------------------------------------------------------------------
 @transaction.atomic
 def preferences_update(
-    *, user: User, push: dict[str, bool] | None = None, quiet_hours: dict[str, Any] | None = None
+    *, user: User, push: dict[str, bool] | None = None, quiet_hours: dict[str, Any] | None = None,
+    email: dict[str, bool] | None = None,
 ) -> None:
     for category, enabled in (push or {}).items():
         Preference.objects.update_or_create(user=user, category=category, defaults={"push": enabled})
     if quiet_hours:
         QuietHours.objects.update_or_create(user=user, defaults=quiet_hours)
+    if email:
+        EmailPreference.objects.update_or_create(user=user, defaults=email)
+
+
+@transaction.atomic
+def email_unsubscribe(*, kind: str, token: str) -> User:
+    """One click (RFC 8058): the signed link of an optional mail switches that mail off, without a
+    sign-in. A forged token, or one for another kind, changes nothing (400)."""
+    user_id = mail.unsubscribe_token_user_id(token=token, kind=kind)
+    user = User.objects.select_related("profile").filter(pk=user_id).first() if user_id is not None else None
+    if user is None:
+        raise DomainError(_("This unsubscribe link is not valid."), code="invalid_unsubscribe_link")
+    EmailPreference.objects.update_or_create(user=user, defaults={mail.PREFERENCE_FIELD[kind]: False})
+    return user
 
 
 # --- websocket tickets -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from celery.signals import worker_process_init, worker_process_shutdown
 from django.conf import settings
 from django.utils import timezone
 
-from notifications import delivery, live, push, webhooks
+from notifications import delivery, live, mail, push, webhooks
 from notifications.models import LiveEvent, LiveState
 
 logger = logging.getLogger(__name__)
@@ -35,10 +35,12 @@ def _worker_closes_its_loop(**_: object) -> None:
 @shared_task(name="notifications.deliver", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def deliver_notifications(*, notification_ids: list[int] | None = None,
                           live_event_ids: list[int] | None = None,
-                          webhook_delivery_ids: list[int] | None = None) -> dict[str, int]:
+                          webhook_delivery_ids: list[int] | None = None,
+                          email_ids: list[int] | None = None) -> dict[str, int]:
     # Live events first: they are what a screen shows within a second; pushes may take longer.
     published = live.publish(live_event_ids=live_event_ids) if live_event_ids else 0
     hooks = _deliver_webhooks(webhook_delivery_ids) if webhook_delivery_ids else {}
+    hooks.update(_deliver_emails(email_ids) if email_ids else {})
     if not notification_ids:
         return {"published": published, **hooks}
     report = delivery.deliver(notification_ids=notification_ids)
@@ -62,19 +64,26 @@ def _deliver_webhooks(ids: list[int]) -> dict[str, int]:
             "webhooks_failed": report.failed}
 
 
+def _deliver_emails(ids: list[int]) -> dict[str, int]:
+    # Retries are the sweeper's, as for webhooks: SMTP back-off runs to an hour.
+    report = mail.deliver(email_ids=ids)
+    return {"emails_sent": report.sent, "emails_retry": report.retry, "emails_failed": report.failed}
+
+
 @shared_task(name="notifications.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> int:
-    """Re-queue rows left pending (worker died, broker down, quiet hours over): notifications that
-    are due, and live events young enough to matter (older ones are marked expired)."""
+    """Re-queue rows left pending (worker died, broker down, quiet hours over, SMTP down): notifications,
+    webhooks and e-mails that are due, and live events young enough to matter (older ones expire)."""
     from notifications.services import deliver_queue
 
     notification_ids = delivery.sweep()
     live_event_ids = live.sweep()
     webhook_ids = webhooks.sweep()
-    if notification_ids or live_event_ids or webhook_ids:
+    email_ids = mail.sweep()
+    if notification_ids or live_event_ids or webhook_ids or email_ids:
         deliver_queue(notification_ids=notification_ids, live_event_ids=live_event_ids,
-                      webhook_delivery_ids=webhook_ids)
-    return len(notification_ids) + len(live_event_ids) + len(webhook_ids)
+                      webhook_delivery_ids=webhook_ids, email_ids=email_ids)
+    return len(notification_ids) + len(live_event_ids) + len(webhook_ids) + len(email_ids)
 
 
 @shared_task(name="notifications.purge_live_events", ignore_result=True)

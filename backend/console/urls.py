@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.console.views import common, editor, insights, models, queues, webhooks
+from backend.console.views import common, editor, insights, models, queues, unsubscribe, webhooks
 
 app_name = "console"
 
@@ -41,6 +41,7 @@ urlpatterns = [
     path("insights/signals/", insights.insights_drill, name="insights-drill"),
     # webhooks of a team (issue 18)
     path("webhooks/", webhooks.webhooks_page, name="webhooks"),
+    path("unsubscribe/<slug:kind>/<str:token>/", unsubscribe.email_unsubscribe, name="email-unsubscribe"),
     path("webhooks/<int:subscription_id>/toggle/", webhooks.webhook_toggle, name="webhook-toggle"),
     path("webhooks/<int:subscription_id>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
     path("webhooks/deliveries/<int:delivery_id>/resend/", webhooks.webhook_resend, name="webhook-resend"),

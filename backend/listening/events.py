@@ -9,9 +9,10 @@ excerpt without contact details or names, `inbox_body` the note meant for them (
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -22,7 +23,8 @@ from backend.listening import lifecycle, redaction
 from backend.listening.models import Kind, Signal, SignalContact
 from backend.people.models import Membership, Role, User
 from notifications.live import team_queue_group, user_group
-from notifications.models import Category, Priority, WebhookSubscription
+from notifications.mail import public_url
+from notifications.models import Category, Notification, Priority, WebhookSubscription
 from notifications.services import Draft, LiveDraft, WebhookDraft, outbox_write
 
 # Titles are lazy: the outbox writes each one in its recipient's language.
@@ -31,6 +33,11 @@ _KIND_TITLE = {
     Kind.REFERRAL: gettext_lazy("Job referral"),
     Kind.FRIEND_DISCOUNT: gettext_lazy("Friends & family discount request"), Kind.FEEDBACK: gettext_lazy("Feedback"),
 }
+
+
+def kind_label(kind: str) -> Promise:
+    """The kind's name, lazy: rendered in its reader's language."""
+    return _KIND_TITLE[Kind(kind)]
 
 
 def _kind(signal: Signal) -> str:
@@ -264,3 +271,28 @@ def sla_step(signal: Signal, *, step: str) -> int:
                             inbox_title=inbox_title, data=_data(signal), collapse_key=f"mine-{signal.pk}"))
     outbox_write(drafts=drafts, live=_updated(signal))
     return len(people)
+
+
+def _deadline_passed(signal: Signal, now: datetime) -> datetime:
+    """The service-level time this escalation is about: to be claimed while nobody holds the
+    signal, else to be resolved (the signal's creation when neither is set or passed)."""
+    deadline = signal.claim_due_at if signal.assignee_id is None else signal.due_at
+    return deadline if deadline is not None and deadline < now else signal.created_at
+
+
+def escalation_email_context(notification: Notification) -> dict[str, Any]:
+    """What the team lead's escalation mail says (issue 20): kind, team, how overdue, a contact-free
+    excerpt and the console link. Registered with the outbox for `signal.escalated` (apps.py); the
+    mail is rendered in the lead's language right after this, so lazy labels stay lazy."""
+    signal = (Signal.objects.select_related("team").filter(pk=int(notification.data.get("id") or 0)).first())
+    if signal is None:
+        return {"title": notification.inbox_title or notification.title, "body": notification.body}
+    now = timezone.now()
+    return {
+        "signal_id": signal.pk, "kind_label": _KIND_TITLE[Kind(signal.kind)],
+        "team": signal.team.name if signal.team is not None else "",
+        # The template's timesince filter writes "2 uur, 5 minuten" in the lead's language.
+        "overdue_since": _deadline_passed(signal, now), "now": now,
+        "excerpt": redaction.excerpt(signal.text, limit=120),
+        "url": public_url(f"/console/signals/{signal.pk}/"),
+    }

@@ -123,6 +123,9 @@ class Profile(models.Model):
     other_languages = models.JSONField(default=list, blank=True)
     location = models.CharField(max_length=80, blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/Amsterdam")
+    # When the app last signed in or refreshed its token (issue 20: the weekly digest goes to those
+    # who did not open the app that week). Written on those two calls only, never on every request.
+    app_seen_at = models.DateTimeField(null=True, blank=True)
     interests = models.ManyToManyField(Interest, blank=True, related_name="profiles")
     leaderboard_opt_in = models.BooleanField(default=False)
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -80,6 +82,12 @@ def profile_update(
             for c in channels
         )
     return profile
+
+
+def profile_app_seen(*, user_id: int, now: datetime | None = None) -> None:
+    """The app signed in or refreshed its token: the person opened it. One UPDATE on those two calls
+    (an access token lives minutes, so an open app refreshes), never one per request."""
+    Profile.objects.filter(user_id=user_id).update(app_seen_at=now or timezone.now())
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.core.errors import DomainError
@@ -28,6 +28,14 @@ class TokenObtainView(TokenObtainPairView):
     # The sign-in limits sit in the authentication backend (backend.people.auth), shared by every way
     # in; over them, it raises LoginThrottled: 429 with `retry_after`.
 
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            # The app was opened (issue 20's digest skips those who did). simplejwt's serializer is
+            # kept as it is: its schema component is a contract of the generated clients.
+            people_services.profile_app_seen(user_id=int(AccessToken(response.data["access"])["user_id"]))
+        return response
+
 
 class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict) -> dict:
@@ -40,7 +48,9 @@ class ActiveUserTokenRefreshSerializer(TokenRefreshSerializer):
         if user_id is None or not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
             # A deactivated person must not mint new access tokens from an old refresh token.
             raise DomainError(_("This account is not active."), code="account_inactive", status_code=401)
-        return super().validate(attrs)
+        data = super().validate(attrs)
+        people_services.profile_app_seen(user_id=int(user_id))
+        return data
 
 
 class TokenRefreshRotateView(TokenRefreshView):

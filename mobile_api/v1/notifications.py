@@ -214,10 +214,17 @@ class QuietHoursSerializer(serializers.Serializer):
     daily_story_cap = serializers.IntegerField(min_value=0, max_value=50, required=False)
 
 
+class EmailPreferencesSerializer(serializers.Serializer):
+    digest = serializers.BooleanField(required=False, help_text="the weekly digest when I did not open the app")
+    daily_summary = serializers.BooleanField(required=False, help_text="team leads: the daily summary of my teams")
+    escalations = serializers.BooleanField(required=False, help_text="team leads: overdue signals of my teams")
+
+
 class PreferencesSerializer(serializers.Serializer):
     push = serializers.DictField(child=serializers.BooleanField(), required=False,
                                  help_text=f"category → push on/off; categories: {', '.join(Category.values)}")
     quiet_hours = QuietHoursSerializer(required=False)
+    email = EmailPreferencesSerializer(required=False, help_text="e-mail on/off per kind (issue 20)")
     time_zone = serializers.CharField(read_only=True)
 
     def validate_push(self, value: dict[str, bool]) -> dict[str, bool]:
@@ -235,14 +242,15 @@ class PreferencesView(APIView):
     def get(self, request: Request) -> Response:
         return Response(PreferencesSerializer(selectors.preferences_for(user=signed_in_user(request))).data)
 
-    @extend_schema(summary="Change push preferences and quiet hours", request=PreferencesSerializer,
+    @extend_schema(summary="Change push and e-mail preferences and quiet hours", request=PreferencesSerializer,
                    responses={200: PreferencesSerializer})
     def patch(self, request: Request) -> Response:
         user = signed_in_user(request)
         data = PreferencesSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.preferences_update(user=user, push=data.validated_data.get("push"),
-                                    quiet_hours=data.validated_data.get("quiet_hours"))
+                                    quiet_hours=data.validated_data.get("quiet_hours"),
+                                    email=data.validated_data.get("email"))
         return Response(PreferencesSerializer(selectors.preferences_for(user=user)).data)
 
 

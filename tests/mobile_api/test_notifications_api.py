@@ -146,6 +146,18 @@ def test_preferences_read_and_update(client_for) -> None:
     assert after["time_zone"] == "Europe/Copenhagen"
 
 
+def test_email_preferences_are_each_persons_own(client_for) -> None:
+    me, other = UserFactory.create(), UserFactory.create()
+
+    before = client_for(me).get("/api/v1/notifications/preferences/").json()
+    after = client_for(me).patch("/api/v1/notifications/preferences/", {"email": {"digest": False}},
+                                 format="json").json()
+
+    assert before["email"] == {"digest": True, "daily_summary": True, "escalations": True}
+    assert after["email"] == {"digest": False, "daily_summary": True, "escalations": True}
+    assert client_for(other).get("/api/v1/notifications/preferences/").json()["email"]["digest"] is True
+
+
 def test_unknown_preference_categories_are_refused(client_for) -> None:
     response = client_for(UserFactory.create()).patch("/api/v1/notifications/preferences/",
                                                 {"push": {"spam": True}}, format="json")
