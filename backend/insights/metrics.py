@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from backend.listening.models import EventType, Signal, SignalEvent
-from notifications.models import Device, LiveEvent, Notification, WebhookDelivery
+from notifications.models import Device, EmailMessage, LiveEvent, Notification, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ OUTBOXES: tuple[Outbox, ...] = (
     Outbox("notifications", Notification, "push_state", ("pending", "sending"), due_field="push_after"),
     Outbox("live_events", LiveEvent, "state", ("pending",), has_attempts=False),
     Outbox("webhooks", WebhookDelivery, "state", ("pending", "sending"), due_field="next_attempt_at"),
+    Outbox("emails", EmailMessage, "state", ("pending", "sending"), due_field="next_attempt_at"),
 )
 # What deliver() writes on a device whose token FCM rejected (notifications/delivery.py).
 INVALID_TOKEN_REASON = "FCM reported the token invalid"

@@ -122,6 +122,7 @@ def test_a_short_session_shows_every_metric_with_the_databases_figures(
     assert pending >= 2 and value(m, "relay_outbox_rows", outbox="notifications", state="pending") == pending
     assert 600 <= value(m, "relay_outbox_oldest_due_seconds", outbox="notifications") < 660
     assert value(m, "relay_outbox_oldest_due_seconds", outbox="webhooks") == 0
+    assert value(m, "relay_outbox_oldest_due_seconds", outbox="emails") == 0  # no mail in this session
     published = LiveEvent.objects.filter(state="published").count()
     assert published > 0
     assert value(m, "relay_live_events", outcome="published") == published
@@ -179,7 +180,7 @@ def test_a_scrape_costs_a_fixed_number_of_queries_and_is_shared_for_a_few_second
     with CaptureQueriesContext(connection) as fresh:
         later = metrics_snapshot(use_cache=False)
 
-    assert len(first.captured_queries) == METRICS_QUERIES == 8
+    assert len(first.captured_queries) == METRICS_QUERIES == 9
     assert len(cached.captured_queries) == 0  # METRICS_CACHE_SECONDS: several scrapers share one computation
     assert len(fresh.captured_queries) == METRICS_QUERIES  # as many with more rows
     assert sum(r["n"] for r in again["signals"]) == 3
