@@ -135,3 +135,8 @@ def _loopback_only(monkeypatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+# Issue 17: the OpenID provider process (session-scoped) and Relay configured for it, for the API's
+# and the console's SSO tests. Imported last: the module uses `service_unavailable` above.
+from tests.backend.people.oidc_fixture import openid_provider, sso  # noqa: E402, F401 - fixtures
