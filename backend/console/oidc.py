@@ -50,7 +50,7 @@ class ConsoleOIDCBackend(OIDCAuthenticationBackend):
     def OIDC_OP_TOKEN_ENDPOINT(self) -> str:  # noqa: N802 - the library's attribute name
         return str(oidc_discovery()["token_endpoint"])
 
-    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:  # type: ignore[override]  # the library's is untyped
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
         if request is None or not oidc_enabled() or "code" not in request.GET:
             return None
         try:

@@ -21,7 +21,7 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.cache import cache
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from backend.core.errors import DomainError
 

@@ -62,22 +62,24 @@ class OidcTokenView(APIView):
     # Counted per client address in the same `login` window as the password sign-in.
     throttle_classes = [*APIView.throttle_classes, LoginIpThrottle]
 
-    class InputSerializer(serializers.Serializer):
+    class OidcSignInSerializer(serializers.Serializer):
         id_token = serializers.CharField(max_length=16_384, trim_whitespace=True)
         nonce = serializers.CharField(max_length=512, required=False)
 
-    class OutputSerializer(serializers.Serializer):
+    class OidcTokenPairSerializer(serializers.Serializer):
         access = serializers.CharField()
         refresh = serializers.CharField()
 
     @extend_schema(
-        request=InputSerializer,
+        request=OidcSignInSerializer,
         responses={
-            200: OutputSerializer,
+            200: OidcTokenPairSerializer,
+            400: OpenApiResponse(description="`validation_error`: no `id_token`"),
             401: OpenApiResponse(description="`invalid_token` (with `reason`) or `account_inactive`"),
             403: OpenApiResponse(description="`not_provisioned`: the provider knows the person, Relay does not"),
             404: OpenApiResponse(description="`sso_not_configured`: OIDC_ISSUER is not set"),
             429: OpenApiResponse(description="`throttled`: the per-address sign-in limit, shared with passwords"),
+            503: OpenApiResponse(description="`sso_provider_unavailable`: the provider's keys cannot be fetched"),
         },
         examples=[
             OpenApiExample("ID token from the app's PKCE flow",
@@ -99,7 +101,7 @@ class OidcTokenView(APIView):
         "`alg_not_allowed`, `unknown_key`, `missing_claim`, `malformed`.",
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.OidcSignInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claims = oidc_id_token_verify(id_token=data.validated_data["id_token"],
                                       nonce=data.validated_data.get("nonce"))

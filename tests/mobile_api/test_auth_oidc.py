@@ -36,9 +36,8 @@ def unsigned(header: dict, claims: dict, signature: bytes = b"") -> str:
     return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}.{b64(signature)}"
 
 
-def emma(**profile) -> User:
-    user = UserFactory(email="emma@relay.test", profile=profile or None)
-    return user
+def emma() -> User:
+    return UserFactory.create(email="emma@relay.test")
 
 
 def link(user: User, provider: OpenIdProvider, sub: str) -> None:

@@ -5,53 +5,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from django.core.management import call_command
 
 from backend.listening.models import Signal
-from tests.backend.console.browser import CHROMIUM, browser_context, fresh_application, serve, sign_in
-from tests.conftest import REQUIRE_SERVICES, redis_url_reachable
+from tests.backend.console.browser import browser_context, sign_in
 from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
 LEAD = "Mijn buurman wil zijn hypotheek oversluiten naar jullie, kan iemand hem bellen? 06-12345678"
-
-
-@pytest.fixture
-def playwright(monkeypatch) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Chromium ({CHROMIUM}) is required here (RELAY_REQUIRE_SERVICES=1) but is not installed")
-        pytest.skip(f"Chromium ({CHROMIUM}) is not installed")
-    if os.environ.get("REDIS_URL") and redis_url_reachable() is None and REQUIRE_SERVICES:
-        pytest.fail("REDIS_URL is set but Redis is not reachable")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
-    # plain synchronous calls, which Django would otherwise refuse next to a running loop.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture
-def server(settings, tmp_path: Path) -> Iterator[str]:
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the websocket's origin check reads them too
-    settings.STATIC_ROOT = tmp_path / "static"
-    # The production path (collected files served by WhiteNoise), minus the gzip/brotli pass that
-    # costs most of a minute over the API docs' assets.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    call_command("collectstatic", interactive=False, verbosity=0)
-    with serve(fresh_application()) as base:
-        yield base
 
 
 def api_token(base: str, email: str) -> str:

@@ -9,9 +9,6 @@ from django.test import Client
 
 from backend.people.models import ExternalIdentity
 from tests.backend.console.browser import browser_context
-# The browser tests' fixtures, under these names here (pytest 9 registers an imported fixture by its alias).
-from tests.backend.console.test_browser import playwright as browser_driver  # noqa: F401 - fixture
-from tests.backend.console.test_browser import server as console_server  # noqa: F401 - fixture
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(180)
-def test_sign_in_with_the_provider_and_log_out_of_both(bank, sso, settings, console_server, browser_driver,
-                                                       tmp_path) -> None:
-    server = console_server
+def test_sign_in_with_the_provider_and_log_out_of_both(bank, sso, settings, server, playwright, tmp_path) -> None:
     # given: Sam is known to the provider as `sam-sub`, and the console is registered there
     ExternalIdentity.objects.create(user=bank.sam, issuer=sso.issuer, subject="sam-sub")
     sso.register_console(redirect_uri=f"{server}/console/oidc/callback/",
@@ -30,7 +25,7 @@ def test_sign_in_with_the_provider_and_log_out_of_both(bank, sso, settings, cons
     settings.CONTENT_SECURITY_POLICY = {**settings.CONTENT_SECURITY_POLICY, "DIRECTIVES": {
         **directives, "form-action": [*directives["form-action"], sso.issuer]}}  # as settings.py does for OIDC_ISSUER
     queue = f"{server}/console/queues/{bank.sales_nl.pk}/"
-    with browser_context(browser_driver, tmp_path / "sam") as context:
+    with browser_context(playwright, tmp_path / "sam") as context:
         page = context.new_page()
         # when: he signs in with the provider's button
         page.goto(f"{server}/console/login/")
