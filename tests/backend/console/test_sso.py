@@ -93,3 +93,56 @@ def test_password_login_off_in_the_admin(settings, sso) -> None:
     assert 'name="password"' not in page and "Sign in with Test IdP" in page
     assert "_auth_user_id" not in client.session
     assert client.get("/admin/").status_code == 302  # still sent to the sign-in page
+
+
+def console_sso(client: Client, sso, sub: str):
+    """The console's flow without a browser: the start, the provider's login (httpx), the callback."""
+    sso.register_console(redirect_uri="http://testserver/console/oidc/callback/",
+                         post_logout_redirect_uri="http://testserver/console/login/")
+    start = client.get("/console/oidc/login/", {"next": "/console/"})
+    back = sso.authorize(start["Location"], sub=sub, until="http://testserver/")
+    return client.get(back.removeprefix("http://testserver"))
+
+
+def test_the_callback_signs_in_with_the_same_session_and_the_same_lookup(sso) -> None:
+    user = UserFactory(email="sam@relay.test")
+    ExternalIdentity.objects.create(user=user, issuer=sso.issuer, subject="sam-sub")
+    client = Client()
+
+    response = console_sso(client, sso, "sam-sub")
+
+    assert response.status_code == 302 and response["Location"] == "/console/"
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.session["_auth_user_backend"] == "backend.console.oidc.ConsoleOIDCBackend"
+
+
+def test_an_unprovisioned_person_is_told_and_not_signed_in(sso) -> None:
+    client = Client()
+
+    response = console_sso(client, sso, "stranger-sub")
+
+    assert response.status_code == 302 and response["Location"].startswith("/console/login/")
+    assert "_auth_user_id" not in client.session
+    assert "not set up in Relay" in client.get(response["Location"]).content.decode()
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_a_replayed_callback_is_refused(sso) -> None:
+    user = UserFactory(email="sam@relay.test")
+    ExternalIdentity.objects.create(user=user, issuer=sso.issuer, subject="sam-sub")
+    sso.register_console(redirect_uri="http://testserver/console/oidc/callback/",
+                         post_logout_redirect_uri="http://testserver/console/login/")
+    first = Client()
+    start = first.get("/console/oidc/login/", {"next": "/console/"})
+    callback = sso.authorize(start["Location"], sub="sam-sub", until="http://testserver/").removeprefix(
+        "http://testserver")
+    assert first.get(callback).status_code == 302 and "_auth_user_id" in first.session
+
+    # the same state and code again, in the session that started the flow: the state was used up
+    replay = first.get(callback)
+    # ... and from another browser, which never had that state
+    other = Client()
+    stolen = other.get(callback)
+
+    assert replay.status_code == 400
+    assert stolen.status_code == 302 and "_auth_user_id" not in other.session

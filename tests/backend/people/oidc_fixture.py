@@ -72,21 +72,7 @@ class OpenIdProvider:
         if nonce is not None:
             params["nonce"] = nonce
         with httpx.Client(follow_redirects=False, timeout=10) as client:
-            response = client.get(f"{self.issuer}/auth", params=params)
-            for _ in range(10):
-                if response.status_code == 200 and "<form" in response.text:
-                    # The login form (any password), then the consent a native client always gets.
-                    action = html.unescape(re.search(r'action="([^"]+)"', response.text).group(1))  # type: ignore[union-attr]
-                    form = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', response.text))
-                    if 'name="login"' in response.text:
-                        form |= {"login": sub, "password": "any"}
-                    response = client.post(urljoin(str(response.url), action), data=form)
-                    continue
-                location = response.headers.get("location", "")
-                assert response.is_redirect, (response.status_code, response.text[:500])
-                if location.startswith(APP_REDIRECT):
-                    break
-                response = client.get(urljoin(str(response.url), location))
+            location = self._sign_in(client, f"{self.issuer}/auth", params, sub=sub, until=APP_REDIRECT)
             query = parse_qs(urlparse(location).query)
             assert "code" in query, location
             token = client.post(f"{self.issuer}/token", data={
@@ -94,6 +80,31 @@ class OpenIdProvider:
                 "client_id": APP_CLIENT, "code_verifier": verifier})
             token.raise_for_status()
             return str(token.json()["id_token"])
+
+    def authorize(self, url: str, *, sub: str, until: str) -> str:
+        """Follow an authorization request (as a browser would) through the provider's login as
+        `sub`; returns the redirect back to the client (which starts with `until`)."""
+        with httpx.Client(follow_redirects=False, timeout=10) as client:
+            return self._sign_in(client, url, None, sub=sub, until=until)
+
+    @staticmethod
+    def _sign_in(client: httpx.Client, url: str, params: dict[str, str] | None, *, sub: str, until: str) -> str:
+        response = client.get(url, params=params)
+        for _ in range(10):
+            if response.status_code == 200 and "<form" in response.text:
+                # The login form (any password), then the consent a native client always gets.
+                action = html.unescape(re.search(r'action="([^"]+)"', response.text).group(1))  # type: ignore[union-attr]
+                form = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', response.text))
+                if 'name="login"' in response.text:
+                    form |= {"login": sub, "password": "any"}
+                response = client.post(urljoin(str(response.url), action), data=form)
+                continue
+            location = response.headers.get("location", "")
+            assert response.is_redirect, (response.status_code, response.text[:500])
+            if location.startswith(until):
+                return location
+            response = client.get(urljoin(str(response.url), location))
+        raise AssertionError(f"no redirect to {until}")
 
     def rotate_keys(self) -> str:
         """A new signing key; the old one is no longer published. Returns the new `kid`."""
