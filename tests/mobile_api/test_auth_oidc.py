@@ -196,7 +196,7 @@ def test_an_unprovisioned_person_is_created_just_in_time_when_allowed(api_client
 
 def test_email_matching_needs_the_setting_and_a_verified_address(api_client, sso, settings) -> None:
     user = emma()
-    UserFactory(email="unverified@relay.test")
+    UserFactory.create(email="unverified@relay.test")
     assert api_client.post(URL, {"id_token": sso.id_token("emma-sub")}).status_code == 403  # setting off
 
     settings.OIDC_MATCH_EMAIL = True
@@ -226,7 +226,7 @@ def test_without_an_issuer_sso_is_not_configured(api_client, settings) -> None:
 
 def test_sso_sign_ins_count_in_the_password_sign_in_limit_per_address(api_client, sso, monkeypatch) -> None:
     monkeypatch.setattr(LoginIpThrottle, "THROTTLE_RATES", {"login": "3/min"})  # as tests/mobile_api/test_throttles.py
-    user = UserFactory(email="sam@relay.test")
+    user = UserFactory.create(email="sam@relay.test")
     for _ in range(2):
         api_client.post("/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD})
 
@@ -237,7 +237,7 @@ def test_sso_sign_ins_count_in_the_password_sign_in_limit_per_address(api_client
 
 
 def test_password_login_off_refuses_the_password_but_keeps_refresh_tokens(api_client, settings) -> None:
-    user = UserFactory(email="sam@relay.test")
+    user = UserFactory.create(email="sam@relay.test")
     refresh = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": DEFAULT_PASSWORD}).json()["refresh"]
     settings.AUTH_PASSWORD_LOGIN = False
 

@@ -70,7 +70,7 @@ def test_the_start_redirects_to_the_provider_with_state_nonce_and_pkce(sso) -> N
 
 
 def test_password_login_off_in_the_console(settings, sso) -> None:
-    user = UserFactory(email="sam@relay.test")
+    user = UserFactory.create(email="sam@relay.test")
     settings.AUTH_PASSWORD_LOGIN = False
     client = Client()
 
@@ -82,7 +82,7 @@ def test_password_login_off_in_the_console(settings, sso) -> None:
 
 
 def test_password_login_off_in_the_admin(settings, sso) -> None:
-    admin = UserFactory(email="admin@relay.test", is_staff=True, is_superuser=True)
+    admin = UserFactory.create(email="admin@relay.test", is_staff=True, is_superuser=True)
     client = Client()
     assert 'name="password"' in client.get("/admin/login/").content.decode()  # on: the admin's form
     settings.AUTH_PASSWORD_LOGIN = False
@@ -105,7 +105,7 @@ def console_sso(client: Client, sso, sub: str):
 
 
 def test_the_callback_signs_in_with_the_same_session_and_the_same_lookup(sso) -> None:
-    user = UserFactory(email="sam@relay.test")
+    user = UserFactory.create(email="sam@relay.test")
     ExternalIdentity.objects.create(user=user, issuer=sso.issuer, subject="sam-sub")
     client = Client()
 
@@ -128,7 +128,7 @@ def test_an_unprovisioned_person_is_told_and_not_signed_in(sso) -> None:
 
 
 def test_a_replayed_callback_is_refused(sso) -> None:
-    user = UserFactory(email="sam@relay.test")
+    user = UserFactory.create(email="sam@relay.test")
     ExternalIdentity.objects.create(user=user, issuer=sso.issuer, subject="sam-sub")
     sso.register_console(redirect_uri="http://testserver/console/oidc/callback/",
                          post_logout_redirect_uri="http://testserver/console/login/")
