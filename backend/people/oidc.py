@@ -74,6 +74,21 @@ def _get_json(url: str) -> dict[str, Any]:
     return document
 
 
+def _cached(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis down: ask the provider itself (slower, still correct)
+        logger.warning("cache unavailable; reading the identity provider's document uncached")
+        return None
+
+
+def _cache(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value, timeout=settings.OIDC_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - Redis down: the next request fetches again
+        logger.warning("cache unavailable; the identity provider's document is not kept")
+
+
 def oidc_enabled() -> bool:
     return bool(settings.OIDC_ISSUER and settings.OIDC_CLIENT_ID)
 
@@ -83,23 +98,23 @@ def oidc_discovery() -> dict[str, Any]:
     if not oidc_enabled():
         raise OidcNotConfigured()
     key = _key("discovery")
-    document: dict[str, Any] | None = cache.get(key)
+    document: dict[str, Any] | None = _cached(key)
     if document is None:
         document = _get_json(f"{settings.OIDC_ISSUER}/.well-known/openid-configuration")
         if document.get("issuer", "").rstrip("/") != settings.OIDC_ISSUER or not document.get("jwks_uri"):
             # OpenID Connect Discovery 1.0 §4.3: the document must name the issuer it was fetched for.
             logger.error("the discovery document does not name OIDC_ISSUER as its issuer; SSO refused")
             raise OidcProviderUnavailable()
-        cache.set(key, document, timeout=settings.OIDC_CACHE_SECONDS)
+        _cache(key, document)
     return document
 
 
 def _jwks(*, refetch: bool = False) -> dict[str, Any]:
     key = _key("jwks")
-    keys: dict[str, Any] | None = None if refetch else cache.get(key)
+    keys: dict[str, Any] | None = None if refetch else _cached(key)
     if keys is None:
         keys = _get_json(oidc_discovery()["jwks_uri"])
-        cache.set(key, keys, timeout=settings.OIDC_CACHE_SECONDS)
+        _cache(key, keys)
     return keys
 
 
@@ -120,11 +135,19 @@ def _signing_key(kid: str | None, alg: str) -> Any:
         return None
 
     found = find(_jwks())
-    if found is None and cache.add(_key("jwks-refetch"), 1, timeout=settings.OIDC_JWKS_REFETCH_SECONDS):
+    if found is None and _refetch_allowed():
         found = find(_jwks(refetch=True))
     if found is None:
         raise OidcTokenRejected("unknown_key")
     return found.key
+
+
+def _refetch_allowed() -> bool:
+    """At most one refetch per interval across all processes (the cache's atomic add)."""
+    try:
+        return bool(cache.add(_key("jwks-refetch"), 1, timeout=settings.OIDC_JWKS_REFETCH_SECONDS))
+    except Exception:  # noqa: BLE001 - Redis down: no limit to share, so no refetch on a stranger's kid
+        return False
 
 
 _REASONS: list[tuple[type[Exception], str]] = [
@@ -187,5 +210,11 @@ def oidc_id_token_verify(*, id_token: str, nonce: str | None = None) -> dict[str
 def _nonce_use_once(claims: dict[str, Any]) -> None:
     seen = hashlib.sha256(f"{claims['iss']}|{claims['aud']}|{claims['nonce']}".encode()).hexdigest()[:32]
     until_expiry = int(claims["exp"] - time.time()) + settings.OIDC_LEEWAY_SECONDS + 1
-    if not cache.add(f"oidc:nonce:{seen}", 1, timeout=max(1, until_expiry)):
+    try:
+        first_use = cache.add(f"oidc:nonce:{seen}", 1, timeout=max(1, until_expiry))
+    except Exception as exc:  # Redis down: fail closed, a replay check that cannot run lets nothing through
+        logger.warning("nonce store unavailable; ID token sign-in refused for now")
+        raise DomainError(_("The service is briefly unavailable; please retry shortly."),
+                          code="service_unavailable", status_code=503) from exc
+    if not first_use:
         raise OidcTokenRejected("nonce_replayed")

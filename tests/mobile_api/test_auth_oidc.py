@@ -127,6 +127,20 @@ def test_random_kids_refetch_the_keys_at_most_once_per_interval(api_client, sso,
     assert api_client.post(URL, {"id_token": token}).status_code == 200
 
 
+def test_with_the_cache_down_keys_are_read_uncached_and_nonces_fail_closed(api_client, sso, settings) -> None:
+    link(emma(), sso, "emma-sub")
+    with_nonce, without = sso.id_token("emma-sub", nonce="n-1"), sso.id_token("emma-sub")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+                                   "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+
+    refused_for_now = api_client.post(URL, {"id_token": with_nonce, "nonce": "n-1"})
+    accepted = api_client.post(URL, {"id_token": without})
+
+    assert refused_for_now.status_code == 503 and refused_for_now.json()["error"]["code"] == "service_unavailable"
+    assert accepted.status_code == 200
+
+
 def test_a_token_for_another_audience_is_refused(api_client, sso) -> None:
     link(emma(), sso, "emma-sub")
 
