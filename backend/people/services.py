@@ -171,9 +171,9 @@ def person_for_oidc_claims(*, claims: dict[str, Any]) -> User:
     one lookup for the app, the console and the admin (issue 17).
 
     By (`iss`, `sub`) stored at the first sign-in. Else, when `OIDC_MATCH_EMAIL` is on and the
-    provider says `email_verified: true`, the person with that e-mail address, whose (`iss`, `sub`)
-    is stored from now on. Else, with `OIDC_CREATE_USERS`, a new employee with the team, language
-    and location of the configured claims. Else `NotProvisioned` (403). A deactivated person:
+    provider says `email_verified: true`, the person with that e-mail address who is not yet linked
+    at this provider, whose (`iss`, `sub`) is stored from now on. Else, with `OIDC_CREATE_USERS`, a
+    new employee with the team, language and location of the configured claims. Else `NotProvisioned` (403). A deactivated person:
     `AccountInactive` (401), whichever way they were found.
     """
     issuer, subject = str(claims["iss"]).rstrip("/"), str(claims["sub"])
@@ -185,7 +185,9 @@ def person_for_oidc_claims(*, claims: dict[str, Any]) -> User:
         verified = claims.get("email_verified") is True
         user_or_none = None
         if email and verified and settings.OIDC_MATCH_EMAIL:
-            user_or_none = User.objects.filter(email=email).first()
+            # Only a person not yet linked at this provider: an address reassigned to a newcomer
+            # there must not hand them the account of the person it was linked to before.
+            user_or_none = User.objects.filter(email=email).exclude(external_identities__issuer=issuer).first()
         if user_or_none is None and email and settings.OIDC_CREATE_USERS:
             if User.objects.filter(email=email).exists():
                 # Someone already has this address but was not matched to this identity (matching

@@ -220,6 +220,20 @@ def test_email_matching_needs_the_setting_and_a_verified_address(api_client, sso
     assert list(ExternalIdentity.objects.values_list("user", "subject")) == [(user.pk, "emma-sub")]
 
 
+
+def test_email_matching_never_hands_a_linked_account_to_another_subject(api_client, sso, settings) -> None:
+    # given: Emma is linked; the provider later gives her address to someone else (another `sub`)
+    settings.OIDC_MATCH_EMAIL = True
+    user = emma()
+    link(user, sso, "emma-sub")
+    newcomer = sso.sign(sso.claims(sub="emma-successor", email="emma@relay.test", email_verified=True))
+
+    response = api_client.post(URL, {"id_token": newcomer})
+
+    assert response.status_code == 403 and response.json()["error"]["code"] == "not_provisioned"
+    assert list(ExternalIdentity.objects.values_list("subject", flat=True)) == ["emma-sub"]
+
+
 def test_a_deactivated_person_is_refused(api_client, sso) -> None:
     user = emma()
     link(user, sso, "emma-sub")
