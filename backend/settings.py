@@ -535,8 +535,51 @@ LOGIN_BACKOFF_MAX_SECONDS: int = env.int("LOGIN_BACKOFF_MAX_SECONDS", default=90
 LOGIN_BACKOFF_RESET_SECONDS: int = env.int("LOGIN_BACKOFF_RESET_SECONDS", default=3600)
 # Failed sign-ins per minute across all accounts above which an ERROR line alerts the operators.
 LOGIN_FAILURES_ALERT_PER_MINUTE: int = env.int("LOGIN_FAILURES_ALERT_PER_MINUTE", default=300)
-# Every password check (API, console, admin, later SSO's fallback) goes through this one backend.
-AUTHENTICATION_BACKENDS = ["backend.people.auth.ThrottledEmailBackend"]
+# Every password check (API, console, admin) goes through the first backend; the second is the
+# console's and the admin's OpenID Connect sign-in (issue 17), which answers only the provider's callback.
+AUTHENTICATION_BACKENDS = ["backend.people.auth.ThrottledEmailBackend", "backend.console.oidc.ConsoleOIDCBackend"]
+
+# --- Issue 17: single sign-on with one OpenID Connect provider (docs/sso.md) ----------------------
+# Off while OIDC_ISSUER is empty. The app sends the provider's ID token to /api/v1/auth/oidc/; the
+# console and the admin run the authorization-code flow (mozilla-django-oidc) on the server side.
+OIDC_ISSUER: str = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID: str = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET: str = env.str("OIDC_CLIENT_SECRET", default="")
+# Further accepted `aud` values: the mobile app's own (public) client id, when it is not OIDC_CLIENT_ID.
+OIDC_AUDIENCES: list[str] = env.list("OIDC_AUDIENCES", default=[])
+OIDC_PROVIDER_NAME: str = env.str("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_SCOPES: str = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_CLAIM_TEAM: str = env.str("OIDC_CLAIM_TEAM", default="")
+OIDC_CLAIM_LANGUAGE: str = env.str("OIDC_CLAIM_LANGUAGE", default="locale")
+OIDC_CLAIM_LOCATION: str = env.str("OIDC_CLAIM_LOCATION", default="")
+OIDC_CREATE_USERS: bool = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_MATCH_EMAIL: bool = env.bool("OIDC_MATCH_EMAIL", default=False)
+OIDC_LEEWAY_SECONDS: int = env.int("OIDC_LEEWAY_SECONDS", default=60)
+# Asymmetric signatures only: never `none`, never HS* (an HMAC "signed" with the provider's public key).
+OIDC_ALGORITHMS: list[str] = env.list("OIDC_ALGORITHMS", default=[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"])
+if _weak_algs := sorted(a for a in OIDC_ALGORITHMS if a.lower() == "none" or a.upper().startswith("HS")):
+    raise ImproperlyConfigured(f"OIDC_ALGORITHMS may not contain {', '.join(_weak_algs)}: asymmetric algorithms only.")
+# The discovery document and the provider's keys are kept this long in the shared cache; an unknown
+# `kid` refetches the keys at most once per OIDC_JWKS_REFETCH_SECONDS (random kids cannot hammer the provider).
+OIDC_CACHE_SECONDS: int = env.int("OIDC_CACHE_SECONDS", default=3600)
+OIDC_JWKS_REFETCH_SECONDS: int = env.int("OIDC_JWKS_REFETCH_SECONDS", default=10)
+OIDC_HTTP_TIMEOUT_SECONDS: int = env.int("OIDC_HTTP_TIMEOUT_SECONDS", default=5)
+# Password sign-in (API token, console form, admin form). Off: SSO only; refresh tokens keep working.
+AUTH_PASSWORD_LOGIN: bool = env.bool("AUTH_PASSWORD_LOGIN", default=True)
+# mozilla-django-oidc reads its own names; the provider's endpoints come from the discovery document
+# (backend.console.oidc), never from settings, so a provider that moves them needs no redeploy.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_RP_SCOPES = OIDC_SCOPES
+OIDC_RP_SIGN_ALGO = "RS256"  # unused (ID tokens are checked by backend.people.oidc); keeps its HS256 default away
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+OIDC_TIMEOUT = OIDC_HTTP_TIMEOUT_SECONDS
+OIDC_AUTHENTICATION_CALLBACK_URL = "console:oidc-callback"
+OIDC_OP_LOGOUT_URL_METHOD = "backend.console.oidc.provider_logout_url"
+LOGIN_REDIRECT_URL_FAILURE = "/console/login/?sso=failed"
 # The API's schema and docs pages show every endpoint and field: signed-in people only (a JWT, or
 # the console's / admin's session) when DEBUG is off, unless the operator publishes them.
 API_DOCS_PUBLIC: bool = env.bool("API_DOCS_PUBLIC", default=DEBUG)
@@ -564,6 +607,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+if OIDC_ISSUER:
+    # The console's log-out form ends in a redirect to the provider's end-session endpoint (issue 17),
+    # and browsers apply form-action to a form's redirects too.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(  # type: ignore[index]  # a dict of lists
+        "/".join(OIDC_ISSUER.split("/")[:3]))
 
 # --- Issue 16: a trial stack (docker compose) runs with DEBUG off, so the demo has no passwords
 # unless asked for. On: the demo logins get RELAY_DEMO_PASSWORD. Never in production.

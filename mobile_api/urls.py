@@ -9,6 +9,7 @@ app_name = "v1"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("auth/token/", auth.TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/oidc/", auth.OidcTokenView.as_view(), name="token-oidc"),  # issue 17
     path("auth/token/refresh/", auth.TokenRefreshRotateView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     path("me/", me.MeView.as_view(), name="me"),

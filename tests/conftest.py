@@ -18,8 +18,10 @@ from tests.factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("RELAY_REQUIRE_SERVICES") == "1"
 
-# The browser fixtures (`playwright`, `console_server`) for any test that needs a real Chromium.
-pytest_plugins = ["tests.backend.console.browser"]
+# Fixtures shared across folders, as plugins: the browser (`playwright`, `console_server`) for any
+# test that needs a real Chromium; the OpenID provider process (`openid_provider`, `sso`) for the
+# API's and the console's single sign-on tests (issue 17).
+pytest_plugins = ["tests.backend.console.browser", "tests.backend.people.oidc_fixture"]
 
 
 def service_unavailable(what: str) -> None:
@@ -138,3 +140,4 @@ def _loopback_only(monkeypatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+

@@ -1,7 +1,8 @@
 """The web console, mounted at /console/ on the same ASGI application as the API and websocket."""
-from django.contrib.auth import views as auth_views
 from django.urls import path
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
+from backend.console import oidc
 from backend.console.views import common, editor, insights, models, queues, unsubscribe, webhooks
 
 app_name = "console"
@@ -9,7 +10,10 @@ app_name = "console"
 urlpatterns = [
     path("", common.home, name="home"),
     path("login/", common.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Issue 17: the log-out also ends the identity provider's session when the person signed in there.
+    path("logout/", oidc.ConsoleLogoutView.as_view(), name="logout"),
+    path("oidc/login/", oidc.SsoStartView.as_view(), name="oidc-login"),
+    path("oidc/callback/", OIDCAuthenticationCallbackView.as_view(), name="oidc-callback"),
     path("language/", common.language_set, name="language"),
     path("ws-ticket/", common.ws_ticket, name="ws-ticket"),
     # queues and signals

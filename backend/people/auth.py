@@ -1,8 +1,9 @@
 """How people prove who they are: one password check and one access-token validator for every way in.
 
-`ThrottledEmailBackend` is the only authentication backend: the API's token view, the console's and
+`ThrottledEmailBackend` is the only password backend: the API's token view, the console's and
 the admin's sign-in forms (and any later way in that calls Django's `authenticate()`) all count
-against the same sign-in limits (`backend.core.throttles`).
+against the same sign-in limits (`backend.core.throttles`). With `AUTH_PASSWORD_LOGIN` off it
+refuses every password, whoever asks (issue 17: single sign-on only).
 
 `AccessTokenAuthentication` validates an access token the same way for HTTP (the API's
 authentication class) and the websocket (its handshake middleware): simplejwt's own validation
@@ -16,6 +17,7 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -40,6 +42,8 @@ class ThrottledEmailBackend(ModelBackend):
     def authenticate(self, request: HttpRequest | None, username: str | None = None,
                      password: str | None = None, **kwargs: Any) -> User | None:
         email = username if username is not None else kwargs.get(User.USERNAME_FIELD)
+        if password is not None and not settings.AUTH_PASSWORD_LOGIN:
+            return None
         if request is None or not isinstance(email, str) or password is None:
             return super().authenticate(request, username=email, password=password)
         login_attempt_check(request=request, email=email)

@@ -192,3 +192,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} in team {self.team_id}"
+
+
+class ExternalIdentity(models.Model):
+    """Who a person is at the OpenID Connect provider: the ID token's (`iss`, `sub`) pair, stored at
+    their first sign-in (issue 17). `sub` is the provider's stable id for the person; e-mail
+    addresses change and can be reassigned, so they find a person only once, when the operator allows
+    it (`OIDC_MATCH_EMAIL`) and the provider vouches for the address."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.URLField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="uniq_external_identity")]
+        verbose_name_plural = "external identities"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} at {self.issuer}"

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
@@ -15,7 +16,17 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from backend.core.errors import DomainError
 from backend.core.text import text_clean
 from backend.people.auth import access_token_deny, access_tokens_revoke_all
-from backend.people.models import ChannelPresence, Interest, Profile, User
+from backend.people.models import (
+    ChannelPresence,
+    ExternalIdentity,
+    Interest,
+    Language,
+    Membership,
+    Profile,
+    Team,
+    User,
+    email_normalize,
+)
 
 
 def display_name_clean(name: str) -> str:
@@ -135,4 +146,88 @@ def access_token_logout(*, user: User, access: Token, refresh: str) -> None:
 def person_activate(*, user: User) -> User:
     User.objects.filter(pk=user.pk).update(is_active=True)
     user.is_active = True
+    return user
+
+
+class NotProvisioned(DomainError):
+    status_code = 403
+    code = "not_provisioned"
+
+    def __init__(self) -> None:
+        super().__init__(_("Your account is not set up in Relay yet. Ask your administrator."))
+
+
+class AccountInactive(DomainError):
+    # 401, as the refresh endpoint answers a deactivated person's refresh token.
+    status_code = 401
+    code = "account_inactive"
+
+    def __init__(self) -> None:
+        super().__init__(_("This account is not active."))
+
+
+def _claim_text(claims: dict[str, Any], name: str) -> str:
+    value = claims.get(name) if name else None
+    if isinstance(value, list):  # groups-like claims: the first one names the team
+        value = value[0] if value else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+@transaction.atomic
+def person_for_oidc_claims(*, claims: dict[str, Any]) -> User:
+    """The person a verified ID token (`backend.people.oidc.oidc_id_token_verify`) stands for; the
+    one lookup for the app, the console and the admin (issue 17).
+
+    By (`iss`, `sub`) stored at the first sign-in. Else, when `OIDC_MATCH_EMAIL` is on and the
+    provider says `email_verified: true`, the person with that e-mail address who is not yet linked
+    at this provider, whose (`iss`, `sub`) is stored from now on. Else, with `OIDC_CREATE_USERS`, a
+    new employee with the team, language and location of the configured claims. Else `NotProvisioned` (403). A deactivated person:
+    `AccountInactive` (401), whichever way they were found.
+    """
+    issuer, subject = str(claims["iss"]).rstrip("/"), str(claims["sub"])
+    identity = ExternalIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    if identity is not None:
+        user = identity.user
+    else:
+        email = email_normalize(claims["email"]) if isinstance(claims.get("email"), str) else ""
+        verified = claims.get("email_verified") is True
+        user_or_none = None
+        if email and verified and settings.OIDC_MATCH_EMAIL:
+            # Only a person not yet linked at this provider: an address reassigned to a newcomer
+            # there must not hand them the account of the person it was linked to before.
+            user_or_none = User.objects.filter(email=email).exclude(external_identities__issuer=issuer).first()
+        if user_or_none is None and email and settings.OIDC_CREATE_USERS:
+            if User.objects.filter(email=email).exists():
+                # Someone already has this address but was not matched to this identity (matching
+                # is off, or the address is not verified): never a second account, never a takeover.
+                raise NotProvisioned()
+            user_or_none = _person_create_from_claims(claims=claims, email=email)
+        if user_or_none is None:
+            raise NotProvisioned()
+        user = user_or_none
+        try:
+            with transaction.atomic():
+                ExternalIdentity.objects.create(user=user, issuer=issuer, subject=subject)
+        except IntegrityError:  # a parallel first sign-in stored it first: the same person
+            user = ExternalIdentity.objects.select_related("user").get(issuer=issuer, subject=subject).user
+    if not user.is_active:
+        raise AccountInactive()
+    return user
+
+
+def _person_create_from_claims(*, claims: dict[str, Any], email: str) -> User:
+    user = User.objects.create_user(email)  # no usable password: this person signs in with the provider
+    language = _claim_text(claims, settings.OIDC_CLAIM_LANGUAGE).replace("_", "-").split("-")[0].lower()
+    name = _claim_text(claims, "name") or email.split("@")[0]
+    Profile.objects.create(
+        user=user, display_name=display_name_clean(name[:120]),
+        language=language if language in Language.values else Language.EN,
+        location=_claim_text(claims, settings.OIDC_CLAIM_LOCATION)[:80],
+    )
+    team_name = _claim_text(claims, settings.OIDC_CLAIM_TEAM)
+    if team_name:
+        team = Team.objects.filter(slug=team_name.lower()).first() or Team.objects.filter(
+            name__iexact=team_name).first()
+        if team is not None:
+            Membership.objects.create(team=team, user=user)
     return user

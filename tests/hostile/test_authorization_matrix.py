@@ -55,6 +55,8 @@ MATRIX: list[tuple[str, str, str, tuple[int | None, ...]]] = [
     ("GET",    "api/v1/schema/",                             "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/auth/token/",                         "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
     ("POST",   "api/v1/auth/token/refresh/",                 "own",        (200, 200, 200, 200, 200, 200, 200, 401, 401)),
+    # issue 17: no token of ours counts here; SSO is off in this world (tests/mobile_api/test_auth_oidc.py has the rest)
+    ("POST",   "api/v1/auth/oidc/",                          "-",          (404, 404, 404, 404, 404, 404, 404, 404, 404)),
     ("POST",   "api/v1/auth/logout/",                        "own",        (205, 205, 205, 205, 205, 205, 205, 401, 401)),
     ("POST",   "api/v1/auth/logout/",                        "other",      (400, 400, 400, 400, 400, 400, 400, 401, 401)),
     ("GET",    "api/v1/me/",                                 "-",          (200, 200, 200, 200, 200, 200, 200, 401, 401)),
@@ -317,6 +319,7 @@ def build_request(w: World, method: str, route: str, obj: str, role: str) -> Req
         ("POST", "api/v1/auth/token/"): lambda: {
             "email": user.email if user else "nobody@matrix.test",
             "password": "correct-horse-battery-staple"},
+        ("POST", "api/v1/auth/oidc/"): lambda: {"id_token": "a.b.c"},
         ("POST", "api/v1/auth/token/refresh/"): lambda: {
             "refresh": w.tokens[role][1] if role in w.tokens else "not-a-token"},
         ("POST", "api/v1/auth/logout/"): lambda: {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0002_casefold_user_emails'),
+        ('people', '0003_external_identity'),
     ]
 
     operations = [
