@@ -276,8 +276,9 @@ def sla_step(signal: Signal, *, step: str) -> int:
 def _deadline_passed(signal: Signal, now: datetime) -> datetime:
     """The service-level time this escalation is about: to be claimed while nobody holds the
     signal, else to be resolved (the signal's creation when neither is set or passed)."""
-    deadline = signal.claim_due_at if signal.assignee_id is None else signal.due_at
-    return deadline if deadline is not None and deadline < now else signal.created_at
+    deadlines = [signal.claim_due_at] if signal.assignee_id is None else []
+    passed = [d for d in [*deadlines, signal.due_at] if d is not None and d < now]
+    return passed[0] if passed else signal.created_at
 
 
 def escalation_email_context(notification: Notification) -> dict[str, Any]:

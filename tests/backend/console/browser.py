@@ -125,5 +125,14 @@ def console_server(settings: Any, tmp_path: Path) -> Iterator[str]:
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     call_command("collectstatic", interactive=False, verbosity=0)
-    with serve(fresh_application()) as base:
-        yield base
+    # Tasks run in the server's process after commit, as in the embedded default: with REDIS_URL set
+    # they would otherwise wait on the broker for a worker this test does not start, and the live
+    # events that the pages wait for would never be published.
+    from backend.celery import app
+
+    before, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        with serve(fresh_application()) as base:
+            yield base
+    finally:
+        app.conf.task_always_eager = before
