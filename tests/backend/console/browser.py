@@ -125,5 +125,13 @@ def console_server(settings: Any, tmp_path: Path) -> Iterator[str]:
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     call_command("collectstatic", interactive=False, verbosity=0)
-    with serve(fresh_application()) as base:
-        yield base
+    # Tasks in-process (the embedded default): with REDIS_URL set they would wait in the broker for
+    # a worker this fixture does not start, and no live event would reach the pages.
+    from backend.celery import app
+
+    before, app.conf.task_always_eager = app.conf.task_always_eager, True
+    try:
+        with serve(fresh_application()) as base:
+            yield base
+    finally:
+        app.conf.task_always_eager = before
