@@ -38,3 +38,37 @@ def test_every_test_the_reliability_table_cites_exists() -> None:
         elif name and name not in _names(file):
             missing.append(f"{path}::{name}")
     assert not missing, missing
+
+
+# Environment variables: `env.int("NAME", …)` in the settings module, `os.environ.get("NAME")` elsewhere.
+_SETTINGS_READ = re.compile(r"""\benv(?:\.\w+)?\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+_ENVIRON_READ = re.compile(r"""(?:os\.environ(?:\.get)?\(|os\.getenv\(|os\.environ\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
+# A row of configuration.md's table names one or more variables in its first cell.
+_TABLE_ROW = re.compile(r"^\| (`[A-Z][^|]*)\|", re.MULTILINE)
+# Read by a library or a tool, not by our code: documented, but no `env(...)` call names them.
+_READ_ELSEWHERE = {"PROMETHEUS_MULTIPROC_DIR", "TEST_DATABASE_NAME", "RELAY_REQUIRE_SERVICES", "PORT", "HOST"}
+
+
+def _variables_the_code_reads() -> set[str]:
+    names = set(_SETTINGS_READ.findall((ROOT / "backend" / "settings.py").read_text()))
+    for folder in ("backend", "mobile_api", "notifications", "nlp"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(_ENVIRON_READ.findall(path.read_text()))
+    return names - {"DJANGO_SETTINGS_MODULE"}
+
+
+def _variables_documented() -> set[str]:
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    return {name for cell in _TABLE_ROW.findall(text) for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+
+
+def test_configuration_md_lists_every_variable_the_code_reads() -> None:
+    read = _variables_the_code_reads()
+    assert {"SECRET_KEY", "METRICS_TOKEN", "RELAY_NLP_MODEL_DIR"} <= read  # the parser found them
+    missing = sorted(read - _variables_documented())
+    assert not missing, f"docs/configuration.md has no row for {missing}"
+
+
+def test_configuration_md_lists_no_variable_nothing_reads() -> None:
+    stale = sorted(_variables_documented() - _variables_the_code_reads() - _READ_ELSEWHERE)
+    assert not stale, f"docs/configuration.md documents {stale}, which no code reads"

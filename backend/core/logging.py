@@ -9,8 +9,10 @@ final formatted message, on exception text and on string values passed in `extra
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from backend.core.request_context import person_id_var, request_id_var, signal_id_var
@@ -66,11 +68,20 @@ class RedactContactsFilter(logging.Filter):
 
 
 class RelayJsonFormatter(JsonFormatter):
-    """One JSON object per line (python-json-logger), with the context fields always present."""
+    """One JSON object per line (python-json-logger), with the context fields always present.
+
+    `time` is ISO 8601 in UTC ("2026-12-07T23:04:32.575+00:00"): a local time without an offset is
+    ambiguous for an hour each autumn and across hosts. uvicorn's `color_message` extra (its format
+    string with terminal colours) is left out.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "color_message"])
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(person_id)s %(signal_id)s %(task_id)s",
             **kwargs,
         )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")

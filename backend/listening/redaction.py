@@ -40,12 +40,15 @@ May June July August September October November December English Dutch Danish OK
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
-# Words that follow a relation word but are not a name ("mijn buurman wil ...", "my friend is ...").
+# Words that follow a relation word but are not a name ("mijn buurman wil ...", "my friend is ...",
+# "mijn buurman, hij wil ...": pronouns too).
 _FUNCTION_WORDS = _words("""
 wil wilde heeft had is was zegt zei vraagt vroeg van die dat en of de het een in op bij met om te ook
 vil ville har havde er var siger sagde spørger spurgte og eller den det en et i på hos med om at også
 wants wanted has had is was says said asks asked and or the a an in on at with about to also who that
 belde mailde schreef kwam zou kan ringede skrev kom ville kan called rang wrote came would could can
+hij zij ze hem haar zijn hun ik jij je u wij we han hun hende ham jeg du vi hans hendes sin sit sine
+he she him her his they them their i you we
 """)
 
 

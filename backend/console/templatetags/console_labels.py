@@ -57,12 +57,18 @@ def _span(delta: timedelta) -> str:
 
 @register.filter
 def time_left(signal: Signal) -> str:
-    """The service-level time on a desk (issue 20): "2 h 10 min left" or "overdue by 35 min",
-    against the claim deadline while unclaimed, then the resolution's; "" when there is none."""
+    """The service-level time on a desk (issue 20): "claim within 2 h 10 min" or "claim overdue by
+    35 min" while unclaimed, then "2 h 10 min left" or "overdue by 35 min" to the resolution; "" when
+    there is none."""
     deadline = sla.next_deadline(signal)
     if deadline is None:
         return ""
     now = timezone.now()
+    # The row also shows "due <the resolution's date>": a count to the claim deadline says so.
+    if signal.assignee_id is None and deadline == signal.claim_due_at:
+        if deadline >= now:
+            return _("claim within %(span)s") % {"span": _span(deadline - now)}
+        return _("claim overdue by %(span)s") % {"span": _span(now - deadline)}
     if deadline >= now:
         return _("%(span)s left") % {"span": _span(deadline - now)}
     return _("overdue by %(span)s") % {"span": _span(now - deadline)}

@@ -1,6 +1,7 @@
 """Handling signals in the console: the same listening services as the API, seen from a desk."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -51,8 +52,21 @@ def test_the_queue_shows_the_time_left_and_an_unclaimed_signal_past_its_claim_ti
                                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert rows(html, "waiting") == [late.pk, fresh.pk]
-    assert "overdue by 35 min" in html and "2 h 10 min left" in html
+    # Unclaimed, the count is to the claim deadline, and says so: beside "due <the resolution's
+    # date>" a bare "2 h 10 min left" read as the time left to resolve it.
+    assert "claim overdue by 35 min" in html and "claim within 2 h 10 min" in html
     assert "overdue by 5 h" not in html
+
+
+def test_a_claimed_signal_counts_down_to_its_resolution(bank, browser_for) -> None:
+    now = timezone.now()
+    SignalFactory.create(team=bank.support, kind="complaint", assignee=bank.sofie, status="claimed",
+                         claim_due_at=now - timedelta(hours=1), due_at=now + timedelta(hours=3, minutes=5))
+
+    html = browser_for(bank.sofie).get(reverse("console:queue", args=[bank.support.pk]),
+                                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert re.findall(r"data-sla>([^<]*)<", html) == ["3 h 5 min left"]
 
 
 def test_a_colleagues_signal_is_hidden_unless_asked_for(bank, browser_for) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -117,6 +118,21 @@ def test_extra_fields_of_a_json_line_are_redacted_too(log_lines) -> None:
     assert during["contact"] == "[email]"
     assert "0417" not in during["data"] and "[iban]" in during["data"]
     assert (after["signal_id"], after["person_id"]) == (None, None)
+
+
+def test_a_json_line_has_an_unambiguous_time_and_no_terminal_colours(log_lines) -> None:
+    # uvicorn logs with extra={"color_message": <its format string with ANSI escapes>}; a log shipper
+    # wants neither that nor a local time without an offset (an hour repeats each autumn).
+    # (A logger of ours: a uvicorn server started by an earlier test reconfigures uvicorn's own.)
+    logging.getLogger("relay.test").warning("Started server process [%d]", 4242,
+                                            extra={"color_message": "Started server process [\x1b[36m%d\x1b[0m]"})
+
+    (line,) = log_lines()
+    assert line["message"] == "Started server process [4242]"
+    assert "color_message" not in line
+    written = datetime.fromisoformat(line["time"])
+    assert written.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - written) < timedelta(minutes=1)
 
 
 CELERY_WORKER_LOGGING = """

@@ -13,6 +13,11 @@ from backend.listening.redaction import excerpt, redact_people
     ("My friend Anna Smith wants to switch. I met her on Monday.",
      "My friend [name] wants to switch. I met her on Monday."),
     ("klant in Amsterdam wil een creditcard, jan@example.com", "klant in [name] wil een creditcard, [email]"),
+    # A pronoun after a relation word is not a name: the team read "mijn buurman, [name] wil een…".
+    ("[phone] is het nummer van mijn buurman, hij wil een hypotheek.",
+     "[phone] is het nummer van mijn buurman, hij wil een hypotheek."),
+    ("Min nabo, hun vil gerne have et lån", "Min nabo, hun vil gerne have et lån"),
+    ("my neighbour, she wants a mortgage", "my neighbour, she wants a mortgage"),
 ])
 def test_names_and_contact_details_are_redacted(text, expected) -> None:
     assert redact_people(text) == expected
