@@ -72,3 +72,13 @@ def test_configuration_md_lists_every_variable_the_code_reads() -> None:
 def test_configuration_md_lists_no_variable_nothing_reads() -> None:
     stale = sorted(_variables_documented() - _variables_the_code_reads() - _READ_ELSEWHERE)
     assert not stale, f"docs/configuration.md documents {stale}, which no code reads"
+
+
+def test_readme_stays_short_and_its_configuration_table_names_only_real_variables() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) < 200, "README gets a newcomer running; the depth goes in docs/"
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    named = {name for cell in _TABLE_ROW.findall(section) for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    assert {"AUTH_PASSWORD_LOGIN", "OIDC_ISSUER", "OIDC_CLIENT_ID"} <= named  # issue 17's contract
+    unknown = sorted(named - _variables_documented())
+    assert not unknown, f"README's configuration table names {unknown}, which docs/configuration.md does not"
