@@ -45,7 +45,7 @@ class _FreshAddresses(list[str]):
         return f"{uuid.uuid4().hex[:16]}@scim-tester.example"
 
 
-class TesterUser(User):
+class ComplianceUser(User):
     """The core User as scim2-tester fills it, but with an e-mail address as userName: the checker
     takes a field's pydantic `examples` before inventing a random word, and Relay's people are
     e-mail addresses (docs/scim.md). Same schema URN, same attributes."""
@@ -54,9 +54,9 @@ class TesterUser(User):
 
 
 TESTER_PROVIDER = ScimProvider(
-    models=[TesterUser, EnterpriseUser, Group],
+    models=[ComplianceUser, EnterpriseUser, Group],
     # pydantic keeps the subclass generic at run time; mypy does not see it.
-    resource_types=[ResourceType.from_resource(cast(Any, TesterUser)[EnterpriseUser]), ResourceType.from_resource(Group)],
+    resource_types=[ResourceType.from_resource(cast(Any, ComplianceUser)[EnterpriseUser]), ResourceType.from_resource(Group)],
 )
 
 
