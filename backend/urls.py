@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
+from backend.console.oidc import ConsoleLogoutView
 from backend.directory.views import scim
 from mobile_api import health
 from mobile_api.media import media_serve
@@ -19,6 +20,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     # Prometheus (issue 20): token or allowed networks only (mobile_api/metrics.py).
     path("metrics", metrics, name="metrics"),
+    # The admin's log-out is the console's: it ends the identity provider's session too (issue 17).
+    path("admin/logout/", ConsoleLogoutView.as_view(), name="admin-logout"),
     path("admin/", admin.site.urls),
     # The tracked short link of a share: the product's hot path (one indexed lookup, one insert).
     re_path(r"^s/(?P<code>[A-Za-z0-9]{6,16})$", share_redirect, name="share-redirect"),

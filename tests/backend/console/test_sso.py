@@ -146,3 +146,19 @@ def test_a_replayed_callback_is_refused(sso) -> None:
 
     assert replay.status_code == 400
     assert stolen.status_code == 302 and "_auth_user_id" not in other.session
+
+
+def test_the_admins_log_out_ends_the_providers_session_too(sso) -> None:
+    admin = UserFactory.create(email="admin@relay.test", is_staff=True, is_superuser=True)
+    ExternalIdentity.objects.create(user=admin, issuer=sso.issuer, subject="admin-sub")
+    client = Client()
+    console_sso(client, sso, "admin-sub")
+    assert client.get("/admin/").status_code == 200
+
+    response = client.post("/admin/logout/")
+
+    assert response.status_code == 302
+    end_session = response["Location"]
+    assert end_session.startswith(sso.issuer) and "id_token_hint=" in end_session
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
