@@ -201,7 +201,17 @@ def person_for_oidc_claims(*, claims: dict[str, Any]) -> User:
                 # Someone already has this address but was not matched to this identity (matching
                 # is off, or the address is not verified): never a second account, never a takeover.
                 raise NotProvisioned()
-            user_or_none = _person_create_from_claims(claims=claims, email=email)
+            try:
+                with transaction.atomic():
+                    user_or_none = _person_create_from_claims(claims=claims, email=email)
+            except IntegrityError:
+                # A parallel first sign-in created the person first; its transaction stored the
+                # identity with them, so it is the same person. Anyone else's address: not theirs.
+                identity = ExternalIdentity.objects.select_related("user").filter(
+                    issuer=issuer, subject=subject).first()
+                if identity is None:
+                    raise NotProvisioned() from None
+                user_or_none = identity.user
         if user_or_none is None:
             raise NotProvisioned()
         user = user_or_none
