@@ -269,6 +269,14 @@ NOT_PHONE_BEFORE = re.compile(
     r"(?:\s+(?:is|er|was|var|lyder|luidt))?[\s:#=-]{0,3}$",
     re.IGNORECASE,
 )
+# Digits an IBAN word introduces are a piece of an account number read out in parts: "IBAN-deel
+# 0417 1643 00", "the last part of the IBAN 0417 …", "IBAN'en slutter med 0417 …". A few words may
+# stand between them, but no phone word ("IBAN is fine, bel 06 …").
+IBAN_BEFORE = re.compile(
+    r"\biban\w*(?:['’]?-?[^\W\d_]+)?(?:[^\S\n]+(?!(?:bel|ring|call|phone|tele?f|tlf|tel|mob|gsm|cell|sms|text|"
+    r"whatsapp|nummer|nr|number|kontakt|contact|reach|bereikbaar)[^\W\d_]*\b)[^\W\d_]+){0,3}[\s:#=-]{0,3}$",
+    re.IGNORECASE,
+)
 _DATE_LIKE = re.compile(r"\d{1,2}[-./ ]\d{1,2}[-./ ](?:\d{2}|\d{4})|\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3}){2,}(?:[.,]\d{1,2})?")
 # Year and time ranges, Danish CPR numbers (DDMMYY-XXXX): digit runs that are never phones.
@@ -401,6 +409,8 @@ _REPEATS = {"nl": {"dubbel": 2, "dubbele": 2, "tripel": 3}, "da": {"dobbelt": 2,
 # "en"/"og"/"and" may stand between groups ("nul zes, twaalf en vierendertig") and inside a spaced
 # compound ("zes en twintig" = 26, "seks og tyve" = 26).
 _JOINERS = {"nl": "en", "da": "og", "en": "and"}
+# "nine hundred", "drie honderd", "otte hundrede": dictation reads a group of three as a number.
+_HUNDREDS = {"nl": ("honderd",), "da": ("hundrede", "hundred"), "en": ("hundred",)}
 
 
 def _number_words(language: str) -> dict[str, str]:
@@ -416,6 +426,8 @@ def _number_words(language: str) -> dict[str, str]:
                     words[joined] = f"{i + 2}{digit}"
             elif language == "da":  # enogtyve, seksoghalvfems
                 words[unit + "og" + ten] = f"{i + 2}{digit}"
+    if language == "nl":  # written as one word: "driehonderd" = 300
+        words |= {unit + "honderd": f"{digit}00" for digit, unit in enumerate(units[2:], start=2)}
     return words | _OTHER_WORDS[language]
 
 
@@ -451,6 +463,8 @@ def _read_number_words(tokens: list[str], i: int, language: str) -> tuple[str, i
     if word not in words:
         return None
     value = words[word]
+    if _is_unit(value) and following in _HUNDREDS[language]:
+        return _read_hundreds(tokens, i + 2, language, value)
     if language == "en" and _is_tens(value) and _is_unit(words.get(following, "")):
         return value[0] + words[following], 2  # "twenty three", "twenty-three" = 23
     if language != "en" and _is_unit(value) and following == _JOINERS[language] and _is_tens(words.get(third, "")):
@@ -458,8 +472,24 @@ def _read_number_words(tokens: list[str], i: int, language: str) -> tuple[str, i
     return value, 1
 
 
+def _read_hundreds(tokens: list[str], i: int, language: str, hundreds: str) -> tuple[str, int]:
+    """The three digits "N hundred [and] M" stands for, ``tokens[i:]`` following the hundred word.
+
+    A number of two digits (or "and" and one digit) completes the group: "three hundred forty
+    five" = 345, "otte hundrede og tolv" = 812, "nine hundred and five" = 905. Digits spelled one
+    by one after it are the next digits of the phone number: "nine hundred one two three" = 900123.
+    """
+    joined = tokens[i] == _JOINERS[language] if i < len(tokens) else False
+    k = i + joined
+    rest = _read_number_words(tokens, k, language) if k < len(tokens) and tokens[k] in _NUMBER_WORDS[language] else None
+    if rest is not None and (len(rest[0]) == 2 and rest[0][0] != "0" or (joined and _is_unit(rest[0]))):
+        return hundreds + rest[0].zfill(2), 2 + joined + rest[1]
+    return hundreds + "00", 2
+
+
 _ANY_NUMBER_TOKEN = frozenset(
     [word for words in _NUMBER_WORDS.values() for word in words]
+    + [word for hundreds in _HUNDREDS.values() for word in hundreds]
     + [word for repeats in _REPEATS.values() for word in repeats] + [*_JOINERS.values(), "plus", "+"]
 )
 
@@ -599,7 +629,7 @@ def _phone_value(
         return None
     # A word naming an identifier right before the number wins over everything but a typed "+":
     # writers of reference numbers like the shape of a mobile number ("klantnummer 0612 …").
-    if not stripped.startswith("+") and NOT_PHONE_BEFORE.search(before):
+    if not stripped.startswith("+") and (NOT_PHONE_BEFORE.search(before) or IBAN_BEFORE.search(before)):
         return None
     # A number word after another noun ("pensionsordning nr. …") names a reference too, unless the
     # number is a valid mobile or a phone word follows it ("nr 61 47 28 93 (mobil)").

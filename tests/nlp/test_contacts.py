@@ -451,3 +451,66 @@ def test_obfuscated_e_mails_with_a_named_at(text, expected):
 )
 def test_at_signs_that_are_no_address(text):
     assert nlp.extract_contacts(text).emails == []
+
+
+# --- numbers dictated with hundreds; pieces of an IBAN read out after an IBAN word ---
+@pytest.mark.parametrize(
+    ("text", "spoken", "expected"),
+    [
+        # "N hundred" alone is N00; a two-digit number (or "and" and a digit) completes the group.
+        ("my mobile is oh seven nine hundred one two three four five six",
+         "oh seven nine hundred one two three four five six", "+447900123456"),
+        ("bel me op nul zes, twaalf, drie honderd vijf en veertig, zes zeven acht",
+         "nul zes, twaalf, drie honderd vijf en veertig, zes zeven acht", "+31612345678"),
+        ("bel me op nul zes, twaalf, driehonderd, zes zeven acht", "nul zes, twaalf, driehonderd, zes zeven acht",
+         "+31612300678"),
+        ("ring til mig på otte hundrede og tolv, tre fire, fem seks syv",
+         "otte hundrede og tolv, tre fire, fem seks syv", "+4581234567"),
+        ("ring til mig på to tre, fire hundred og tolv, fem seks syv",
+         "to tre, fire hundred og tolv, fem seks syv", "+4523412567"),
+    ],
+)
+def test_numbers_dictated_with_hundreds_read_as_people_mean_them(text, spoken, expected):
+    assert nlp.extract_contacts(text).phones == [expected]
+    assert nlp.redact(text) == text.replace(spoken, "[phone]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we hebben drie honderd euro betaald en vier honderd vijftig klanten",
+        "we have two hundred customers and three hundred forty five orders, six hundred and twelve returns",
+        "to hundrede kunder, tre hundrede og tolv ordrer og fire hundrede og tyve returneringer",
+        "nine hundred ninety nine, eight hundred eighty eight, seven hundred seventy seven",
+        "hun har nummer tyve, otte hundrede og tolv, fem seks",
+    ],
+)
+def test_counts_with_hundreds_are_no_phone_numbers(text):
+    assert nlp.extract_contacts(text).phones == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IBAN-deel 0417 1643 00",
+        "het IBAN-deel 0417 1643 00 klopt niet",
+        "the last part of the IBAN 0417 1643 00",
+        "the IBAN ends in 0417 1643 00",
+        "het IBAN eindigt op 0417 1643 00",
+        "IBAN'en slutter med 0417 1643 00",
+    ],
+)
+def test_digits_an_iban_word_introduces_are_no_phone_number(text):
+    assert nlp.extract_contacts(text).phones == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stuur je IBAN en bel 0612345678",
+        "IBAN volgt, bel haar op 0612345678",
+        "het IBAN weet ik niet, mobiel 0612345678",
+    ],
+)
+def test_a_phone_word_after_an_iban_word_still_announces_a_phone(text):
+    assert nlp.extract_contacts(text).phones == ["+31612345678"]
