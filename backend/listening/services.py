@@ -434,15 +434,22 @@ def _may_act_for_holder(*, signal: Signal, by: User) -> bool:
 
 @logs_signal
 @transaction.atomic
-def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id: int | None = None) -> Signal:
+def signal_reroute(
+    *, signal_id: int, by: User, kind: str | None = None, team_id: int | None = None, now: datetime | None = None,
+) -> Signal:
     """Send a signal to another kind and/or team. Takes the row lock. Recorded as a correction,
     which `export_corrections` turns into training data for the next nlp run.
 
     Who may: the same people as for a transition (issue 15.6), so re-routing cannot take a claimed
     signal from its holder. What stays: the status when the new kind knows it, the holder when they
-    work in the new team (a lead held by someone is `claimed` at least), the due time of a complaint
-    that stays a complaint. The history names who did it and what was kept.
+    work in the new team (a lead held by someone is `claimed` at least). The history names who did
+    it and what was kept.
+
+    The service-level clock is re-armed (docs/listening.md, "SLAs"): the new kind's and team's
+    policy counts from the re-route (`now`), and the step markers are cleared so the new team gets
+    its own reminder and escalation; the old steps' `sla_*` events stay in the history.
     """
+    now = now or timezone.now()
     signal = _lock_for_work(signal_id=signal_id, by=by)
     if lifecycle.is_closed(signal.kind, signal.status):
         raise Conflict(_("A closed signal cannot be re-routed."), code="signal_closed")
@@ -492,11 +499,15 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         signal.assignee, signal.claimed_at = None, None
     if new_kind != from_kind:
         signal.urgent = new_kind == Kind.COMPLAINT and signal.urgent_predicted
-    # The employee's clock started when they passed it on: the new kind's and team's policy counts
-    # from then. Steps that already fired stay fired (once per signal, whichever team).
+    # The new team cannot be held to time the old one lost, nor be left without a reminder because
+    # the old one was reminded: its policy counts from the re-route, and every step is armed again.
+    # Counting from now pushes every deadline past now, so no cleared step is due at once. The
+    # signal's row lock (taken above) keeps sla_escalate (SKIP LOCKED) away until this commits.
     for name, value in asdict(sla.signal_deadlines(kind=new_kind, urgent=signal.urgent, team=team,
-                                                   start=signal.created_at)).items():
+                                                   start=now)).items():
         setattr(signal, name, value)
+    reset_steps = sorted(SignalSlaStep.objects.filter(signal=signal).values_list("step", flat=True))
+    SignalSlaStep.objects.filter(signal=signal).delete()
     signal.save(update_fields=["kind", "team", "in_triage", "routing_reason", "status", "assignee", "claimed_at",
                                "urgent", "claim_due_at", "claim_escalate_at", "due_at", "resolve_escalate_at",
                                "updated_at"])
@@ -504,7 +515,7 @@ def signal_reroute(*, signal_id: int, by: User, kind: str | None = None, team_id
         signal=signal, actor=by, type=EventType.REROUTED, from_status=from_status, to_status=signal.status,
         data={"from_kind": from_kind, "to_kind": new_kind, "from_team": from_team, "to_team": team.pk,
               "from_assignee": from_assignee, "kept_assignee": keeps_holder,
-              "kept_status": signal.status == from_status},
+              "kept_status": signal.status == from_status, "sla_steps_reset": reset_steps},
     )
     if from_team and from_team != team.pk:
         events.signal_updated(signal, team_id=from_team)  # the old team's screens drop it
