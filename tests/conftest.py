@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -84,6 +84,19 @@ def _clear_cache() -> None:
     # A test that stops Redis on purpose must still be able to start.
     with contextlib.suppress(Exception):
         cache.clear()
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Celery tasks run in-process after commit, as in the embedded default: with REDIS_URL set they
+    would otherwise wait in the broker for a worker the test does not start. The real worker has
+    its own tests (tests/hostile/test_worker_faults.py and friends)."""
+    from backend.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

@@ -25,14 +25,8 @@ PASSWORD = "Joiner-pass-2026!"
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
+def _eager_tasks(eager_tasks: None) -> None:
     """The delivery task runs in the server's process after commit, as in the embedded default."""
-    from backend.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture

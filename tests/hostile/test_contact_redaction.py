@@ -73,16 +73,6 @@ def fake_fcm(monkeypatch, tmp_path: Path, settings) -> Iterator[FakeFCM]:
     fake.stop()
 
 
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    from backend.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_contacts_in_free_text_leave_no_trace_without_consent(
     case, bank, client_for, fake_fcm, eager_tasks, django_capture_on_commit_callbacks

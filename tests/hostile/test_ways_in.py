@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -26,14 +25,8 @@ ADMIN_LOGIN = "/admin/login/?next=/admin/"
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
+def _eager_tasks(eager_tasks: None) -> None:
     """The delivery task runs in-process (as in the embedded default); the real worker has its own tests."""
-    from backend.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
 
 
 def _admin_sign_in(client: Client, email: str, password: str):

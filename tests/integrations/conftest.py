@@ -28,13 +28,8 @@ def _webhook_settings(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
-    from backend.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+def _eager_tasks(eager_tasks: None) -> None:
+    """Deliveries run in-process after commit (the embedded default)."""
 
 
 @pytest.fixture

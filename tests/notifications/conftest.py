@@ -52,11 +52,5 @@ def firebase_credentials(fake_fcm: FakeFCM, tmp_path: Path, settings) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _eager_tasks() -> Iterator[None]:
+def _eager_tasks(eager_tasks: None) -> None:
     """Run Celery tasks in-process here; the real worker is exercised by the fault tests."""
-    from backend.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before

@@ -117,7 +117,7 @@ def playwright(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def console_server(settings: Any, tmp_path: Path) -> Iterator[str]:
+def console_server(settings: Any, tmp_path: Path, eager_tasks: None) -> Iterator[str]:
     settings.ALLOWED_HOSTS = ["127.0.0.1"]  # the websocket's origin check reads them too
     settings.STATIC_ROOT = tmp_path / "static"
     # The production path (collected files served by WhiteNoise), minus the gzip/brotli pass that
@@ -125,14 +125,6 @@ def console_server(settings: Any, tmp_path: Path) -> Iterator[str]:
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     call_command("collectstatic", interactive=False, verbosity=0)
-    # Tasks run in the server's process after commit, as in the embedded default: with REDIS_URL set
-    # they would otherwise wait on the broker for a worker this test does not start, and the live
-    # events that the pages wait for would never be published.
-    from backend.celery import app
-
-    before, app.conf.task_always_eager = app.conf.task_always_eager, True
-    try:
-        with serve(fresh_application()) as base:
-            yield base
-    finally:
-        app.conf.task_always_eager = before
+    # `eager_tasks`: without it the live events the pages wait for would wait in the broker.
+    with serve(fresh_application()) as base:
+        yield base

@@ -2,8 +2,6 @@
 code and latency; a failed delivery re-sent with one click through the outbox."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.urls import reverse
 
@@ -15,13 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _private_targets_allowed(settings) -> Iterator[None]:
-    from backend.celery import app
-
+def _private_targets_allowed(settings, eager_tasks: None) -> None:
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    before, app.conf.task_always_eager = app.conf.task_always_eager, True  # the embedded default
-    yield
-    app.conf.task_always_eager = before
 
 
 def test_a_team_lead_subscribes_and_sees_the_secret_once(bank, browser_for) -> None:
