@@ -15,7 +15,6 @@ systems and people can recognise it as the same message.
 from __future__ import annotations
 
 import logging
-import random
 import re
 import smtplib
 from collections.abc import Callable, Mapping
@@ -27,11 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from notifications import leases
 from notifications.models import EmailKind, EmailMessage, EmailState, Notification
 
 logger = logging.getLogger(__name__)
@@ -135,12 +134,6 @@ class EmailReport:
     retry_ids: list[int] = field(default_factory=list)
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Exponential back-off with full jitter, capped (EMAIL_RETRY_BASE_SECONDS · 2^(n-1))."""
-    base = settings.EMAIL_RETRY_BASE_SECONDS * (2 ** min(max(attempt - 1, 0), 20))
-    return random.uniform(base / 2, min(settings.EMAIL_RETRY_MAX_SECONDS, base))
-
-
 def message_id(row: EmailMessage) -> str:
     """`<dedup key>@domain of DEFAULT_FROM_EMAIL>`: the same for every attempt of one mail."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "relay.invalid"
@@ -148,25 +141,9 @@ def message_id(row: EmailMessage) -> str:
     return f"<{local}@{domain}>"
 
 
-def _claimable(now: datetime) -> Q:
-    due = Q(state=EmailState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    return due | Q(state=EmailState.SENDING, lease_until__lt=now)
-
-
 def _claim(ids: list[int] | None, now: datetime, limit: int) -> list[EmailMessage]:
-    with transaction.atomic():
-        rows = EmailMessage.objects.select_for_update(skip_locked=True, of=("self",)).filter(_claimable(now))
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        claimed = list(rows.select_related("user").order_by("pk")[:limit])
-        if claimed:
-            EmailMessage.objects.filter(pk__in=[r.pk for r in claimed]).update(
-                state=EmailState.SENDING, attempts=F("attempts") + 1,
-                lease_until=now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
-            )
-    for r in claimed:
-        r.attempts += 1
-    return claimed
+    return leases.lease(EmailMessage.objects.select_related("user"), ids=ids, now=now, limit=limit,
+                        seconds=settings.EMAIL_LEASE_SECONDS)
 
 
 def _message(row: EmailMessage, connection: Any) -> EmailMultiAlternatives:
@@ -186,7 +163,8 @@ def _retry(row: EmailMessage, error: str, report: EmailReport, now: datetime) ->
         return
     EmailMessage.objects.filter(pk=row.pk).update(
         state=EmailState.PENDING, lease_until=None, last_error=error[:300],
-        next_attempt_at=now + timedelta(seconds=backoff_seconds(row.attempts)),
+        next_attempt_at=now + timedelta(seconds=leases.backoff_seconds(
+            row.attempts, base=settings.EMAIL_RETRY_BASE_SECONDS, cap=settings.EMAIL_RETRY_MAX_SECONDS)),
     )
     report.retry += 1
     report.retry_ids.append(row.pk)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import random
 import socket
 import time
 from dataclasses import dataclass, field
@@ -30,11 +29,12 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from backend.people.models import Membership, Role, User
+from notifications import leases
 from notifications.models import Category, Priority, WebhookDelivery, WebhookState, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -97,12 +97,6 @@ def signed_headers(*, secrets: list[str], msg_id: str, body: str, at: datetime) 
     }
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Exponential back-off with full jitter, capped (WEBHOOK_RETRY_BASE_SECONDS · 2^(n-1))."""
-    base = settings.WEBHOOK_RETRY_BASE_SECONDS * (2 ** min(max(attempt - 1, 0), 20))
-    return random.uniform(base / 2, min(settings.WEBHOOK_RETRY_MAX_SECONDS, base))
-
-
 def _retry_after(value: str | None) -> float:
     if not value:
         return 0.0
@@ -115,12 +109,6 @@ def _retry_after(value: str | None) -> float:
             return 0.0
 
 
-def _claimable(now: datetime) -> Q:
-    due = Q(state=WebhookState.PENDING) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    expired_lease = Q(state=WebhookState.SENDING, lease_until__lt=now)
-    return due | expired_lease
-
-
 def _claim(ids: list[int] | None, now: datetime, limit: int) -> list[WebhookDelivery]:
     """Lease due rows whose predecessors (same subscription and key) are all done; `skip_locked`
     lets several workers share the outbox."""
@@ -128,20 +116,9 @@ def _claim(ids: list[int] | None, now: datetime, limit: int) -> list[WebhookDeli
         subscription=OuterRef("subscription"), ordering_key=OuterRef("ordering_key"), sequence__lt=OuterRef("sequence"),
         state__in=[WebhookState.PENDING, WebhookState.SENDING],
     )
-    with transaction.atomic():
-        rows = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(_claimable(now), subscription__active=True).filter(~Exists(earlier_open)))
-        if ids is not None:
-            rows = rows.filter(pk__in=ids)
-        claimed = list(rows.select_related("subscription").order_by("pk")[:limit])
-        if claimed:
-            WebhookDelivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
-                state=WebhookState.SENDING, attempts=F("attempts") + 1,
-                lease_until=now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
-            )
-    for d in claimed:
-        d.attempts += 1
-    return claimed
+    rows = (WebhookDelivery.objects.filter(subscription__active=True).filter(~Exists(earlier_open))
+            .select_related("subscription"))
+    return leases.lease(rows, ids=ids, now=now, limit=limit, seconds=settings.WEBHOOK_LEASE_SECONDS)
 
 
 def _post(client: httpx.Client, row: WebhookDelivery, now: datetime) -> tuple[int | None, float, str, float]:
@@ -225,7 +202,9 @@ def _record(row: WebhookDelivery, *, code: int | None, took: float, error: str, 
         elif _failing(sub, now):
             report.switched_off.add(sub.pk)
         return True
-    wait = max(backoff_seconds(row.attempts), min(retry_after, settings.WEBHOOK_RETRY_MAX_SECONDS))
+    backoff = leases.backoff_seconds(row.attempts, base=settings.WEBHOOK_RETRY_BASE_SECONDS,
+                                     cap=settings.WEBHOOK_RETRY_MAX_SECONDS)
+    wait = max(backoff, min(retry_after, settings.WEBHOOK_RETRY_MAX_SECONDS))
     WebhookDelivery.objects.filter(pk=row.pk).update(
         state=WebhookState.PENDING, next_attempt_at=now + timedelta(seconds=wait), **common
     )
