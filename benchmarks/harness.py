@@ -23,6 +23,14 @@ BENCH_DIR = ROOT / "var" / "bench"
 SECRET = "benchmark-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
+def run_child(script: str, env: dict[str, str], *args: str) -> str:
+    """Run `script` with `args` in a fresh interpreter (the benchmarks' child processes, each with
+    its own Django set-up) and return the last line it printed: its JSON result."""
+    out = subprocess.run([PY, script, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+                         timeout=600)
+    return out.stdout.strip().splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -141,9 +141,9 @@ def run_pipeline(env: dict[str, str], procs: int, count: int, logs: Path) -> flo
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(procs):  # warm-up: every pool process gets its token and connection
-            first = json.loads(child(env, "--pipeline", str(20)))
+            first = json.loads(harness.run_child(__file__, env, "--pipeline", str(20)))
             wait_sent(env, first["ids"][0], 20)
-        out = json.loads(child(env, "--pipeline", str(count)))
+        out = json.loads(harness.run_child(__file__, env, "--pipeline", str(count)))
         last = wait_sent(env, out["ids"][0], count)
         return count / (last - out["committed"])
     finally:
@@ -158,12 +158,6 @@ def run_bare(env: dict[str, str], procs: int, count: int) -> float:
                                  env=env, stdout=subprocess.PIPE, text=True) for _ in range(procs)]
     marks = [json.loads(c.communicate(timeout=600)[0].strip().splitlines()[-1]) for c in children]
     return (count // procs) * procs / (max(m["ended"] for m in marks) - min(m["started"] for m in marks))
-
-
-def child(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([PY, __file__, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-                         timeout=600)
-    return out.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def wait_delivered(env: dict[str, str], subscription: int, count: int, timeout: 
                 seen, stalled_since = done, time.time()
             elif time.time() - stalled_since > 10:
                 print(f"  stalled at {done} of {count}: sweeping", flush=True)
-                child(env, "--sweep", "1")
+                harness.run_child(__file__, env, "--sweep", "1")
                 stalled_since = time.time()
             time.sleep(0.2)
     raise TimeoutError(f"only {done} of {count} delivered")
@@ -111,21 +111,15 @@ def run_webhooks(env: dict[str, str], count: int, url: str, secret: str, logs: P
          "--without-heartbeat", "-n", "benchhooks@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        warm = json.loads(child(env, "--webhooks", "20", "--url", url, "--secret", secret))
+        warm = json.loads(harness.run_child(__file__, env, "--webhooks", "20", "--url", url, "--secret", secret))
         wait_delivered(env, warm["subscription"], 20)
-        out = json.loads(child(env, "--webhooks", str(count), "--url", url, "--secret", secret))
+        out = json.loads(harness.run_child(__file__, env, "--webhooks", str(count), "--url", url, "--secret", secret))
         last = wait_delivered(env, out["subscription"], count)
         return count / (last - out["committed"])
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
         log.close()
-
-
-def child(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([PY, __file__, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-                         timeout=600)
-    return out.stdout.strip().splitlines()[-1]
 
 
 def main() -> None:
