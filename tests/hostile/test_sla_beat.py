@@ -18,18 +18,16 @@ from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from backend.listening import sla
 from backend.listening.models import Signal, SignalSlaStep
 from notifications.models import Notification
 from tests.factories import MembershipFactory, SignalFactory, UserFactory
+from tests.hostile.broker import ROOT, worker_process_env
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
               pytest.mark.timeout(90)]
 LEAD_SECONDS = 4  # how far into the test the first deadline falls
@@ -39,15 +37,7 @@ ON_TIME = timedelta(seconds=2)
 @pytest.fixture
 def processes(broker, settings, tmp_path: Path) -> Iterator[list[subprocess.Popen]]:
     """One worker and one beat on this test's database and Redis, each in its own process group."""
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0", "FIREBASE_CREDENTIALS": "", "PYTHONPATH": str(ROOT), "DB_POOL": "0",
-        "RELAY_SLA_ESCALATE_EVERY_SECONDS": "0.5",
-    }
+    env = worker_process_env(settings, FIREBASE_CREDENTIALS="", RELAY_SLA_ESCALATE_EVERY_SECONDS="0.5")
     commands = {
         "worker": ["worker", "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                    "--without-heartbeat", "-n", "sla@%h"],

@@ -6,21 +6,18 @@ handed out again, the row's lease expires, and the new worker delivers it with t
 `webhook-id`, so the receiver applies it once."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from backend.listening.services import signal_claim
 from notifications.models import WebhookDelivery
 from tests.factories import SignalFactory
-from tests.hostile.test_worker_faults import ROOT, VISIBILITY_SECONDS, Workers, wait_for
+from tests.hostile.broker import worker_process_env
+from tests.hostile.test_worker_faults import VISIBILITY_SECONDS, Workers, wait_for
 from tests.integrations.conftest import new_secret, subscribe
 from tests.integrations.receiver import Receiver
 
@@ -36,34 +33,14 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
-class PlainWorkers(Workers):
-    """The real Celery app, unchanged: webhooks need no fake push provider."""
-
-    def start(self) -> subprocess.Popen:
-        log = open(self.logs / f"worker-{len(self.procs)}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "backend.celery", "worker", "--pool", "prefork",
-             "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"hooks{len(self.procs)}@%h"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.procs.append(proc)
-        return proc
-
-
 @pytest.fixture
 def workers(settings, tmp_path: Path) -> Iterator[Workers]:
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0", "PYTHONPATH": str(ROOT), "DB_POOL": "0",
-        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
-        "WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_SECONDS": str(LEASE_SECONDS), "WEBHOOK_TIMEOUT_SECONDS": "1",
-    }
-    w = PlainWorkers(env, tmp_path)
+    env = worker_process_env(
+        settings, CELERY_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_SECONDS), WEBHOOK_ALLOW_PRIVATE="1",
+        WEBHOOK_LEASE_SECONDS=str(LEASE_SECONDS), WEBHOOK_TIMEOUT_SECONDS="1",
+    )
+    # The real Celery app, unchanged: webhooks need no fake push provider.
+    w = Workers(env, tmp_path, app="backend.celery", name="hooks")
     yield w
     w.stop_all()
 

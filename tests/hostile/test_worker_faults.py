@@ -22,18 +22,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from notifications.models import Device, Notification, QuietHours
 from notifications.services import Draft, notify
 from tests.factories import UserFactory
+from tests.hostile.broker import ROOT, worker_process_env
 from tests.notifications.conftest import service_account
 from tests.notifications.fake_fcm import FakeFCM
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True),
               pytest.mark.timeout(180)]
 TOKEN = "worker-fault-token-" + "z" * 40
@@ -51,36 +50,29 @@ def fake_fcm(tmp_path: Path) -> Iterator[FakeFCM]:
 @pytest.fixture
 def worker_env(fake_fcm: FakeFCM, tmp_path: Path, settings) -> dict[str, str]:
     credentials = service_account(tmp_path / "service-account.json", fake_fcm.token_url)
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
-    return {
-        **os.environ,
-        # The worker works on this test's database (the test database, committed rows).
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0", "FIREBASE_CREDENTIALS": str(credentials),
-        "RELAY_FAKE_FCM_URL": fake_fcm.url, "RELAY_FAKE_FCM_PLAIN_URL": f"http://127.0.0.1:{fake_fcm.token_port}",
-        "SSL_CERT_FILE": fake_fcm.ca_file, "PYTHONPATH": str(ROOT), "DB_POOL": "0",
-        "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
-        "CELERY_VISIBILITY_TIMEOUT_SECONDS": str(VISIBILITY_SECONDS),
-        "NOTIFICATION_RETRY_BASE_SECONDS": "0.2", "NOTIFICATION_RETRY_MAX_SECONDS": "0.5",
-        "NOTIFICATION_MAX_ATTEMPTS": "60",
-    }
+    return worker_process_env(
+        settings, FIREBASE_CREDENTIALS=str(credentials),
+        RELAY_FAKE_FCM_URL=fake_fcm.url, RELAY_FAKE_FCM_PLAIN_URL=f"http://127.0.0.1:{fake_fcm.token_port}",
+        SSL_CERT_FILE=fake_fcm.ca_file, NOTIFICATION_LEASE_SECONDS=str(LEASE_SECONDS),
+        CELERY_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_SECONDS),
+        NOTIFICATION_RETRY_BASE_SECONDS="0.2", NOTIFICATION_RETRY_MAX_SECONDS="0.5", NOTIFICATION_MAX_ATTEMPTS="60",
+    )
 
 
 class Workers:
-    """`celery worker` processes started by the test, each in its own process group."""
+    """`celery worker` processes of `app` started by the test, each in its own process group."""
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs = env, logs
+    def __init__(self, env: dict[str, str], logs: Path, *, app: str = "tests.hostile.celery_fake_fcm",
+                 name: str = "fault") -> None:
+        self.env, self.logs, self.app, self.name = env, logs, app, name
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen:
         log = open(self.logs / f"worker-{len(self.procs)}.log", "w")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tests.hostile.celery_fake_fcm", "worker", "--pool", "prefork",
+            [sys.executable, "-m", "celery", "-A", self.app, "worker", "--pool", "prefork",
              "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"fault{len(self.procs)}@%h"],
+             "--without-heartbeat", "-n", f"{self.name}{len(self.procs)}@%h"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.procs.append(proc)

@@ -48,7 +48,7 @@ def _parts(message) -> dict[str, str]:
 
 
 def _escalate(lead, signal) -> None:
-    """What the SLA escalation writes for a team lead (the shape of listening/events.py's due_soon)."""
+    """What the SLA escalation writes for a team lead (the shape of listening/events.py's sla_step)."""
     outbox_write(drafts=[Draft(
         user_id=lead.pk, type="signal.escalated", category=Category.QUEUE, title=f"Signal #{signal.pk} is overdue",
         data={"type": "signal", "id": str(signal.pk)}, priority=Priority.HIGH,
